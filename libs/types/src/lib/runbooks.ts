@@ -1,0 +1,78 @@
+/** One entry of `GET /api/runbooks` (`runbooks[]`). */
+export interface RunbookListItem {
+  /** File name, the id used in URLs, e.g. `SimpleRunbook.md`. */
+  filename: string;
+  /** The runbook's H1 name. */
+  name: string;
+  /** Path relative to the runbooks folder (equal to `filename`: the folder is flat). */
+  path: string;
+}
+
+/** Body of `GET /api/runbooks`. */
+export interface RunbookListResponse {
+  success: true;
+  runbooks: RunbookListItem[];
+}
+
+/** Body of `GET /api/runbooks/{filename}`: the raw markdown including its History. */
+export interface RunbookContentResponse {
+  success: true;
+  filename: string;
+  name: string;
+  content: string;
+}
+
+/** One environment variable a runbook declares, with its human description. */
+export interface EnvVarInfo {
+  name: string;
+  description: string;
+}
+
+/** Body of `GET /api/runbooks/{filename}/required-env`. */
+export interface RequiredEnvResponse {
+  success: true;
+  filename: string;
+  required: EnvVarInfo[];
+  available: EnvVarInfo[];
+  missing: EnvVarInfo[];
+}
+
+/** Body of `PATCH /api/runbooks/{filename}/validate` (200 when valid, 400 when not). */
+export interface ValidateResponse {
+  success: boolean;
+  runbook: string;
+  errors: string[];
+  warnings: string[];
+}
+
+/** Request body of validate and execute. */
+export interface EnvVarsRequest {
+  env_vars?: Record<string, string>;
+}
+
+/** Request body of execute: `env_vars` plus our optional run labels. */
+export interface ExecuteRequest extends EnvVarsRequest {
+  labels?: Record<string, string>;
+}
+
+/**
+ * The outcome of an execution: the SSE `done` event's JSON and the JSON execute response.
+ * Key order on the wire is exactly this order.
+ */
+export interface ExecuteResult {
+  success: boolean;
+  runbook: string;
+  return_code: number;
+  stdout: string;
+  stderr: string;
+  errors: string[];
+  warnings: string[];
+  /** Id of the run record (our addition; also sent as the `X-Run-Id` header). */
+  run_id?: string;
+}
+
+/** The error envelope of every non-2xx JSON response (`success: false` on execute pre-stream errors). */
+export interface ErrorResponse {
+  error: string;
+  success?: false;
+}

@@ -1,0 +1,46 @@
+import type { RunOperation } from './history-record';
+
+/** Lifecycle of a run: `queued → running → success|failure|timeout|canceled|lost`, or `denied`. */
+export type RunStatus =
+  | 'queued'
+  | 'running'
+  | 'success'
+  | 'failure'
+  | 'timeout'
+  | 'canceled'
+  | 'lost'
+  | 'denied';
+
+/** A run record as served by `GET /api/runs` and `GET /api/runs/{id}` (snake_case on the wire). */
+export interface RunRecord {
+  id: string;
+  runbook: string;
+  status: RunStatus;
+  operation: RunOperation;
+  return_code: number | null;
+  requested_by: string;
+  roles: string[];
+  correlation_id: string;
+  recursion_stack: string[];
+  labels: Record<string, string>;
+  /** Names of the variables the caller supplied; values are never stored. */
+  env_var_names: string[];
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** Fencing token: incremented on every (re)delivery of the run. */
+  attempt: number;
+  /** Capped tail of the run's stdout/stderr. */
+  stdout: string;
+  stderr: string;
+  errors: string[];
+  warnings: string[];
+  canceled_by?: string | null;
+  cancel_reason?: string | null;
+}
+
+/** Body of `GET /api/runs` (playbook-dispatcher's envelope). */
+export interface RunListResponse {
+  data: Partial<RunRecord>[];
+  links: { next: string | null };
+}
