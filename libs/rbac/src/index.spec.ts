@@ -1,0 +1,24 @@
+import * as rbac from './index';
+
+describe('@runbooks/rbac public API', () => {
+  it('exports exactly the documented functions', () => {
+    expect(Object.keys(rbac).sort()).toEqual([
+      'evaluateClaims',
+      'formatClaimFailure',
+      'formatDenial',
+      'formatRbacHistoryError',
+      'normalizeTokenClaims',
+      'splitCommaList',
+      'toClaimValues',
+    ]);
+  });
+
+  it('composes into the reference flow: map token, evaluate, format the 403 and the history error', () => {
+    const token = rbac.normalizeTokenClaims({ sub: 'viewer1', roles: 'viewer' });
+    const decision = rbac.evaluateClaims({ roles: ['sre', 'api'] }, token.claims);
+    const denial = rbac.formatDenial('execute', decision);
+    expect(rbac.formatRbacHistoryError(token.userId, denial)).toBe(
+      'RBAC Failure: Access denied for user viewer1. RBAC check failed for execute. Missing or invalid claims: roles=viewer (required: sre, api)',
+    );
+  });
+});

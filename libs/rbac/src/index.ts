@@ -1,0 +1,12 @@
+export { toClaimValues, splitCommaList } from './lib/claim-values';
+export { evaluateClaims } from './lib/evaluate-claims';
+export type {
+  RequiredClaims,
+  TokenClaims,
+  ClaimFailure,
+  ClaimsDecision,
+} from './lib/evaluate-claims';
+export { formatDenial, formatClaimFailure } from './lib/format-denial';
+export { formatRbacHistoryError } from './lib/format-rbac-history-error';
+export { normalizeTokenClaims } from './lib/normalize-token-claims';
+export type { NormalizedClaims } from './lib/normalize-token-claims';

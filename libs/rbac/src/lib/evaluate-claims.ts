@@ -1,0 +1,64 @@
+import { splitCommaList, toClaimValues } from './claim-values';
+
+/**
+ * The `# Required Claims` of a runbook: claim name → allowed values, in document order.
+ * A value may also be the raw comma-separated string (`"sre, api"`), which is split and trimmed.
+ */
+export type RequiredClaims = Readonly<Record<string, readonly string[] | string>>;
+
+/** The decoded token claims RBAC runs against (see `normalizeTokenClaims`). */
+export type TokenClaims = Readonly<Record<string, unknown>>;
+
+/** One required claim the token did not satisfy. */
+export interface ClaimFailure {
+  /** Name of the required claim, e.g. `roles`. */
+  claim: string;
+  /** The token's values for the claim after normalization, or `null` when the claim is absent. */
+  have: string[] | null;
+  /** The values the runbook allows for this claim, as the runbook lists them. */
+  required: string[];
+}
+
+/** Outcome of an RBAC check: `allowed` is true exactly when `failures` is empty. */
+export interface ClaimsDecision {
+  allowed: boolean;
+  failures: ClaimFailure[];
+}
+
+/**
+ * Checks a token's claims against a runbook's required claims.
+ *
+ * Every required claim must be satisfied (AND); within one claim any single allowed value
+ * suffices (OR). Matching is exact and case-sensitive; empty values never match; a claim
+ * missing from the token fails with `have: null`. No required claims (or `null`) allows.
+ */
+export function evaluateClaims(
+  required: RequiredClaims | null | undefined,
+  claims: TokenClaims | null | undefined,
+): ClaimsDecision {
+  const failures: ClaimFailure[] = [];
+  if (required === null || required === undefined) return { allowed: true, failures };
+  const tokenClaims: TokenClaims = isRecord(claims) ? claims : {};
+
+  for (const [claim, rawAllowed] of Object.entries(required)) {
+    const allowedValues =
+      typeof rawAllowed === 'string' ? splitCommaList(rawAllowed) : [...rawAllowed];
+    // Own properties only: a required claim named `constructor` must not find Object's.
+    const have = Object.hasOwn(tokenClaims, claim) ? toClaimValues(tokenClaims[claim]) : null;
+    if (have === null || !hasAllowedValue(have, allowedValues)) {
+      failures.push({ claim, have, required: allowedValues });
+    }
+  }
+  return { allowed: failures.length === 0, failures };
+}
+
+function hasAllowedValue(have: readonly string[], allowedValues: readonly string[]): boolean {
+  const allowed = new Set(
+    allowedValues.map((value) => value.trim()).filter((value) => value !== ''),
+  );
+  return have.some((value) => allowed.has(value));
+}
+
+function isRecord(value: unknown): value is TokenClaims {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
