@@ -4,14 +4,43 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'crypto', 'stream', 'util', 'events', 'url', 'worker_threads', 'net', 'http', 'https', 'zlib', 'buffer', 'process'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'stream',
+  'util',
+  'events',
+  'url',
+  'worker_threads',
+  'net',
+  'http',
+  'https',
+  'zlib',
+  'buffer',
+  'process',
+];
 const frameworks = ['@nestjs/*', '@angular/*', 'rxjs', 'rxjs/*'];
 
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
-  { ignores: ['**/dist', '**/coverage', '**/node_modules', '**/.nx', '**/tmp', '**/*.cjs', 'jest.preset.js'] },
+  {
+    ignores: [
+      '**/dist',
+      '**/coverage',
+      '**/node_modules',
+      '**/.nx',
+      '**/tmp',
+      '**/*.cjs',
+      'jest.preset.js',
+    ],
+  },
   {
     files: ['**/*.ts'],
     languageOptions: {
@@ -25,7 +54,10 @@ export default [
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@nx/enforce-module-boundaries': [
         'error',
         {
@@ -34,13 +66,28 @@ export default [
           banTransitiveDependencies: false,
           depConstraints: [
             { sourceTag: 'type:types', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:types'], bannedExternalImports: frameworks },
+            {
+              sourceTag: 'type:lib',
+              onlyDependOnLibsWithTags: ['type:types'],
+              bannedExternalImports: frameworks,
+            },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:types'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:types'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:types'] },
-            { sourceTag: 'platform:any', onlyDependOnLibsWithTags: ['platform:any'], bannedExternalImports: [...nodeBuiltins, ...frameworks] },
-            { sourceTag: 'platform:browser', onlyDependOnLibsWithTags: ['platform:any', 'platform:browser'], bannedExternalImports: [...nodeBuiltins, '@nestjs/*'] },
-            { sourceTag: 'platform:node', onlyDependOnLibsWithTags: ['platform:any', 'platform:node'] },
+            {
+              sourceTag: 'platform:any',
+              onlyDependOnLibsWithTags: ['platform:any'],
+              bannedExternalImports: [...nodeBuiltins, ...frameworks],
+            },
+            {
+              sourceTag: 'platform:browser',
+              onlyDependOnLibsWithTags: ['platform:any', 'platform:browser'],
+              bannedExternalImports: [...nodeBuiltins, '@nestjs/*'],
+            },
+            {
+              sourceTag: 'platform:node',
+              onlyDependOnLibsWithTags: ['platform:any', 'platform:node'],
+            },
           ],
         },
       ],
@@ -51,7 +98,14 @@ export default [
     files: ['libs/types/src/**/*.ts', 'libs/runbook-format/src/**/*.ts', 'libs/rbac/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: nodeBuiltins, message: 'platform:any libs may not import Node built-ins.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: nodeBuiltins, message: 'platform:any libs may not import Node built-ins.' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -2,14 +2,7 @@ import type { RunOperation } from './history-record';
 
 /** Lifecycle of a run: `queued → running → success|failure|timeout|canceled|lost`, or `denied`. */
 export type RunStatus =
-  | 'queued'
-  | 'running'
-  | 'success'
-  | 'failure'
-  | 'timeout'
-  | 'canceled'
-  | 'lost'
-  | 'denied';
+  'queued' | 'running' | 'success' | 'failure' | 'timeout' | 'canceled' | 'lost' | 'denied';
 
 /** A run record as served by `GET /api/runs` and `GET /api/runs/{id}` (snake_case on the wire). */
 export interface RunRecord {

@@ -1,0 +1,23 @@
+export { parseRunbook, filenameStem, NAME_MISSING_MESSAGE } from './lib/parse-runbook';
+export type { ParseOptions, ParseResult } from './lib/parse-runbook';
+export { validateRunbook } from './lib/validate-runbook';
+export type { ValidateOptions, ValidationResult } from './lib/validate-runbook';
+export { computeRequiredEnv, isVariableSet } from './lib/required-env';
+export type { EnvironmentValues, RequiredEnv } from './lib/required-env';
+export { formatHistoryEntry, parseHistoryEntries } from './lib/history-entry';
+export type { HistoryEntryInput } from './lib/history-entry';
+export { isEscapingInputPath } from './lib/input-path';
+export { normalizeText } from './lib/normalize-text';
+export { ENV_VAR_NAME, SHELL_LANGUAGES } from './lib/read-blocks';
+export { YAML_LANGUAGES } from './lib/yaml-block';
+export { REQUIRED_SECTIONS, SECTION_TITLES } from './lib/runbook';
+export type {
+  EnvRequirement,
+  HistoryEntry,
+  HistoryEntryFormat,
+  RequiredClaims,
+  Runbook,
+  RunbookScript,
+  SectionRange,
+} from './lib/runbook';
+export type { Diagnostic, DiagnosticCode, Severity } from './lib/diagnostic';

@@ -1,0 +1,58 @@
+import MarkdownIt from 'markdown-it';
+
+/** A top-level ATX heading (`# Title`), positions 1-based. */
+export interface HeadingBlock {
+  kind: 'heading';
+  level: number;
+  title: string;
+  line: number;
+}
+
+/** A fenced code block (backticks or tildes, any length), positions 1-based and inclusive. */
+export interface FenceBlock {
+  kind: 'fence';
+  /** First word of the info string, lower-cased (`sh`, `yaml`, ...), or `''`. */
+  language: string;
+  content: string;
+  /** Line of the opening fence. */
+  line: number;
+  /** Line of the closing fence (or the last line when the fence is never closed). */
+  endLine: number;
+  /** Line of the first content line. */
+  contentLine: number;
+}
+
+/** A markdown block the runbook parser cares about. */
+export type MarkdownBlock = HeadingBlock | FenceBlock;
+
+/** Block-level CommonMark tokenizer: inline parsing is switched off, it is not needed here. */
+const tokenizer = new MarkdownIt('commonmark');
+tokenizer.core.ruler.disable(['inline', 'text_join'], true);
+
+/**
+ * Tokenizes normalized markdown into headings (top level, ATX only) and fences (at any depth,
+ * e.g. inside list items), in document order.
+ */
+export function scanMarkdownBlocks(text: string): MarkdownBlock[] {
+  const tokens = tokenizer.parse(text, {});
+  const blocks: MarkdownBlock[] = [];
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index];
+    if (!token?.map) continue;
+    if (token.type === 'heading_open' && token.level === 0 && token.markup.startsWith('#')) {
+      const title = tokens[index + 1]?.content.trim() ?? '';
+      blocks.push({ kind: 'heading', level: token.markup.length, title, line: token.map[0] + 1 });
+    } else if (token.type === 'fence') {
+      const language = token.info.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+      blocks.push({
+        kind: 'fence',
+        language,
+        content: token.content,
+        line: token.map[0] + 1,
+        endLine: token.map[1],
+        contentLine: token.map[0] + 2,
+      });
+    }
+  }
+  return blocks;
+}

@@ -1,0 +1,111 @@
+import { diagnostic, type Diagnostic } from './diagnostic';
+import { parseHistoryEntries } from './history-entry';
+import { scanMarkdownBlocks } from './markdown-blocks';
+import { normalizeText } from './normalize-text';
+import { readClaims, readEnvironment, readInputs, readScript, type Read } from './read-blocks';
+import { SECTION_TITLES, type Runbook } from './runbook';
+import {
+  checkSectionLayout,
+  fencesIn,
+  findContentSection,
+  findSection,
+  layoutSections,
+} from './runbook-sections';
+
+/** Options for {@link parseRunbook}. */
+export interface ParseOptions {
+  /** The file name (e.g. `SimpleRunbook.md`), used to check the name against it. */
+  filename?: string;
+}
+
+/** A parsed runbook plus everything noticed while reading it. */
+export interface ParseResult {
+  runbook: Runbook;
+  diagnostics: Diagnostic[];
+}
+
+/** Reference message for a file whose first line is not an H1. */
+export const NAME_MISSING_MESSAGE =
+  'Runbook must start with an H1 header containing the runbook name';
+
+/** The file name without its `.md` extension. */
+export function filenameStem(filename: string): string {
+  return filename.endsWith('.md') ? filename.slice(0, -3) : filename;
+}
+
+function emptyRunbook(filename: string | null): Runbook {
+  return {
+    filename,
+    name: null,
+    description: '',
+    environment: null,
+    inputs: null,
+    requiredClaims: {},
+    script: null,
+    history: [],
+    sections: [],
+    isEmpty: true,
+  };
+}
+
+/**
+ * Parses runbook markdown. Never throws: problems come back as diagnostics, and the parts that
+ * could not be read are `null` in the runbook.
+ */
+export function parseRunbook(text: string, options: ParseOptions = {}): ParseResult {
+  const filename = options.filename ?? null;
+  const normalized = normalizeText(typeof text === 'string' ? text : '');
+  if (normalized.trim() === '') {
+    return {
+      runbook: emptyRunbook(filename),
+      diagnostics: [diagnostic('EMPTY_CONTENT', 'error', 'Runbook content is empty')],
+    };
+  }
+  const lines = normalized.split('\n');
+  const { nameHeading, sections, fences } = layoutSections(scanMarkdownBlocks(normalized), lines);
+  const diagnostics: Diagnostic[] = [];
+  const runbook: Runbook = { ...emptyRunbook(filename), sections, isEmpty: false };
+
+  if (nameHeading) {
+    runbook.name = nameHeading.title;
+    const descriptionEnd = (sections[0]?.headingLine ?? lines.length + 1) - 1;
+    runbook.description = lines.slice(1, descriptionEnd).join('\n').trim();
+    const stem = filename === null ? null : filenameStem(filename);
+    if (stem !== null && stem !== runbook.name) {
+      diagnostics.push(
+        diagnostic(
+          'NAME_MISMATCH',
+          'warning',
+          `Runbook name '${runbook.name}' does not match filename '${stem}'`,
+        ),
+      );
+    }
+  } else {
+    diagnostics.push(diagnostic('NAME_MISSING', 'error', NAME_MISSING_MESSAGE));
+  }
+  diagnostics.push(...checkSectionLayout(sections));
+
+  const take = <T>(result: Read<T>): T => {
+    diagnostics.push(...result.diagnostics);
+    return result.value;
+  };
+  const environment = findContentSection(sections, SECTION_TITLES.environment);
+  if (environment)
+    runbook.environment = take(readEnvironment(environment, fencesIn(environment, fences)));
+  const files = findContentSection(sections, SECTION_TITLES.files);
+  if (files) runbook.inputs = take(readInputs(files, fencesIn(files, fences)));
+  const claims = findSection(sections, SECTION_TITLES.claims);
+  if (claims) runbook.requiredClaims = take(readClaims(claims, fencesIn(claims, fences)));
+  const script = findContentSection(sections, SECTION_TITLES.script);
+  if (script) runbook.script = take(readScript(fencesIn(script, fences)));
+
+  const history = findSection(sections, SECTION_TITLES.history);
+  if (history) {
+    const body = lines.slice(history.startLine - 1, history.endLine).join('\n');
+    runbook.history = parseHistoryEntries(body, history.startLine);
+  }
+  return {
+    runbook,
+    diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.column - b.column),
+  };
+}

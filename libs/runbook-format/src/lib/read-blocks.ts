@@ -1,0 +1,193 @@
+import { diagnostic, type Diagnostic } from './diagnostic';
+import type { FenceBlock } from './markdown-blocks';
+import type { EnvRequirement, RequiredClaims, RunbookScript, SectionRange } from './runbook';
+import { readYamlBlock, YAML_LANGUAGES, yamlValueToString } from './yaml-block';
+
+/** A value read from a section plus what went wrong while reading it. */
+export interface Read<T> {
+  value: T;
+  diagnostics: Diagnostic[];
+}
+
+/** Fence languages accepted for the Script block (run with zsh whatever the tag). */
+export const SHELL_LANGUAGES: readonly string[] = ['sh', 'zsh', 'bash', 'shell'];
+
+/** Environment variable names scripts can receive. */
+export const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function firstYamlFence(fences: FenceBlock[]): FenceBlock | undefined {
+  return fences.find((fence) => YAML_LANGUAGES.includes(fence.language));
+}
+
+/** Reads a section's YAML block as a mapping, reporting syntax and shape problems. */
+function readMapping(
+  section: SectionRange,
+  fences: FenceBlock[],
+  missingSeverity: 'error' | 'warning' | null,
+) {
+  const fence = firstYamlFence(fences);
+  const diagnostics: Diagnostic[] = [];
+  if (!fence) {
+    if (missingSeverity) {
+      diagnostics.push(
+        diagnostic(
+          'YAML_BLOCK_MISSING',
+          missingSeverity,
+          `${section.title} section must contain a YAML code block`,
+          section.headingLine,
+        ),
+      );
+    }
+    return { result: null, fence: null, diagnostics };
+  }
+  const result = readYamlBlock(fence);
+  if (result.kind === 'syntax-error') {
+    diagnostics.push(
+      diagnostic(
+        'YAML_SYNTAX',
+        'error',
+        `${section.title}: invalid YAML: ${result.message}`,
+        result.line,
+        result.column,
+      ),
+    );
+  } else if (result.kind === 'not-mapping') {
+    diagnostics.push(
+      diagnostic(
+        'YAML_NOT_MAPPING',
+        'error',
+        `${section.title}: the YAML block must be a mapping of name: value`,
+        result.line,
+      ),
+    );
+  }
+  return { result, fence, diagnostics };
+}
+
+/** Reads `NAME: description` pairs; null when the block is missing or unreadable. */
+export function readEnvironment(
+  section: SectionRange,
+  fences: FenceBlock[],
+): Read<EnvRequirement[] | null> {
+  const { result, fence, diagnostics } = readMapping(section, fences, 'error');
+  if (!result || !fence || result.kind === 'syntax-error' || result.kind === 'not-mapping') {
+    return { value: null, diagnostics };
+  }
+  if (result.kind === 'empty') return { value: [], diagnostics };
+  const value = result.entries.map(([name, description]) => {
+    const line = result.keyLines.get(name) ?? fence.contentLine;
+    if (!ENV_VAR_NAME.test(name)) {
+      diagnostics.push(
+        diagnostic(
+          'ENV_VAR_NAME_INVALID',
+          'warning',
+          `'${name}' is not a valid environment variable name`,
+          line,
+        ),
+      );
+    }
+    return { name, description: yamlValueToString(description), line };
+  });
+  return { value, diagnostics };
+}
+
+/** Reads the `Input:` list of paths; null when the block is unreadable. */
+export function readInputs(section: SectionRange, fences: FenceBlock[]): Read<string[] | null> {
+  const { result, fence, diagnostics } = readMapping(section, fences, 'warning');
+  if (!result || !fence || result.kind === 'empty') return { value: [], diagnostics };
+  if (result.kind === 'syntax-error' || result.kind === 'not-mapping')
+    return { value: null, diagnostics };
+  const input = result.entries.find(([key]) => key === 'Input')?.[1];
+  if (input === undefined || input === null) return { value: [], diagnostics };
+  if (Array.isArray(input)) {
+    const paths = input
+      .filter((item) => item !== null && typeof item !== 'object')
+      .map(yamlValueToString);
+    if (paths.length === input.length) return { value: paths, diagnostics };
+  } else if (typeof input !== 'object') {
+    return { value: [yamlValueToString(input)], diagnostics };
+  }
+  const line = result.keyLines.get('Input') ?? fence.contentLine;
+  diagnostics.push(
+    diagnostic('INPUT_INVALID', 'error', 'Input must be a path or a list of paths', line),
+  );
+  return { value: null, diagnostics };
+}
+
+/** Splits one claim's allowed values: a comma string or a YAML list; empty parts dropped. */
+function allowedValues(value: unknown): string[] | null {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return null;
+  const parts = Array.isArray(value) ? value : yamlValueToString(value).split(',');
+  if (parts.some((part) => part !== null && typeof part === 'object')) return null;
+  return parts.map((part) => yamlValueToString(part).trim()).filter((part) => part !== '');
+}
+
+/**
+ * Reads required claims. A section with content that cannot be read yields null so callers
+ * deny (a typo must never make a runbook unrestricted).
+ */
+export function readClaims(
+  section: SectionRange,
+  fences: FenceBlock[],
+): Read<RequiredClaims | null> {
+  if (section.isEmpty) return { value: {}, diagnostics: [] };
+  const { result, fence, diagnostics } = readMapping(section, fences, 'error');
+  if (!result || !fence) {
+    diagnostics.forEach((d) => (d.code = 'CLAIMS_INVALID'));
+    return { value: null, diagnostics };
+  }
+  if (result.kind === 'empty') return { value: {}, diagnostics };
+  if (result.kind !== 'mapping') return { value: null, diagnostics };
+  const claims: RequiredClaims = {};
+  for (const [name, raw] of result.entries) {
+    const line = result.keyLines.get(name) ?? fence.contentLine;
+    const values = allowedValues(raw);
+    if (values === null) {
+      diagnostics.push(
+        diagnostic(
+          'CLAIMS_INVALID',
+          'error',
+          `Required claim '${name}' must be a comma-separated string or a list`,
+          line,
+        ),
+      );
+      return { value: null, diagnostics };
+    }
+    if (values.length === 0) {
+      diagnostics.push(
+        diagnostic(
+          'CLAIMS_INVALID',
+          'warning',
+          `Required claim '${name}' lists no allowed values: nobody satisfies it`,
+          line,
+        ),
+      );
+    }
+    claims[name] = values;
+  }
+  return { value: claims, diagnostics };
+}
+
+/** Reads the first shell-tagged fence of the Script section. */
+export function readScript(fences: FenceBlock[]): Read<RunbookScript | null> {
+  const fence = fences.find((f) => SHELL_LANGUAGES.includes(f.language));
+  const diagnostics: Diagnostic[] = [];
+  if (!fence) {
+    const other = fences[0];
+    if (other) {
+      const tag = other.language === '' ? 'no language tag' : `language '${other.language}'`;
+      diagnostics.push(
+        diagnostic(
+          'SCRIPT_LANGUAGE_UNSUPPORTED',
+          'warning',
+          `Script fence has ${tag}; use one of ${SHELL_LANGUAGES.join(', ')}`,
+          other.line,
+        ),
+      );
+    }
+    return { value: null, diagnostics };
+  }
+  const content = fence.content.trim();
+  if (content === '') return { value: null, diagnostics };
+  return { value: { language: fence.language, content, line: fence.line }, diagnostics };
+}

@@ -1,0 +1,31 @@
+import type { EnvVarInfo } from '@runbooks/types';
+
+import type { Runbook } from './runbook';
+
+/** Variables as a process environment holds them. */
+export type EnvironmentValues = Readonly<Record<string, string | undefined>>;
+
+/** Required, available and missing variables of a runbook (the required-env response lists). */
+export interface RequiredEnv {
+  required: EnvVarInfo[];
+  available: EnvVarInfo[];
+  missing: EnvVarInfo[];
+}
+
+/** A variable counts as set when it has a value, even an empty one (as `${VAR+set}` in zsh). */
+export function isVariableSet(env: EnvironmentValues, name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(env, name) && typeof env[name] === 'string';
+}
+
+/** Splits a runbook's declared variables into those `env` provides and those it lacks. */
+export function computeRequiredEnv(runbook: Runbook, env: EnvironmentValues): RequiredEnv {
+  const required = (runbook.environment ?? []).map(({ name, description }) => ({
+    name,
+    description,
+  }));
+  return {
+    required,
+    available: required.filter((item) => isVariableSet(env, item.name)),
+    missing: required.filter((item) => !isVariableSet(env, item.name)),
+  };
+}

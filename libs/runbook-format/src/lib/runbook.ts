@@ -1,0 +1,93 @@
+/** The well-known H1 section titles of a runbook, exactly as written in the file. */
+export const SECTION_TITLES = {
+  environment: 'Environment Requirements',
+  files: 'File System Requirements',
+  claims: 'Required Claims',
+  script: 'Script',
+  history: 'History',
+} as const;
+
+/** Sections a runbook must have to be executable, in the order validation reports them. */
+export const REQUIRED_SECTIONS = [
+  SECTION_TITLES.environment,
+  SECTION_TITLES.files,
+  SECTION_TITLES.script,
+  SECTION_TITLES.history,
+] as const;
+
+/** Where an H1 section sits in the file (1-based lines; `endLine` inclusive). */
+export interface SectionRange {
+  title: string;
+  /** Line of the `# Title` heading. */
+  headingLine: number;
+  /** First line after the heading. */
+  startLine: number;
+  /** Last line of the section (the line before the next H1, or the last line). */
+  endLine: number;
+  /** True when the section holds nothing but whitespace. */
+  isEmpty: boolean;
+}
+
+/** One variable a runbook declares under Environment Requirements. */
+export interface EnvRequirement {
+  name: string;
+  description: string;
+  line: number;
+}
+
+/** The runbook's fenced shell script. */
+export interface RunbookScript {
+  /** The fence's language tag as written (`sh`, `zsh`, `bash`, `shell`). */
+  language: string;
+  /** Script text, trimmed like the reference does. */
+  content: string;
+  /** Line of the opening fence. */
+  line: number;
+}
+
+/** Required claims: claim name → allowed values (any one suffices), in file order. */
+export type RequiredClaims = Record<string, string[]>;
+
+/** Which flavour of history entry a record was read from. */
+export type HistoryEntryFormat = 'markdown' | 'legacy-markdown' | 'legacy-json';
+
+/** One run recorded in a runbook's History section. */
+export interface HistoryEntry {
+  format: HistoryEntryFormat;
+  /** Timestamp as written (`YYYY-MM-DDTHH:MM:SS.mmmZ` in the current format). */
+  timestamp: string;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** The `**Error:**` block (RBAC denials) when present. */
+  error?: string;
+  /** 1-based line of the entry's header in the text it was read from. */
+  line: number;
+}
+
+/**
+ * A parsed runbook. Fields are `null` when the part is absent or unreadable; diagnostics say why.
+ */
+export interface Runbook {
+  /** File name given to the parser, if any (e.g. `SimpleRunbook.md`). */
+  filename: string | null;
+  /** Text of the first-line H1, or null when the file does not start with one. */
+  name: string | null;
+  /** Free text between the name and the first section. */
+  description: string;
+  /** Declared variables in file order; null when the block is missing or unreadable. */
+  environment: EnvRequirement[] | null;
+  /** Declared input paths as written; null when the block is missing or unreadable. */
+  inputs: string[] | null;
+  /**
+   * Required claims; `{}` when the runbook is unrestricted, null when a Required Claims block
+   * exists but cannot be read (callers must then deny).
+   */
+  requiredClaims: RequiredClaims | null;
+  script: RunbookScript | null;
+  history: HistoryEntry[];
+  /** Every top-level H1 section after the name, in file order. */
+  sections: SectionRange[];
+  /** True when the text had no content at all. */
+  isEmpty: boolean;
+}

@@ -1,0 +1,159 @@
+import { diagnostic, type Diagnostic } from './diagnostic';
+import { isEscapingInputPath } from './input-path';
+import { filenameStem, NAME_MISSING_MESSAGE } from './parse-runbook';
+import { isVariableSet, type EnvironmentValues } from './required-env';
+import { REQUIRED_SECTIONS, SECTION_TITLES, type Runbook } from './runbook';
+import { findSection } from './runbook-sections';
+
+/** What validation checks the runbook against. */
+export interface ValidateOptions {
+  /** The variables a run would get (server environment merged with the request's). */
+  env?: EnvironmentValues;
+  /** Whether an input exists; receives the path as written (resolve it against the runbook's folder). */
+  fileExists?: (path: string) => boolean;
+}
+
+/** Validation outcome: the reference's message lists plus the same findings with positions. */
+export interface ValidationResult {
+  valid: boolean;
+  errors: string[];
+  warnings: string[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Checks that a runbook can run: required sections, environment, inputs, script, name. Messages
+ * are the reference's texts, in its order, without its duplicates; any error makes it invalid.
+ */
+export function validateRunbook(runbook: Runbook, options: ValidateOptions = {}): ValidationResult {
+  const found: Diagnostic[] = runbook.isEmpty
+    ? [diagnostic('EMPTY_CONTENT', 'error', 'Runbook content is empty')]
+    : [
+        ...checkSections(runbook),
+        ...checkEnvironment(runbook, options.env ?? {}),
+        ...checkInputs(runbook, options.fileExists),
+        ...checkScript(runbook),
+        ...checkClaims(runbook),
+        ...checkName(runbook),
+      ];
+  const errors = found.filter((d) => d.severity === 'error').map((d) => d.message);
+  const warnings = found.filter((d) => d.severity === 'warning').map((d) => d.message);
+  return { valid: errors.length === 0, errors, warnings, diagnostics: found };
+}
+
+function checkSections(runbook: Runbook): Diagnostic[] {
+  return REQUIRED_SECTIONS.flatMap((title) => {
+    const section = findSection(runbook.sections, title);
+    if (!section)
+      return [diagnostic('SECTION_MISSING', 'error', `Missing required section: ${title}`)];
+    if (section.isEmpty && title !== SECTION_TITLES.history) {
+      return [
+        diagnostic('SECTION_EMPTY', 'error', `Section '${title}' is empty`, section.headingLine),
+      ];
+    }
+    return [];
+  });
+}
+
+function checkEnvironment(runbook: Runbook, env: EnvironmentValues): Diagnostic[] {
+  const section = findSection(runbook.sections, SECTION_TITLES.environment);
+  if (!section || section.isEmpty) {
+    return [diagnostic('SECTION_MISSING', 'error', 'Missing Environment Requirements section')];
+  }
+  if (!runbook.environment) {
+    return [
+      diagnostic(
+        'YAML_BLOCK_MISSING',
+        'error',
+        'Environment Requirements section must contain a YAML code block',
+        section.headingLine,
+      ),
+    ];
+  }
+  return runbook.environment
+    .filter((variable) => !isVariableSet(env, variable.name))
+    .map((variable) =>
+      diagnostic(
+        'ENV_VAR_NOT_SET',
+        'error',
+        `Required environment variable not set: ${variable.name}`,
+        variable.line,
+      ),
+    );
+}
+
+function checkInputs(runbook: Runbook, fileExists?: (path: string) => boolean): Diagnostic[] {
+  const section = findSection(runbook.sections, SECTION_TITLES.files);
+  if (!section || section.isEmpty || !runbook.inputs) {
+    return [
+      diagnostic(
+        'YAML_BLOCK_MISSING',
+        'error',
+        'File System Requirements section must contain a YAML code block',
+        section?.headingLine,
+      ),
+    ];
+  }
+  return runbook.inputs.flatMap((path) => {
+    if (isEscapingInputPath(path)) {
+      return [
+        diagnostic(
+          'INPUT_ESCAPES',
+          'error',
+          `Input path escapes runbook directory: ${path}`,
+          section.headingLine,
+        ),
+      ];
+    }
+    if (fileExists && !fileExists(path)) {
+      return [
+        diagnostic(
+          'INPUT_NOT_FOUND',
+          'error',
+          `Required input file does not exist: ${path}`,
+          section.headingLine,
+        ),
+      ];
+    }
+    return [];
+  });
+}
+
+function checkScript(runbook: Runbook): Diagnostic[] {
+  if (runbook.script) return [];
+  const section = findSection(runbook.sections, SECTION_TITLES.script);
+  return [
+    diagnostic(
+      'SCRIPT_MISSING',
+      'error',
+      'Script section must contain a sh code block',
+      section?.headingLine,
+    ),
+  ];
+}
+
+function checkClaims(runbook: Runbook): Diagnostic[] {
+  if (runbook.requiredClaims) return [];
+  const section = findSection(runbook.sections, SECTION_TITLES.claims);
+  return [
+    diagnostic(
+      'CLAIMS_INVALID',
+      'error',
+      'Required Claims section could not be read: write a YAML block of claim: allowed values',
+      section?.headingLine,
+    ),
+  ];
+}
+
+function checkName(runbook: Runbook): Diagnostic[] {
+  if (runbook.name === null) return [diagnostic('NAME_MISSING', 'error', NAME_MISSING_MESSAGE)];
+  const stem = runbook.filename === null ? null : filenameStem(runbook.filename);
+  if (stem === null || stem === runbook.name) return [];
+  return [
+    diagnostic(
+      'NAME_MISMATCH',
+      'warning',
+      `Runbook name '${runbook.name}' does not match filename '${stem}'`,
+    ),
+  ];
+}
