@@ -1,8 +1,9 @@
 import * as rbac from './index';
 
 describe('@runbooks/rbac public API', () => {
-  it('exports exactly the documented functions', () => {
+  it('exports exactly the documented functions and error class', () => {
     expect(Object.keys(rbac).sort()).toEqual([
+      'InvalidRequiredClaimsError',
       'evaluateClaims',
       'formatClaimFailure',
       'formatDenial',

@@ -1,5 +1,5 @@
 export { toClaimValues, splitCommaList } from './lib/claim-values';
-export { evaluateClaims } from './lib/evaluate-claims';
+export { evaluateClaims, InvalidRequiredClaimsError } from './lib/evaluate-claims';
 export type {
   RequiredClaims,
   TokenClaims,

@@ -1,15 +1,14 @@
 import fc from 'fast-check';
-import { evaluateClaims } from './evaluate-claims';
+import { evaluateClaims, InvalidRequiredClaimsError } from './evaluate-claims';
 import type { ClaimFailure, RequiredClaims } from './evaluate-claims';
 
 const SRE_API: RequiredClaims = { roles: ['sre', 'api'] };
 
 describe('evaluateClaims', () => {
   describe('allows', () => {
-    it.each<[string, RequiredClaims | null | undefined, Record<string, unknown>]>([
+    it.each<[string, RequiredClaims, Record<string, unknown>]>([
       ['no required claims (empty record)', {}, {}],
-      ['no required claims (null: no section)', null, { roles: [] }],
-      ['no required claims (undefined)', undefined, {}],
+      ['no required claims, token without roles', {}, { roles: [] }],
       ['one matching role in a list', SRE_API, { roles: ['sre'] }],
       ['any one allowed value (OR within a claim)', SRE_API, { roles: ['viewer', 'api'] }],
       ['a comma string token value', SRE_API, { roles: 'viewer, api' }],
@@ -123,6 +122,27 @@ describe('evaluateClaims', () => {
     expect(evaluateClaims(SRE_API, ['sre'] as unknown as Record<string, unknown>).allowed).toBe(
       false,
     );
+  });
+
+  it.each<[string, unknown, string]>([
+    ['null', null, 'null'],
+    ['undefined', undefined, 'undefined'],
+    ['an array', [['roles', ['sre']]], 'an array'],
+    ['a string', 'roles: sre', 'string'],
+  ])('refuses %s as required claims instead of allowing', (_label, required, received) => {
+    const run = () => evaluateClaims(required as RequiredClaims, { roles: ['sre'] });
+    expect(run).toThrow(InvalidRequiredClaimsError);
+    expect(run).toThrow(
+      `Required claims must be a record of claim name to allowed values, got ${received}`,
+    );
+    try {
+      run();
+    } catch (error) {
+      expect(error).toMatchObject({
+        code: 'INVALID_REQUIRED_CLAIMS',
+        name: 'InvalidRequiredClaimsError',
+      });
+    }
   });
 
   it('returns a copy of the required values, not the caller array', () => {

@@ -25,19 +25,34 @@ export interface ClaimsDecision {
   failures: ClaimFailure[];
 }
 
+/** Thrown by `evaluateClaims` when the required claims are not a record (code `INVALID_REQUIRED_CLAIMS`). */
+export class InvalidRequiredClaimsError extends Error {
+  /** Stable error code for callers that map errors to responses. */
+  readonly code = 'INVALID_REQUIRED_CLAIMS';
+
+  constructor(received: string) {
+    super(`Required claims must be a record of claim name to allowed values, got ${received}`);
+    this.name = 'InvalidRequiredClaimsError';
+  }
+}
+
 /**
  * Checks a token's claims against a runbook's required claims.
  *
  * Every required claim must be satisfied (AND); within one claim any single allowed value
  * suffices (OR). Matching is exact and case-sensitive; empty values never match; a claim
- * missing from the token fails with `have: null`. No required claims (or `null`) allows.
+ * missing from the token fails with `have: null`. An empty record (no restriction) allows.
+ * Anything but a record as `required` throws `InvalidRequiredClaimsError` rather than allow:
+ * a caller whose claims block could not be read must decide to deny, not pass `null` through.
  */
 export function evaluateClaims(
-  required: RequiredClaims | null | undefined,
+  required: RequiredClaims,
   claims: TokenClaims | null | undefined,
 ): ClaimsDecision {
+  if (!isRecord(required)) {
+    throw new InvalidRequiredClaimsError(describe(required));
+  }
   const failures: ClaimFailure[] = [];
-  if (required === null || required === undefined) return { allowed: true, failures };
   const tokenClaims: TokenClaims = isRecord(claims) ? claims : {};
 
   for (const [claim, rawAllowed] of Object.entries(required)) {
@@ -59,6 +74,11 @@ function hasAllowedValue(have: readonly string[], allowedValues: readonly string
   return have.some((value) => allowed.has(value));
 }
 
-function isRecord(value: unknown): value is TokenClaims {
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : typeof value;
 }
