@@ -1,0 +1,642 @@
+import { randomUUID } from 'node:crypto';
+import type { RunOperation, RunStatus } from '@runbooks/types';
+import { expressionBuilder, Migrator, sql } from 'kysely';
+import type { Expression, Kysely, Selectable, SqlBool, Updateable } from 'kysely';
+import { capUtf8Tail } from './cap-utf8-tail';
+import { HistoryError } from './history-error';
+import type { HistoryErrorCode } from './history-error';
+import { decodeRunCursor, encodeRunCursor } from './run-cursor';
+import { isRunStatus, isTerminalStatus } from './run-status';
+import type {
+  AppendOutputOptions,
+  ClaimOptions,
+  ListByStatusOptions,
+  NewRun,
+  OutputChunk,
+  OutputChunkInput,
+  PageRequest,
+  Run,
+  RunFilter,
+  RunPage,
+  RunPatch,
+  RunStore,
+  TransitionResult,
+} from './run-store';
+import { RUN_STORE_MIGRATIONS } from './run-store-schema';
+import type { RunDatabase, RunLabelsTable, RunsTable } from './run-store-schema';
+
+/** Default size of the stdout/stderr tails kept on a run record (64 KiB each). */
+export const DEFAULT_TAIL_BYTES = 64 * 1024;
+/** Default and largest page size of `list`. */
+export const DEFAULT_PAGE_LIMIT = 50;
+const MAX_PAGE_LIMIT = 500;
+const MAX_ID_LENGTH = 200;
+const INSERT_BATCH_ROWS = 200;
+
+/** Options shared by every Kysely-backed RunStore. */
+export interface KyselyRunStoreOptions {
+  /** Byte cap of each stdout/stderr tail kept on the record (keeps the END); default 64 KiB. */
+  tailBytes?: number;
+  /** Clock used for timestamps; default `() => new Date()`. */
+  now?: () => Date;
+  /** Id generator for runs created without an id; default `crypto.randomUUID`. */
+  newId?: () => string;
+}
+
+/** Applies the RunStore migrations (Kysely Migrator, table `kysely_migration`); throws MIGRATION_FAILED. */
+export async function migrateRunStore(db: Kysely<RunDatabase>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve({ ...RUN_STORE_MIGRATIONS }) },
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    throw new HistoryError('MIGRATION_FAILED', 'Could not migrate the run store schema.', {
+      cause: error,
+    });
+  }
+}
+
+type RunRow = Selectable<RunsTable>;
+type ListedRow = Omit<RunRow, 'stdout' | 'stderr'> & Partial<Pick<RunRow, 'stdout' | 'stderr'>>;
+
+const SUMMARY_COLUMNS = [
+  'runs.id',
+  'runs.runbook',
+  'runs.status',
+  'runs.operation',
+  'runs.return_code',
+  'runs.requested_by',
+  'runs.roles',
+  'runs.correlation_id',
+  'runs.recursion_stack',
+  'runs.labels',
+  'runs.env_var_names',
+  'runs.created_at',
+  'runs.started_at',
+  'runs.finished_at',
+  'runs.updated_at',
+  'runs.attempt',
+  'runs.worker_id',
+  'runs.heartbeat_at',
+  'runs.errors',
+  'runs.warnings',
+  'runs.canceled_by',
+  'runs.cancel_reason',
+  'runs.output_seq',
+] as const;
+const ALL_COLUMNS = [...SUMMARY_COLUMNS, 'runs.stdout', 'runs.stderr'] as const;
+type LabelQueryDatabase = RunDatabase & { l0: RunLabelsTable };
+
+const runsEb = expressionBuilder<RunDatabase, 'runs'>();
+const labelsEb = expressionBuilder<LabelQueryDatabase, 'l0' | 'runs'>();
+
+/**
+ * RunStore over any Kysely database holding the `RunDatabase` schema. All SQL is portable
+ * (conditional `UPDATE … RETURNING`, `ON CONFLICT DO NOTHING`, row-value keyset comparisons), so the
+ * SQLite adapter and a PostgreSQL one share this class and the contract suite.
+ */
+export class KyselyRunStore implements RunStore {
+  private readonly tailBytes: number;
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+  private closed = false;
+
+  constructor(
+    private readonly db: Kysely<RunDatabase>,
+    options: KyselyRunStoreOptions = {},
+  ) {
+    this.tailBytes = options.tailBytes ?? DEFAULT_TAIL_BYTES;
+    this.now = options.now ?? (() => new Date());
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  async create(input: NewRun): Promise<Run> {
+    this.assertOpen();
+    const row = this.newRow(input);
+    const labels = Object.entries(input.labels ?? {});
+    await this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('runs')
+        .values(row)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+        throw new HistoryError('RUN_EXISTS', `A run with id ${row.id} already exists.`);
+      }
+      if (labels.length > 0) {
+        await trx
+          .insertInto('run_labels')
+          .values(
+            labels.map(([key, value]) => ({
+              run_id: row.id,
+              key,
+              value,
+              created_at: row.created_at,
+            })),
+          )
+          .execute();
+      }
+    });
+    return rowToRun(row);
+  }
+
+  async get(id: string): Promise<Run | null> {
+    this.assertOpen();
+    const row = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? null : rowToRun(row);
+  }
+
+  async list(filter: RunFilter = {}, page: PageRequest = {}): Promise<RunPage> {
+    this.assertOpen();
+    const limit = pageLimit(page.limit);
+    const after = page.cursor ? decodeRunCursor(page.cursor) : null;
+    const conditions = runFilterConditions(filter);
+    const labels = Object.entries(filter.labels ?? {});
+    const first = labels[0];
+    const columns = page.includeOutput === false ? SUMMARY_COLUMNS : ALL_COLUMNS;
+    let rows: ListedRow[];
+    if (first === undefined) {
+      let query = this.db.selectFrom('runs').select(columns);
+      for (const condition of conditions) query = query.where(condition);
+      if (after) {
+        query = query.where(
+          runsEb(
+            runsEb.refTuple('runs.created_at', 'runs.id'),
+            '<',
+            runsEb.tuple(after.createdAt, after.id),
+          ),
+        );
+      }
+      rows = await query
+        .orderBy('runs.created_at', 'desc')
+        .orderBy('runs.id', 'desc')
+        .limit(limit + 1)
+        .execute();
+    } else {
+      // Drive from the first label's index (key, value, created_at, run_id): already in page order.
+      let query = this.db
+        .selectFrom('run_labels as l0')
+        .innerJoin('runs', 'runs.id', 'l0.run_id')
+        .select(columns)
+        .where('l0.key', '=', first[0])
+        .where('l0.value', '=', first[1]);
+      for (const condition of conditions) query = query.where(condition);
+      for (const [key, value] of labels.slice(1)) query = query.where(labelCondition(key, value));
+      if (after) {
+        query = query.where(
+          labelsEb(
+            labelsEb.refTuple('l0.created_at', 'l0.run_id'),
+            '<',
+            labelsEb.tuple(after.createdAt, after.id),
+          ),
+        );
+      }
+      rows = await query
+        .orderBy('l0.created_at', 'desc')
+        .orderBy('l0.run_id', 'desc')
+        .limit(limit + 1)
+        .execute();
+    }
+    const items = rows.slice(0, limit).map((row) => rowToRun({ stdout: '', stderr: '', ...row }));
+    const last = items[items.length - 1];
+    const nextCursor =
+      rows.length > limit && last
+        ? encodeRunCursor({ createdAt: last.createdAt, id: last.id })
+        : null;
+    return { items, nextCursor };
+  }
+
+  async transition(
+    id: string,
+    attempt: number,
+    from: readonly RunStatus[],
+    to: RunStatus,
+    patch: RunPatch = {},
+  ): Promise<TransitionResult> {
+    this.assertOpen();
+    assertTransition(from, to);
+    const now = this.now().toISOString();
+    const set: Updateable<RunsTable> = { status: to, updated_at: now };
+    if (patch.returnCode !== undefined) set.return_code = patch.returnCode;
+    if (patch.startedAt !== undefined)
+      set.started_at = optionalIso(patch.startedAt, 'startedAt', 'INVALID_RUN');
+    if (patch.finishedAt !== undefined) {
+      set.finished_at = optionalIso(patch.finishedAt, 'finishedAt', 'INVALID_RUN');
+    } else if (isTerminalStatus(to)) {
+      set.finished_at = now;
+    }
+    if (patch.stdout !== undefined) set.stdout = capUtf8Tail(patch.stdout, this.tailBytes);
+    if (patch.stderr !== undefined) set.stderr = capUtf8Tail(patch.stderr, this.tailBytes);
+    if (patch.errors !== undefined) set.errors = JSON.stringify(stringList(patch.errors, 'errors'));
+    if (patch.warnings !== undefined)
+      set.warnings = JSON.stringify(stringList(patch.warnings, 'warnings'));
+    if (patch.canceledBy !== undefined) set.canceled_by = patch.canceledBy;
+    if (patch.cancelReason !== undefined) set.cancel_reason = patch.cancelReason;
+
+    const updated = await this.db
+      .updateTable('runs')
+      .set(set)
+      .$if(to === 'running' && patch.startedAt === undefined, (qb) =>
+        qb.set((eb) => ({ started_at: eb.fn.coalesce('started_at', eb.val(now)) })),
+      )
+      .where('id', '=', id)
+      .where('attempt', '=', attempt)
+      .where('status', 'in', [...from])
+      .returningAll()
+      .executeTakeFirst();
+    if (updated) return { applied: true, run: rowToRun(updated) };
+
+    const current = await this.get(id);
+    if (current === null) return { applied: false, reason: 'RUN_NOT_FOUND', run: null };
+    const reason = current.attempt !== attempt ? 'STALE_ATTEMPT' : 'STATUS_MISMATCH';
+    return { applied: false, reason, run: current };
+  }
+
+  async claim(id: string, options: ClaimOptions): Promise<Run | null> {
+    this.assertOpen();
+    const now = this.now().toISOString();
+    const claimed = await this.db
+      .updateTable('runs')
+      .set((eb) => ({
+        status: 'running',
+        attempt: eb('attempt', '+', 1),
+        worker_id: options.workerId,
+        heartbeat_at: now,
+        started_at: now,
+        updated_at: now,
+      }))
+      .where('id', '=', id)
+      .where('status', '=', 'queued')
+      .returningAll()
+      .executeTakeFirst();
+    return claimed ? rowToRun(claimed) : null;
+  }
+
+  async heartbeat(id: string, attempt: number): Promise<boolean> {
+    this.assertOpen();
+    const result = await this.db
+      .updateTable('runs')
+      .set({ heartbeat_at: this.now().toISOString() })
+      .where('id', '=', id)
+      .where('attempt', '=', attempt)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async listByStatus(
+    statuses: readonly RunStatus[],
+    options: ListByStatusOptions = {},
+  ): Promise<Run[]> {
+    this.assertOpen();
+    if (statuses.length === 0) return [];
+    for (const status of statuses) assertStatus(status, 'INVALID_FILTER');
+    const limit = Math.min(Math.max(Math.floor(options.limit ?? 100), 1), 1000);
+    const lastSeen = sql<string>`coalesce(${sql.ref('heartbeat_at')}, ${sql.ref('created_at')})`;
+    let query = this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('status', 'in', [...statuses]);
+    if (options.heartbeatBefore !== undefined) {
+      const before = toIso(options.heartbeatBefore, 'heartbeatBefore', 'INVALID_FILTER');
+      query = query.where(lastSeen, '<', before);
+    }
+    const rows = await query.orderBy(lastSeen).orderBy('id').limit(limit).execute();
+    return rows.map(rowToRun);
+  }
+
+  async appendOutput(
+    id: string,
+    chunks: readonly OutputChunkInput[],
+    options: AppendOutputOptions = {},
+  ): Promise<OutputChunk[]> {
+    this.assertOpen();
+    for (const chunk of chunks) {
+      if (
+        (chunk.stream !== 'stdout' && chunk.stream !== 'stderr') ||
+        typeof chunk.data !== 'string'
+      ) {
+        throw new HistoryError(
+          'INVALID_RUN',
+          'An output chunk needs stream stdout|stderr and string data.',
+        );
+      }
+    }
+    const kept = chunks.filter((chunk) => chunk.data.length > 0);
+    if (kept.length === 0) return [];
+    const { attempt } = options;
+    return this.db.transaction().execute(async (trx) => {
+      // Write first: the row lock (SQLite: the write lock) is taken before anything is read.
+      const head = await trx
+        .updateTable('runs')
+        .set((eb) => ({ output_seq: eb('output_seq', '+', kept.length) }))
+        .where('id', '=', id)
+        .$if(attempt !== undefined, (qb) => qb.where('attempt', '=', attempt ?? 0))
+        .returning(['output_seq', 'stdout', 'stderr'])
+        .executeTakeFirst();
+      if (!head) {
+        const exists = await trx
+          .selectFrom('runs')
+          .select('attempt')
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!exists) throw new HistoryError('RUN_NOT_FOUND', `No run with id ${id}.`);
+        throw new HistoryError(
+          'STALE_ATTEMPT',
+          `Run ${id} is at attempt ${exists.attempt}, not ${attempt}.`,
+        );
+      }
+      const firstSeq = head.output_seq - kept.length + 1;
+      const stored = kept.map((chunk, index) => ({
+        seq: firstSeq + index,
+        stream: chunk.stream,
+        data: chunk.data,
+      }));
+      for (let start = 0; start < stored.length; start += INSERT_BATCH_ROWS) {
+        await trx
+          .insertInto('run_output')
+          .values(
+            stored
+              .slice(start, start + INSERT_BATCH_ROWS)
+              .map((chunk) => ({ run_id: id, ...chunk })),
+          )
+          .execute();
+      }
+      const stdout = joinStream(kept, 'stdout');
+      const stderr = joinStream(kept, 'stderr');
+      await trx
+        .updateTable('runs')
+        .set({
+          stdout: stdout === '' ? head.stdout : capUtf8Tail(head.stdout + stdout, this.tailBytes),
+          stderr: stderr === '' ? head.stderr : capUtf8Tail(head.stderr + stderr, this.tailBytes),
+          updated_at: this.now().toISOString(),
+        })
+        .where('id', '=', id)
+        .execute();
+      return stored;
+    });
+  }
+
+  async readOutput(id: string, fromSeq = 1, limit = 1000): Promise<OutputChunk[]> {
+    this.assertOpen();
+    const rows = await this.db
+      .selectFrom('run_output')
+      .select(['seq', 'stream', 'data'])
+      .where('run_id', '=', id)
+      .where('seq', '>=', Math.max(1, Math.floor(fromSeq)))
+      .orderBy('seq')
+      .limit(Math.min(Math.max(Math.floor(limit), 1), 10_000))
+      .execute();
+    return rows.map((row) => ({
+      seq: row.seq,
+      stream: row.stream === 'stderr' ? 'stderr' : 'stdout',
+      data: row.data,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new HistoryError('STORE_CLOSED', 'The run store is closed.');
+  }
+
+  private newRow(input: NewRun): RunRow {
+    const id = input.id ?? this.newId();
+    requireText(id, 'id', MAX_ID_LENGTH);
+    requireText(input.runbook, 'runbook', 1000);
+    if (typeof input.requestedBy !== 'string') invalidRun('requestedBy must be a string.');
+    const status = input.status ?? 'queued';
+    if (status !== 'queued' && status !== 'denied')
+      invalidRun('A new run is either queued or denied.');
+    const operation: RunOperation = input.operation ?? 'execute';
+    if (operation !== 'execute' && operation !== 'validate')
+      invalidRun('operation must be execute or validate.');
+    const createdAt =
+      input.createdAt === undefined
+        ? this.now().toISOString()
+        : toIso(input.createdAt, 'createdAt', 'INVALID_RUN');
+    let finishedAt: string | null = null;
+    if (input.finishedAt !== undefined)
+      finishedAt = toIso(input.finishedAt, 'finishedAt', 'INVALID_RUN');
+    else if (status === 'denied') finishedAt = createdAt;
+    const returnCode = input.returnCode ?? null;
+    if (returnCode !== null && !Number.isInteger(returnCode))
+      invalidRun('returnCode must be an integer.');
+    return {
+      id,
+      runbook: input.runbook,
+      status,
+      operation,
+      return_code: returnCode,
+      requested_by: input.requestedBy,
+      roles: JSON.stringify(stringList(input.roles ?? [], 'roles')),
+      correlation_id: input.correlationId ?? id,
+      recursion_stack: JSON.stringify(stringList(input.recursionStack ?? [], 'recursionStack')),
+      labels: JSON.stringify(labelMap(input.labels ?? {})),
+      env_var_names: JSON.stringify(envVarNames(input.envVarNames ?? [])),
+      created_at: createdAt,
+      started_at: null,
+      finished_at: finishedAt,
+      updated_at: createdAt,
+      attempt: 0,
+      worker_id: null,
+      heartbeat_at: null,
+      stdout: capUtf8Tail(input.stdout ?? '', this.tailBytes),
+      stderr: capUtf8Tail(input.stderr ?? '', this.tailBytes),
+      errors: JSON.stringify(stringList(input.errors ?? [], 'errors')),
+      warnings: JSON.stringify(stringList(input.warnings ?? [], 'warnings')),
+      canceled_by: null,
+      cancel_reason: null,
+      output_seq: 0,
+    };
+  }
+}
+
+function runFilterConditions(filter: RunFilter): Expression<SqlBool>[] {
+  const conditions: Expression<SqlBool>[] = [];
+  if (filter.runbook !== undefined) conditions.push(runsEb('runs.runbook', '=', filter.runbook));
+  if (filter.status !== undefined) {
+    const statuses: readonly RunStatus[] =
+      typeof filter.status === 'string' ? [filter.status] : filter.status;
+    for (const status of statuses) assertStatus(status, 'INVALID_FILTER');
+    if (statuses.length > 0) conditions.push(runsEb('runs.status', 'in', [...statuses]));
+  }
+  if (filter.requestedBy !== undefined)
+    conditions.push(runsEb('runs.requested_by', '=', filter.requestedBy));
+  if (filter.createdFrom !== undefined) {
+    conditions.push(
+      runsEb('runs.created_at', '>=', toIso(filter.createdFrom, 'createdFrom', 'INVALID_FILTER')),
+    );
+  }
+  if (filter.createdTo !== undefined) {
+    conditions.push(
+      runsEb('runs.created_at', '<', toIso(filter.createdTo, 'createdTo', 'INVALID_FILTER')),
+    );
+  }
+  return conditions;
+}
+
+function labelCondition(key: string, value: string): Expression<SqlBool> {
+  return runsEb.exists(
+    runsEb
+      .selectFrom('run_labels as lx')
+      .select('lx.run_id')
+      .whereRef('lx.run_id', '=', 'runs.id')
+      .where('lx.key', '=', key)
+      .where('lx.value', '=', value),
+  );
+}
+
+function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_LIMIT;
+  if (!Number.isFinite(limit))
+    throw new HistoryError('INVALID_FILTER', 'The page limit must be a number.');
+  return Math.min(Math.max(Math.floor(limit), 1), MAX_PAGE_LIMIT);
+}
+
+function assertTransition(from: readonly RunStatus[], to: RunStatus): void {
+  assertStatus(to, 'INVALID_TRANSITION');
+  if (to === 'queued')
+    throw new HistoryError('INVALID_TRANSITION', 'A run cannot move back to queued.');
+  if (from.length === 0)
+    throw new HistoryError('INVALID_TRANSITION', 'A transition needs at least one from status.');
+  for (const status of from) {
+    assertStatus(status, 'INVALID_TRANSITION');
+    if (isTerminalStatus(status)) {
+      throw new HistoryError('INVALID_TRANSITION', `A ${status} run is final and cannot change.`);
+    }
+  }
+}
+
+function assertStatus(status: unknown, code: HistoryErrorCode): void {
+  if (!isRunStatus(status)) throw new HistoryError(code, `Unknown run status: ${String(status)}.`);
+}
+
+function invalidRun(message: string): never {
+  throw new HistoryError('INVALID_RUN', message);
+}
+
+function requireText(value: unknown, field: string, maxLength: number): void {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
+    invalidRun(`${field} must be a non-empty string of at most ${maxLength} characters.`);
+  }
+}
+
+function toIso(value: string | Date, field: string, code: HistoryErrorCode): string {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime()))
+    throw new HistoryError(code, `${field} is not a valid timestamp.`);
+  return date.toISOString();
+}
+
+function optionalIso(
+  value: string | Date | null,
+  field: string,
+  code: HistoryErrorCode,
+): string | null {
+  return value === null ? null : toIso(value, field, code);
+}
+
+function stringList(value: unknown, field: string): string[] {
+  if (!Array.isArray(value)) invalidRun(`${field} must be a list of strings.`);
+  const items: string[] = [];
+  for (const item of value as unknown[]) {
+    if (typeof item !== 'string') invalidRun(`${field} must be a list of strings.`);
+    items.push(item);
+  }
+  return items;
+}
+
+function labelMap(labels: Record<string, string>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(labels)) {
+    if (key.length === 0 || key.length > 200 || key.includes('=')) {
+      invalidRun(`Label key "${key}" must be 1-200 characters without "=".`);
+    }
+    if (typeof value !== 'string' || value.length > 1000)
+      invalidRun(`Label ${key} needs a string value.`);
+    result[key] = value;
+  }
+  return result;
+}
+
+function envVarNames(names: readonly string[]): string[] {
+  const unique = new Set<string>();
+  for (const name of names) {
+    // Reject anything that could carry a value (`NAME=value`) so values never reach the store.
+    if (
+      typeof name !== 'string' ||
+      name.length === 0 ||
+      name.length > 256 ||
+      /[=\0\n]/.test(name)
+    ) {
+      invalidRun('envVarNames holds variable names only (no "=", no values).');
+    }
+    unique.add(name);
+  }
+  return [...unique].sort();
+}
+
+function joinStream(
+  chunks: readonly OutputChunkInput[],
+  stream: OutputChunkInput['stream'],
+): string {
+  let text = '';
+  for (const chunk of chunks) if (chunk.stream === stream) text += chunk.data;
+  return text;
+}
+
+function parseStrings(text: string): string[] {
+  const value: unknown = JSON.parse(text);
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === 'string')
+    : [];
+}
+
+function parseLabels(text: string): Record<string, string> {
+  const value: unknown = JSON.parse(text);
+  const labels: Record<string, string> = {};
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, item] of Object.entries(value))
+      if (typeof item === 'string') labels[key] = item;
+  }
+  return labels;
+}
+
+function rowToRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    runbook: row.runbook,
+    status: isRunStatus(row.status) ? row.status : 'lost',
+    operation: row.operation === 'validate' ? 'validate' : 'execute',
+    returnCode: row.return_code === null ? null : Number(row.return_code),
+    requestedBy: row.requested_by,
+    roles: parseStrings(row.roles),
+    correlationId: row.correlation_id,
+    recursionStack: parseStrings(row.recursion_stack),
+    labels: parseLabels(row.labels),
+    envVarNames: parseStrings(row.env_var_names),
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    updatedAt: row.updated_at,
+    attempt: Number(row.attempt),
+    workerId: row.worker_id,
+    heartbeatAt: row.heartbeat_at,
+    stdout: row.stdout,
+    stderr: row.stderr,
+    errors: parseStrings(row.errors),
+    warnings: parseStrings(row.warnings),
+    canceledBy: row.canceled_by,
+    cancelReason: row.cancel_reason,
+  };
+}

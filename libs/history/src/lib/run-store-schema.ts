@@ -1,0 +1,121 @@
+import type { Kysely, Migration } from 'kysely';
+
+/** Row of `runs`: JSON arrays/objects in text columns, ISO-8601 text timestamps (portable). */
+export interface RunsTable {
+  id: string;
+  runbook: string;
+  status: string;
+  operation: string;
+  return_code: number | null;
+  requested_by: string;
+  roles: string;
+  correlation_id: string;
+  recursion_stack: string;
+  labels: string;
+  env_var_names: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+  attempt: number;
+  worker_id: string | null;
+  heartbeat_at: string | null;
+  stdout: string;
+  stderr: string;
+  errors: string;
+  warnings: string;
+  canceled_by: string | null;
+  cancel_reason: string | null;
+  output_seq: number;
+}
+
+/** Row of `run_labels`: one per label, `created_at` copied from the run so label pages need no sort. */
+export interface RunLabelsTable {
+  run_id: string;
+  key: string;
+  value: string;
+  created_at: string;
+}
+
+/** Row of `run_output`: one output chunk of a run. */
+export interface RunOutputTable {
+  run_id: string;
+  seq: number;
+  stream: string;
+  data: string;
+}
+
+/** The RunStore schema as Kysely sees it (shared by the SQLite and a future PostgreSQL adapter). */
+export interface RunDatabase {
+  runs: RunsTable;
+  run_labels: RunLabelsTable;
+  run_output: RunOutputTable;
+}
+
+async function createInitialSchema(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('runs')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('runbook', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('operation', 'text', (c) => c.notNull())
+    .addColumn('return_code', 'integer')
+    .addColumn('requested_by', 'text', (c) => c.notNull())
+    .addColumn('roles', 'text', (c) => c.notNull())
+    .addColumn('correlation_id', 'text', (c) => c.notNull())
+    .addColumn('recursion_stack', 'text', (c) => c.notNull())
+    .addColumn('labels', 'text', (c) => c.notNull())
+    .addColumn('env_var_names', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('started_at', 'text')
+    .addColumn('finished_at', 'text')
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('worker_id', 'text')
+    .addColumn('heartbeat_at', 'text')
+    .addColumn('stdout', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('stderr', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('errors', 'text', (c) => c.notNull())
+    .addColumn('warnings', 'text', (c) => c.notNull())
+    .addColumn('canceled_by', 'text')
+    .addColumn('cancel_reason', 'text')
+    .addColumn('output_seq', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+
+  await db.schema
+    .createTable('run_labels')
+    .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+    .addColumn('key', 'text', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('run_labels_pk', ['run_id', 'key'])
+    .execute();
+
+  await db.schema
+    .createTable('run_output')
+    .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('stream', 'text', (c) => c.notNull())
+    .addColumn('data', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('run_output_pk', ['run_id', 'seq'])
+    .execute();
+
+  // Every list filter ends in (created_at, id) so a page is an index range walk, never a sort.
+  const indexes: [string, string, string[]][] = [
+    ['runs_created_idx', 'runs', ['created_at', 'id']],
+    ['runs_runbook_created_idx', 'runs', ['runbook', 'created_at', 'id']],
+    ['runs_runbook_status_created_idx', 'runs', ['runbook', 'status', 'created_at', 'id']],
+    ['runs_status_created_idx', 'runs', ['status', 'created_at', 'id']],
+    ['runs_requested_by_created_idx', 'runs', ['requested_by', 'created_at', 'id']],
+    ['runs_status_heartbeat_idx', 'runs', ['status', 'heartbeat_at']],
+    ['run_labels_key_value_idx', 'run_labels', ['key', 'value', 'created_at', 'run_id']],
+  ];
+  for (const [name, table, columns] of indexes) {
+    await db.schema.createIndex(name).on(table).columns(columns).execute();
+  }
+}
+
+/** Versioned migrations of the RunStore schema, in the shape Kysely's Migrator expects. */
+export const RUN_STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_runs': { up: createInitialSchema },
+};

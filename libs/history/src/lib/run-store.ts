@@ -1,0 +1,195 @@
+import type { RunOperation, RunStatus } from '@runbooks/types';
+
+/** A run record as the store keeps it (camelCase; `toWire` gives the snake_case API shape). */
+export interface Run {
+  id: string;
+  /** Runbook file name, e.g. `deploy.md`. */
+  runbook: string;
+  status: RunStatus;
+  operation: RunOperation;
+  returnCode: number | null;
+  requestedBy: string;
+  roles: string[];
+  correlationId: string;
+  recursionStack: string[];
+  labels: Record<string, string>;
+  /** Names of the variables the caller supplied; values are never stored. */
+  envVarNames: string[];
+  /** ISO-8601 UTC timestamps with millisecond precision (`YYYY-MM-DDTHH:MM:SS.mmmZ`). */
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+  /** Fencing token: 0 when created, incremented by every `claim`. */
+  attempt: number;
+  /** Who holds the current attempt (set by `claim`). */
+  workerId: string | null;
+  /** Last sign of life of the current attempt (set by `claim` and `heartbeat`). */
+  heartbeatAt: string | null;
+  /** Capped tails (the END) of the run's output. */
+  stdout: string;
+  stderr: string;
+  errors: string[];
+  warnings: string[];
+  canceledBy: string | null;
+  cancelReason: string | null;
+}
+
+/** What `create` needs: the run as requested, before anything forks. */
+export interface NewRun {
+  /** Defaults to a random UUID. */
+  id?: string;
+  runbook: string;
+  operation?: RunOperation;
+  /** `queued` (default) or `denied` for an RBAC refusal recorded without running. */
+  status?: Extract<RunStatus, 'queued' | 'denied'>;
+  requestedBy: string;
+  roles?: string[];
+  /** Defaults to the run id. */
+  correlationId?: string;
+  recursionStack?: string[];
+  labels?: Record<string, string>;
+  /** Variable NAMES only (`FOO`); a name containing `=` is rejected so values cannot leak in. */
+  envVarNames?: string[];
+  /** Defaults to the store clock. */
+  createdAt?: string | Date;
+  /** For denied runs: defaults to `createdAt`. */
+  finishedAt?: string | Date;
+  returnCode?: number | null;
+  stdout?: string;
+  stderr?: string;
+  errors?: string[];
+  warnings?: string[];
+}
+
+/** Fields a transition may set alongside the new status (omitted fields stay as they are). */
+export interface RunPatch {
+  returnCode?: number | null;
+  /** Defaults to now when moving to `running` and not yet started. */
+  startedAt?: string | Date | null;
+  /** Defaults to now when moving to a terminal status. */
+  finishedAt?: string | Date | null;
+  /** Replaces the tail (capped by the store). */
+  stdout?: string;
+  stderr?: string;
+  errors?: string[];
+  warnings?: string[];
+  canceledBy?: string | null;
+  cancelReason?: string | null;
+}
+
+/** Why a fenced transition did not apply. */
+export type TransitionRefusal = 'RUN_NOT_FOUND' | 'STALE_ATTEMPT' | 'STATUS_MISMATCH';
+
+/** Outcome of a fenced transition: the updated run, or why nothing changed and the run as it is. */
+export type TransitionResult =
+  { applied: true; run: Run } | { applied: false; reason: TransitionRefusal; run: Run | null };
+
+/** Filters of `list`; all given filters are ANDed. */
+export interface RunFilter {
+  runbook?: string;
+  status?: RunStatus | readonly RunStatus[];
+  requestedBy?: string;
+  /** key → value; several pairs are ANDed. The first pair drives the query: put the rarest first. */
+  labels?: Record<string, string>;
+  /** Inclusive lower bound on `createdAt`. */
+  createdFrom?: string | Date;
+  /** Exclusive upper bound on `createdAt`. */
+  createdTo?: string | Date;
+}
+
+/** Keyset page request: `cursor` is the `nextCursor` of the previous page. */
+export interface PageRequest {
+  /** 1..500, default 50. */
+  limit?: number;
+  cursor?: string | null;
+  /**
+   * Default true. False leaves `stdout`/`stderr` out of the query (returned as empty strings): a
+   * list view does not need up to 2 × tailBytes per row.
+   */
+  includeOutput?: boolean;
+}
+
+/** One page of runs, newest first (ties broken by id, descending). */
+export interface RunPage {
+  items: Run[];
+  /** Opaque cursor of the next page, or null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Which output stream a chunk came from. */
+export type OutputStream = 'stdout' | 'stderr';
+
+/** A chunk of output as appended by the executor. */
+export interface OutputChunkInput {
+  stream: OutputStream;
+  data: string;
+}
+
+/** A stored chunk: `seq` counts from 1 per run, in append order. */
+export interface OutputChunk extends OutputChunkInput {
+  seq: number;
+}
+
+/** Options of `claim`. */
+export interface ClaimOptions {
+  /** Who takes the run (worker/process id), stored as `workerId`. */
+  workerId: string;
+}
+
+/** Options of `listByStatus` (what a reconciler looks for). */
+export interface ListByStatusOptions {
+  /** Only runs whose heartbeat (or, without one, creation) is older than this. */
+  heartbeatBefore?: string | Date;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+/** Options of `appendOutput`. */
+export interface AppendOutputOptions {
+  /** When given, the append is fenced: it fails with STALE_ATTEMPT unless the run has this attempt. */
+  attempt?: number;
+}
+
+/**
+ * Port for run records: the queryable history of every run. A run is a record before it is a
+ * process: `create` it, `claim` it (attempt + 1), then move it with fenced `transition`s.
+ */
+export interface RunStore {
+  /** Inserts a new run (`queued` or `denied`); throws RUN_EXISTS / INVALID_RUN. */
+  create(run: NewRun): Promise<Run>;
+  /** The run with this id, or null. */
+  get(id: string): Promise<Run | null>;
+  /** A page of runs matching `filter`, newest first; throws INVALID_CURSOR / INVALID_FILTER. */
+  list(filter?: RunFilter, page?: PageRequest): Promise<RunPage>;
+  /**
+   * Moves a run to `to` only if it still has `attempt` and its status is in `from` (one atomic
+   * conditional update). Terminal statuses are final; `to` may not be `queued`.
+   */
+  transition(
+    id: string,
+    attempt: number,
+    from: readonly RunStatus[],
+    to: RunStatus,
+    patch?: RunPatch,
+  ): Promise<TransitionResult>;
+  /**
+   * Takes a `queued` run for execution: status `running`, attempt + 1, heartbeat now. Returns the
+   * claimed run, or null when it is missing or no longer queued (a duplicate delivery must not run).
+   */
+  claim(id: string, options: ClaimOptions): Promise<Run | null>;
+  /** Records a sign of life; false means the caller lost the run (fenced out) and must stop. */
+  heartbeat(id: string, attempt: number): Promise<boolean>;
+  /** Runs in the given statuses, oldest heartbeat first (for reconcilers). */
+  listByStatus(statuses: readonly RunStatus[], options?: ListByStatusOptions): Promise<Run[]>;
+  /** Appends output chunks (numbered from 1) and updates the run's capped tails. */
+  appendOutput(
+    id: string,
+    chunks: readonly OutputChunkInput[],
+    options?: AppendOutputOptions,
+  ): Promise<OutputChunk[]>;
+  /** Output chunks with `seq >= fromSeq` (default 1), in order, at most `limit` (default 1000). */
+  readOutput(id: string, fromSeq?: number, limit?: number): Promise<OutputChunk[]>;
+  /** Releases the store's resources; later calls throw STORE_CLOSED. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { isHistoryError } from './history-error';
+import { describeRunStoreContract } from './run-store.contract';
+import { DEFAULT_RUNS_DB_FILE, openSqliteRunStore } from './sqlite-run-store';
+
+const tempRoot = mkdtempSync(join(tmpdir(), 'runbooks-history-sqlite-'));
+let fileCounter = 0;
+const nextFile = (): string => join(tempRoot, `db-${(fileCounter += 1)}`, 'runs.db');
+
+afterAll(() => {
+  rmSync(tempRoot, { recursive: true, force: true });
+});
+
+describeRunStoreContract('SQLite file', (options) =>
+  openSqliteRunStore({ ...options, file: nextFile() }),
+);
+describeRunStoreContract('SQLite :memory:', (options) =>
+  openSqliteRunStore({ ...options, file: ':memory:' }),
+);
+
+const TS_REGISTER = join(__dirname, '../../test/ts-register.cjs');
+const CLAIM_WORKER = join(__dirname, '../../test/claim-worker.ts');
+
+function runNode(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', TS_REGISTER, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('openSqliteRunStore', () => {
+  it('creates parent folders, uses WAL and a busy timeout, and indexes every filter', async () => {
+    const file = nextFile();
+    const store = await openSqliteRunStore({ file, busyTimeoutMs: 1234 });
+    expect(store.file).toBe(file);
+    expect(existsSync(file)).toBe(true);
+    await store.close();
+
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const indexes = db
+        .prepare<[], { name: string; tbl_name: string }>(
+          "select name, tbl_name from sqlite_master where type = 'index' and name not like 'sqlite_%'",
+        )
+        .all()
+        .map((row) => `${row.tbl_name}.${row.name}`)
+        .sort();
+      expect(indexes).toEqual([
+        'run_labels.run_labels_key_value_idx',
+        'runs.runs_created_idx',
+        'runs.runs_requested_by_created_idx',
+        'runs.runs_runbook_created_idx',
+        'runs.runs_runbook_status_created_idx',
+        'runs.runs_status_created_idx',
+        'runs.runs_status_heartbeat_idx',
+      ]);
+      const columns = db
+        .prepare<[], { name: string }>("select name from pragma_table_info('run_labels')")
+        .all()
+        .map((row) => row.name);
+      expect(columns).toEqual(['run_id', 'key', 'value', 'created_at']);
+      const plan = db
+        .prepare<[string, string], { detail: string }>(
+          'explain query plan select runs.* from run_labels l0 join runs on runs.id = l0.run_id ' +
+            'where l0.key = ? and l0.value = ? order by l0.created_at desc, l0.run_id desc limit 51',
+        )
+        .all('env', 'prod')
+        .map((row) => row.detail)
+        .join(' | ');
+      expect(plan).toContain('run_labels_key_value_idx');
+      expect(plan).not.toContain('TEMP B-TREE');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps its records across reopen and applies migrations only once', async () => {
+    const file = nextFile();
+    const first = await openSqliteRunStore({ file });
+    await first.create({ id: 'persisted', runbook: 'x.md', requestedBy: 'me', labels: { k: 'v' } });
+    await first.close();
+    const second = await openSqliteRunStore({ file });
+    expect((await second.get('persisted'))?.labels).toEqual({ k: 'v' });
+    expect((await second.list({ labels: { k: 'v' } })).items).toHaveLength(1);
+    await second.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const migrations = db
+        .prepare<[], { name: string }>('select name from kysely_migration')
+        .all();
+      expect(migrations.map((row) => row.name)).toEqual(['0001_runs']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('defaults to data/runs.db under the working directory', async () => {
+    expect(DEFAULT_RUNS_DB_FILE).toBe('data/runs.db');
+    const cwd = process.cwd();
+    const dir = join(tempRoot, 'cwd');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    process.chdir(dir);
+    try {
+      const store = await openSqliteRunStore();
+      expect(store.file).toBe(join(dir, 'data', 'runs.db'));
+      await store.close();
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(existsSync(join(dir, 'data', 'runs.db'))).toBe(true);
+  });
+
+  it('fails with MIGRATION_FAILED on a database whose schema is in the way', async () => {
+    const file = nextFile();
+    mkdirSync(join(file, '..'), { recursive: true });
+    const db = new Database(file);
+    db.exec('create table runs (something text)');
+    db.close();
+    let caught: unknown = null;
+    try {
+      await openSqliteRunStore({ file });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isHistoryError(caught, 'MIGRATION_FAILED')).toBe(true);
+  });
+
+  it('lets exactly one of two processes claim each run (fencing across processes)', async () => {
+    const file = nextFile();
+    const store = await openSqliteRunStore({ file });
+    const ids = Array.from({ length: 40 }, (_, index) => `p${index}`);
+    for (const id of ids) await store.create({ id, runbook: 'race.md', requestedBy: 'ci' });
+    await store.close();
+
+    const [a, b] = await Promise.all([
+      runNode([CLAIM_WORKER, file, 'worker-a', ...ids]),
+      runNode([CLAIM_WORKER, file, 'worker-b', ...ids]),
+    ]);
+    expect(a.stderr).toBe('');
+    expect(b.stderr).toBe('');
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const wonByA = JSON.parse(a.stdout) as string[];
+    const wonByB = JSON.parse(b.stdout) as string[];
+    expect([...wonByA, ...wonByB].sort()).toEqual([...ids].sort());
+
+    const check = await openSqliteRunStore({ file });
+    try {
+      for (const id of ids) {
+        const run = await check.get(id);
+        expect(run?.attempt).toBe(1);
+        expect(run?.status).toBe('success');
+        expect(run?.workerId).toBe(wonByA.includes(id) ? 'worker-a' : 'worker-b');
+      }
+    } finally {
+      await check.close();
+    }
+  });
+
+  it('lets two processes open and migrate a fresh file at the same time', async () => {
+    const file = nextFile();
+    const [a, b] = await Promise.all([
+      runNode([CLAIM_WORKER, file, 'worker-a']),
+      runNode([CLAIM_WORKER, file, 'worker-b']),
+    ]);
+    expect([a.stderr, b.stderr]).toEqual(['', '']);
+    expect([a.stdout, b.stdout]).toEqual(['[]', '[]']);
+  });
+});
