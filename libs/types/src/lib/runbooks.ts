@@ -1,3 +1,5 @@
+import type { RunStatus } from './runs';
+
 /** One entry of `GET /api/runbooks` (`runbooks[]`). */
 export interface RunbookListItem {
   /** File name, the id used in URLs, e.g. `SimpleRunbook.md`. */
@@ -6,6 +8,25 @@ export interface RunbookListItem {
   name: string;
   /** Path relative to the runbooks folder (equal to `filename`: the folder is flat). */
   path: string;
+  /** Our additions (absent from the reference; clients must tolerate their absence). */
+  description?: string;
+  /** Required claims (`{}` = unrestricted; null = unreadable, nobody may run it). */
+  required_claims?: Record<string, string[]> | null;
+  /** Whether the caller satisfies the required claims. */
+  can_execute?: boolean;
+  /** Whether the runbook has a Script section (documentation-only runbooks do not). */
+  executable?: boolean;
+  /** The most recent run of this runbook, if any. */
+  last_run?: RunSummary | null;
+}
+
+/** A run reduced to what lists show. */
+export interface RunSummary {
+  id: string;
+  status: RunStatus;
+  created_at: string;
+  finished_at: string | null;
+  return_code: number | null;
 }
 
 /** Body of `GET /api/runbooks`. */
@@ -75,4 +96,25 @@ export interface ExecuteResult {
 export interface ErrorResponse {
   error: string;
   success?: false;
+}
+
+/** Body of the public `GET /api/info`: what a client needs before signing in. */
+export interface ApiInfo {
+  name: string;
+  version: string;
+  ui_header: string;
+  /** Whether `POST /dev-login` is available. */
+  dev_login: boolean;
+}
+
+/** Body of `POST /api/runs/{id}/cancel` (optional). */
+export interface CancelRunRequest {
+  reason?: string;
+}
+
+/** Answer of an asynchronous start (`Prefer: respond-async` → 202 with `Location: /api/runs/{id}`). */
+export interface RunAccepted {
+  run_id: string;
+  status: RunStatus;
+  location: string;
 }
