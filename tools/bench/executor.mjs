@@ -3,7 +3,7 @@
 // spawning `zsh -c 'echo hi'` directly with the same spawn options (own process group, the same
 // small environment, piped stdout/stderr, stdin ignored). Target: executor <= 1.5x raw spawn.
 //
-// Usage: npx nx build executor && node tools/bench/executor.mjs [--runs N] [--warmup N]
+// Usage: npx nx build executor && node tools/bench/executor.mjs [--runs N] [--warmup N] [--execution-dir DIR]
 // Loads the built library from dist/libs/executor.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -26,6 +26,8 @@ const option = (name, fallback) => {
   return index >= 0 ? Number(args[index + 1]) : fallback;
 };
 const runs = option('--runs', 300);
+const executionDirIndex = args.indexOf('--execution-dir');
+const executionDir = executionDirIndex >= 0 ? args[executionDirIndex + 1] : undefined;
 const warmup = option('--warmup', 30);
 
 const serverEnv = {
@@ -54,7 +56,10 @@ function rawSpawn() {
 
 /** Through the library: run dir, temp.zsh, env build, watchdog registration, cleanup. */
 async function viaExecutor(parentDeathSignal) {
-  const result = await execute({ script: 'echo hi' }, { serverEnv, parentDeathSignal }).result;
+  const result = await execute(
+    { script: 'echo hi' },
+    { serverEnv, parentDeathSignal, executionDir },
+  ).result;
   if (result.stdout !== 'hi\n' || result.returnCode !== 0)
     throw new Error(`executor: ${JSON.stringify(result)}`);
 }
@@ -88,6 +93,7 @@ const exec = median(samples.executor);
 const execSetpriv = median(samples.executorSetpriv);
 const ratio = exec / raw;
 console.log(`executor bench: ${runs} runs each (after ${warmup} warm-up), node ${process.version}`);
+console.log(`run dirs in: ${executionDir ?? 'system temp dir (default)'}`);
 console.log(`raw spawn  zsh -c 'echo hi'           median ${raw.toFixed(3)} ms`);
 console.log(`execute()  echo hi (defaults)         median ${exec.toFixed(3)} ms`);
 console.log(`execute()  echo hi (+ setpriv)        median ${execSetpriv.toFixed(3)} ms`);

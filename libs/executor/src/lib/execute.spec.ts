@@ -125,6 +125,19 @@ describe('execute: run directory and script', () => {
     expect(throwing.result.stdout).toBe('ok\n');
   });
 
+  it('starts zsh as the leader of its own session and process group', async () => {
+    const { result } = await run({ script: 'ps -o pgid= -o sid= -p $$' });
+    expect(result.stdout.trim().split(/\s+/).map(Number)).toEqual([result.pid, result.pid]);
+  });
+
+  it('can wrap zsh in setpriv --pdeathsig KILL', async () => {
+    const { result } = await run(
+      { script: 'print -r -- $0; echo ok' },
+      { parentDeathSignal: true },
+    );
+    expect(result.stdout).toBe(`${result.runDirPath}/temp.zsh\nok\n`);
+  });
+
   it('ignores stdin (reads /dev/null)', async () => {
     expect((await run({ script: 'cat; echo done' })).result.stdout).toBe('done\n');
   });
@@ -583,6 +596,16 @@ describe('execute: errors as data, invalid options throw', () => {
     expect(outputOf(events, 'stderr')).toBe(`${result.stderr}\n`);
   });
 
+  it('resolves with SPAWN_FAILED when the interpreter cannot be executed', async () => {
+    const bogus = join(root, `bogus-zsh-${randomUUID()}`);
+    writeFileSync(bogus, '#!/nonexistent/interpreter\n', { mode: 0o755 }); // execve fails: ENOENT
+    const { result } = await run({ script: 'echo hi' }, { zshPath: bogus });
+    expect(result).toMatchObject({ returnCode: 1, pid: null, failure: { code: 'SPAWN_FAILED' } });
+    expect(result.stderr).toMatch(/^ERROR: Failed to start zsh: /);
+    expect(existsSync(result.runDirPath ?? '')).toBe(false);
+    rmSync(bogus);
+  });
+
   it('resolves with RUN_DIR_FAILED when the run dir cannot be created', async () => {
     const { result } = await run({ script: 'echo hi' }, { executionDir: '/proc/self' });
     expect(result.failure?.code).toBe('RUN_DIR_FAILED');
@@ -596,6 +619,8 @@ describe('execute: errors as data, invalid options throw', () => {
     ['empty id', { script: '', id: '' }, {}, 'INVALID_REQUEST'],
     ['timeoutMs', { script: '' }, { timeoutMs: 0 }, 'INVALID_OPTIONS'],
     ['killGraceMs', { script: '' }, { killGraceMs: Number.POSITIVE_INFINITY }, 'INVALID_OPTIONS'],
+    ['timeoutMs beyond timers', { script: '' }, { timeoutMs: 2 ** 31 }, 'INVALID_OPTIONS'],
+    ['negative killGraceMs', { script: '' }, { killGraceMs: -1 }, 'INVALID_OPTIONS'],
     ['maxOutputBytes', { script: '' }, { maxOutputBytes: -1 }, 'INVALID_OPTIONS'],
   ])('throws ExecutorError for invalid %s', (_name, request, options, code) => {
     let thrown: unknown;

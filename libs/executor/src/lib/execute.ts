@@ -44,6 +44,8 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 10_485_760;
 /** Name of the script file inside the run directory. */
 export const SCRIPT_FILE_NAME = 'temp.zsh';
 
+/** Longest delay a Node timer supports (about 24.8 days); longer ones would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Extra wait for the pipes to close after zsh exited (beyond the kill grace) before giving up on them. */
 const PIPE_DRAIN_MS = 1_000;
 
@@ -91,9 +93,11 @@ function validate(request: ExecuteRequest, options: ExecuteOptions): Settings {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  if (!(timeoutMs > 0)) throw invalidOption('timeoutMs must be a positive number or Infinity');
-  if (!(killGraceMs >= 0) || !Number.isFinite(killGraceMs)) {
-    throw invalidOption('killGraceMs must be a finite number >= 0');
+  if (!(timeoutMs > 0) || (Number.isFinite(timeoutMs) && timeoutMs > MAX_TIMER_MS)) {
+    throw invalidOption(`timeoutMs must be in (0, ${MAX_TIMER_MS}] or Infinity`);
+  }
+  if (!(killGraceMs >= 0) || killGraceMs > MAX_TIMER_MS) {
+    throw invalidOption(`killGraceMs must be in [0, ${MAX_TIMER_MS}]`);
   }
   if (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < 0) {
     throw invalidOption('maxOutputBytes must be an integer >= 0');
