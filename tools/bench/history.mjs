@@ -129,6 +129,18 @@ async function main() {
       },
       true,
     ],
+    [
+      'label + time range (1 day)',
+      () => {
+        const from = t0 + Math.floor(random() * RUNS) * 1000;
+        return {
+          labels: { team: pick(teams) },
+          createdFrom: new Date(from),
+          createdTo: new Date(from + 86_400_000),
+        };
+      },
+      true,
+    ],
     ['no filter', () => ({}), true],
   ];
   const results = [];

@@ -30,6 +30,8 @@ export const DEFAULT_TAIL_BYTES = 64 * 1024;
 /** Default and largest page size of `list`. */
 export const DEFAULT_PAGE_LIMIT = 50;
 const MAX_PAGE_LIMIT = 500;
+/** Default of `KyselyRunStoreOptions.labelHitsCap`. */
+const LABEL_HITS_CAP = 2000;
 const MAX_ID_LENGTH = 200;
 const INSERT_BATCH_ROWS = 200;
 
@@ -41,6 +43,11 @@ export interface KyselyRunStoreOptions {
   now?: () => Date;
   /** Id generator for runs created without an id; default `crypto.randomUUID`. */
   newId?: () => string;
+  /**
+   * Query planning of labelled pages: a label with fewer matches than this walks its own index;
+   * a more common one lets a runbook/user/status index drive. Default 2000.
+   */
+  labelHitsCap?: number;
 }
 
 /** Applies the RunStore migrations (Kysely Migrator, table `kysely_migration`); throws MIGRATION_FAILED. */
@@ -100,6 +107,7 @@ export class KyselyRunStore implements RunStore {
   private readonly tailBytes: number;
   private readonly now: () => Date;
   private readonly newId: () => string;
+  private readonly labelHitsCap: number;
   private closed = false;
 
   constructor(
@@ -109,6 +117,7 @@ export class KyselyRunStore implements RunStore {
     this.tailBytes = options.tailBytes ?? DEFAULT_TAIL_BYTES;
     this.now = options.now ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
+    this.labelHitsCap = Math.max(1, Math.floor(options.labelHitsCap ?? LABEL_HITS_CAP));
   }
 
   async create(input: NewRun): Promise<Run> {
@@ -156,13 +165,15 @@ export class KyselyRunStore implements RunStore {
     const limit = pageLimit(page.limit);
     const after = page.cursor ? decodeRunCursor(page.cursor) : null;
     const conditions = runFilterConditions(filter);
-    const labels = Object.entries(filter.labels ?? {});
-    const first = labels[0];
     const columns = page.includeOutput === false ? SUMMARY_COLUMNS : ALL_COLUMNS;
+    const plan = await this.planLabels(filter);
     let rows: ListedRow[];
-    if (first === undefined) {
+    if (plan === 'EMPTY') {
+      rows = [];
+    } else if (plan.driver === null) {
       let query = this.db.selectFrom('runs').select(columns);
       for (const condition of conditions) query = query.where(condition);
+      for (const [key, value] of plan.others) query = query.where(labelCondition(key, value));
       if (after) {
         query = query.where(
           runsEb(
@@ -178,15 +189,20 @@ export class KyselyRunStore implements RunStore {
         .limit(limit + 1)
         .execute();
     } else {
-      // Drive from the first label's index (key, value, created_at, run_id): already in page order.
+      // Walk the driving label's index (key, value, created_at, run_id): already in page order.
+      const [key, value] = plan.driver;
       let query = this.db
         .selectFrom('run_labels as l0')
         .innerJoin('runs', 'runs.id', 'l0.run_id')
         .select(columns)
-        .where('l0.key', '=', first[0])
-        .where('l0.value', '=', first[1]);
+        .where('l0.key', '=', key)
+        .where('l0.value', '=', value);
       for (const condition of conditions) query = query.where(condition);
-      for (const [key, value] of labels.slice(1)) query = query.where(labelCondition(key, value));
+      // The same time range on the label row's copy of created_at bounds the index walk.
+      for (const condition of labelTimeRange(filter)) query = query.where(condition);
+      for (const [otherKey, otherValue] of plan.others) {
+        query = query.where(labelCondition(otherKey, otherValue));
+      }
       if (after) {
         query = query.where(
           labelsEb(
@@ -209,6 +225,50 @@ export class KyselyRunStore implements RunStore {
         ? encodeRunCursor({ createdAt: last.createdAt, id: last.id })
         : null;
     return { items, nextCursor };
+  }
+
+  /**
+   * Chooses which index a labelled page walks. Each label's matches are counted up to a cap on the
+   * covering label index (cheap). The rarest label drives the query when it is rare, or when no
+   * runs-side filter (runbook, user, status) has an index to walk instead; otherwise the runs
+   * index drives and labels are checked per row. 'EMPTY' when a label matches nothing.
+   */
+  private async planLabels(
+    filter: RunFilter,
+  ): Promise<'EMPTY' | { driver: [string, string] | null; others: [string, string][] }> {
+    const labels = Object.entries(filter.labels ?? {});
+    if (labels.length === 0) return { driver: null, others: [] };
+    const counted: { label: [string, string]; hits: number }[] = [];
+    for (const label of labels) {
+      const hits = await this.countLabelHits(label[0], label[1]);
+      if (hits === 0) return 'EMPTY';
+      counted.push({ label, hits });
+    }
+    counted.sort((a, b) => a.hits - b.hits);
+    const [rarest, ...rest] = counted.map((entry) => entry.label);
+    const hasRunsIndex =
+      filter.runbook !== undefined ||
+      filter.requestedBy !== undefined ||
+      (filter.status !== undefined && filter.status.length > 0);
+    if (rarest !== undefined && ((counted[0]?.hits ?? 0) < this.labelHitsCap || !hasRunsIndex)) {
+      return { driver: rarest, others: rest };
+    }
+    return { driver: null, others: counted.map((entry) => entry.label) };
+  }
+
+  private async countLabelHits(key: string, value: string): Promise<number> {
+    const hits = this.db
+      .selectFrom('run_labels')
+      .select('run_id')
+      .where('key', '=', key)
+      .where('value', '=', value)
+      .limit(this.labelHitsCap)
+      .as('hits');
+    const row = await this.db
+      .selectFrom(hits)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   async transition(
@@ -480,6 +540,20 @@ function runFilterConditions(filter: RunFilter): Expression<SqlBool>[] {
   if (filter.createdTo !== undefined) {
     conditions.push(
       runsEb('runs.created_at', '<', toIso(filter.createdTo, 'createdTo', 'INVALID_FILTER')),
+    );
+  }
+  return conditions;
+}
+
+function labelTimeRange(filter: RunFilter): Expression<SqlBool>[] {
+  const conditions: Expression<SqlBool>[] = [];
+  if (filter.createdFrom !== undefined) {
+    const from = toIso(filter.createdFrom, 'createdFrom', 'INVALID_FILTER');
+    conditions.push(labelsEb('l0.created_at', '>=', from));
+  }
+  if (filter.createdTo !== undefined) {
+    conditions.push(
+      labelsEb('l0.created_at', '<', toIso(filter.createdTo, 'createdTo', 'INVALID_FILTER')),
     );
   }
   return conditions;
