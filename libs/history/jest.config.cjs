@@ -9,5 +9,7 @@ module.exports = {
   coverageDirectory: '../../coverage/libs/history',
   collectCoverageFrom: ['src/**/*.ts', '!src/**/*.spec.ts'],
   collectCoverage: true,
+  // Specs spawn real node processes; a loaded 2-core CI machine needs more than the 5 s default.
+  testTimeout: 30_000,
   coverageThreshold: { global: { lines: 90 } },
 };

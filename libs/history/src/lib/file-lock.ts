@@ -117,9 +117,13 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
   }
   try {
     await handle.writeFile(content);
-  } finally {
+  } catch (error) {
+    // A lock without an owner would block everyone until it is stale: do not leave one behind.
     await handle.close();
+    await unlink(path).catch(ignoreMissing);
+    throw error;
   }
+  await handle.close();
   return true;
 }
 

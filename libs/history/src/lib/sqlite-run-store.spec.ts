@@ -167,7 +167,7 @@ describe('openSqliteRunStore', () => {
     } finally {
       await check.close();
     }
-  });
+  }, 60_000);
 
   it('lets two processes open and migrate a fresh file at the same time', async () => {
     const file = nextFile();
@@ -177,5 +177,5 @@ describe('openSqliteRunStore', () => {
     ]);
     expect([a.stderr, b.stderr]).toEqual(['', '']);
     expect([a.stdout, b.stdout]).toEqual(['[]', '[]']);
-  });
+  }, 60_000);
 });
