@@ -1,0 +1,74 @@
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { TerminusModule } from '@nestjs/terminus';
+
+import { AdminGuard } from './auth/admin.guard';
+import { DevLoginController } from './auth/dev-login.controller';
+import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { JwtStrategy } from './auth/jwt.strategy';
+import { ConfigController } from './config-api/config.controller';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { DocsController } from './docs/docs.controller';
+import { OpenApiDocument } from './docs/openapi-document';
+import { JsonExceptionFilter } from './errors/json-exception.filter';
+import { HealthController } from './health/health.controller';
+import { HistoryRecorder } from './history/history-recorder.service';
+import { CorrelationIdMiddleware } from './http/correlation-id.middleware';
+import { ShutdownService } from './lifecycle/shutdown.service';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsModule } from './metrics/metrics.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { RunbookAccess } from './runbooks/runbook-access.service';
+import { RunbookCatalog } from './runbooks/runbook-catalog.service';
+import { RunbooksController } from './runbooks/runbooks.controller';
+import { ExecuteResponder } from './runs/execute-responder';
+import { LastRunIndex } from './runs/last-run-index.service';
+import { OutputBus } from './runs/output-bus';
+import { RunEventsService } from './runs/run-events.service';
+import { RunService } from './runs/run.service';
+import { RunStoreHolder } from './runs/run-store.provider';
+import { RunsController } from './runs/runs.controller';
+
+/** Composes the libs into the HTTP API; `config` was validated before the app is built. */
+@Module({})
+export class AppModule implements NestModule {
+  static forConfig(config: AppConfig) {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [PassportModule, TerminusModule, MetricsModule, RateLimitModule],
+      controllers: [
+        RunbooksController,
+        RunsController,
+        ConfigController,
+        DevLoginController,
+        HealthController,
+        DocsController,
+      ],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_FILTER, useClass: JsonExceptionFilter },
+        JwtStrategy,
+        AdminGuard,
+        RunbookCatalog,
+        RunbookAccess,
+        HistoryRecorder,
+        RunStoreHolder,
+        OutputBus,
+        RunService,
+        RunEventsService,
+        ExecuteResponder,
+        LastRunIndex,
+        ShutdownService,
+        OpenApiDocument,
+      ],
+      exports: [APP_CONFIG],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(CorrelationIdMiddleware, HttpMetricsMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,51 @@
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import type { DevLoginRequest, DevLoginResponse } from '@runbooks/types';
+import { sign, type Algorithm } from 'jsonwebtoken';
+
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { AppError } from '../errors/app-error';
+import { ExecuteRateLimit } from '../rate-limit/rate-limit.decorators';
+import { pythonIsoFormat } from '../history/python-iso-format';
+import { Public } from './public.decorator';
+
+/** `POST /dev-login`: mints a token for local use when `ENABLE_LOGIN=true`. */
+@Controller()
+export class DevLoginController {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  @Public()
+  @ExecuteRateLimit()
+  @Post('dev-login')
+  @HttpCode(200)
+  login(@Body() body: DevLoginRequest | undefined): DevLoginResponse {
+    if (!this.config.enableLogin) throw new AppError('NOT_FOUND', 'Not found');
+    const subject =
+      typeof body?.subject === 'string' && body.subject !== '' ? body.subject : 'dev-user-1';
+    const roles = body?.roles ?? ['developer'];
+    const now = Math.floor(Date.now() / 1000);
+    const expires = now + this.config.jwt.ttlMinutes * 60;
+    const { jwt } = this.config;
+    let accessToken: string;
+    try {
+      accessToken = sign(
+        { iss: jwt.issuer, aud: jwt.audience, sub: subject, iat: now, exp: expires, roles },
+        jwt.secret,
+        {
+          algorithm: jwt.algorithm as Algorithm,
+        },
+      );
+    } catch (error) {
+      throw new AppError(
+        'FORBIDDEN',
+        `Error generating token: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    return {
+      access_token: accessToken,
+      token_type: 'bearer',
+      expires_at: pythonIsoFormat(new Date(expires * 1000)),
+      subject,
+      roles,
+    };
+  }
+}

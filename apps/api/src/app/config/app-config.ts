@@ -1,0 +1,55 @@
+import type { ConfigItem } from '@runbooks/types';
+
+/** Claims an admin-only route requires, as `claim → allowed values`. */
+export type RequiredClaimsConfig = Record<string, string[]>;
+
+/** The server's validated, typed configuration (built once at boot). */
+export interface AppConfig {
+  builtAt: string;
+  loggingLevel: string;
+  runbooksDir: string;
+  executionDir: string;
+  mountDir: string;
+  apiProtocol: string;
+  apiHost: string;
+  uiHeader: string;
+  apiPort: number;
+  jwt: {
+    algorithm: string;
+    issuer: string;
+    audience: string;
+    secret: string;
+    publicKey: string;
+    jwksUrl: string;
+    ttlMinutes: number;
+    requireExp: boolean;
+  };
+  enableLogin: boolean;
+  scriptTimeoutSeconds: number;
+  maxOutputSizeBytes: number;
+  maxRecursionDepth: number;
+  dataDir: string;
+  historyMarkdown: boolean;
+  adminRequiredClaims: RequiredClaimsConfig;
+  envPassthrough: string[];
+  maxConcurrentRuns: number;
+  killGraceSeconds: number;
+  shutdownGraceSeconds: number;
+  rateLimit: {
+    enabled: boolean;
+    perMinute: number;
+    executePerMinute: number;
+    storage: 'memory' | 'redis';
+    redisUrl: string;
+  };
+  trustProxy: boolean;
+  webDir: string;
+  demo: boolean;
+  /** The server's environment at boot (scripts get only what they declare or pass through). */
+  serverEnv: Readonly<Record<string, string | undefined>>;
+  /** `config_items` as `/api/config` and history records show them (secrets masked). */
+  items: ConfigItem[];
+}
+
+/** Injection token of {@link AppConfig}. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

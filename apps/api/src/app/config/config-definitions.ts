@@ -1,0 +1,82 @@
+/** How a configuration value is parsed. */
+export type ConfigKind = 'string' | 'int' | 'bool';
+
+/** One environment variable the server reads. */
+export interface ConfigDefinition {
+  name: string;
+  kind: ConfigKind;
+  defaultValue: string;
+  secret?: boolean;
+  /** Lowest accepted value for integers. */
+  min?: number;
+  /** Accepted values for enumerations. */
+  oneOf?: readonly string[];
+}
+
+/** The reference's variables, in the order `/api/config` lists them. */
+export const REFERENCE_CONFIG: readonly ConfigDefinition[] = [
+  { name: 'BUILT_AT', kind: 'string', defaultValue: 'LOCAL' },
+  { name: 'LOGGING_LEVEL', kind: 'string', defaultValue: 'INFO' },
+  { name: 'RUNBOOKS_DIR', kind: 'string', defaultValue: '/runbooks' },
+  { name: 'EXECUTION_DIR', kind: 'string', defaultValue: '/execution' },
+  { name: 'MOUNT_DIR', kind: 'string', defaultValue: '' },
+  { name: 'API_PROTOCOL', kind: 'string', defaultValue: 'http', oneOf: ['http', 'https'] },
+  { name: 'API_HOST', kind: 'string', defaultValue: 'localhost' },
+  { name: 'UI_HEADER', kind: 'string', defaultValue: 'Runbooks' },
+  {
+    name: 'JWT_ALGORITHM',
+    kind: 'string',
+    defaultValue: 'HS256',
+    oneOf: [
+      'HS256',
+      'HS384',
+      'HS512',
+      'RS256',
+      'RS384',
+      'RS512',
+      'ES256',
+      'ES384',
+      'ES512',
+      'PS256',
+    ],
+  },
+  { name: 'JWT_ISSUER', kind: 'string', defaultValue: 'dev-idp' },
+  { name: 'JWT_AUDIENCE', kind: 'string', defaultValue: 'dev-api' },
+  { name: 'API_PORT', kind: 'int', defaultValue: '8083', min: 0 },
+  { name: 'JWT_TTL_MINUTES', kind: 'int', defaultValue: '480', min: 1 },
+  { name: 'SCRIPT_TIMEOUT_SECONDS', kind: 'int', defaultValue: '600', min: 1 },
+  { name: 'MAX_OUTPUT_SIZE_BYTES', kind: 'int', defaultValue: '10485760', min: 1 },
+  { name: 'MAX_RECURSION_DEPTH', kind: 'int', defaultValue: '50', min: 1 },
+  { name: 'ENABLE_LOGIN', kind: 'bool', defaultValue: 'false' },
+  { name: 'JWT_SECRET', kind: 'string', defaultValue: 'dev-secret-change-me', secret: true },
+];
+
+/** Our additions, listed after the reference's. */
+export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
+  { name: 'RUNBOOK_DATA_DIR', kind: 'string', defaultValue: './data' },
+  { name: 'RUNBOOK_HISTORY_MARKDOWN', kind: 'bool', defaultValue: 'true' },
+  { name: 'JWT_PUBLIC_KEY', kind: 'string', defaultValue: '', secret: true },
+  { name: 'JWT_JWKS_URL', kind: 'string', defaultValue: '' },
+  { name: 'JWT_REQUIRE_EXP', kind: 'bool', defaultValue: 'true' },
+  { name: 'ADMIN_REQUIRED_CLAIMS', kind: 'string', defaultValue: 'roles=admin' },
+  { name: 'ENV_PASSTHROUGH', kind: 'string', defaultValue: '' },
+  { name: 'MAX_CONCURRENT_RUNS', kind: 'int', defaultValue: '4', min: 1 },
+  { name: 'KILL_GRACE_SECONDS', kind: 'int', defaultValue: '5', min: 0 },
+  { name: 'SHUTDOWN_GRACE_SECONDS', kind: 'int', defaultValue: '30', min: 0 },
+  { name: 'RATE_LIMIT_ENABLED', kind: 'bool', defaultValue: 'true' },
+  { name: 'RATE_LIMIT_PER_MINUTE', kind: 'int', defaultValue: '60', min: 1 },
+  { name: 'RATE_LIMIT_EXECUTE_PER_MINUTE', kind: 'int', defaultValue: '10', min: 1 },
+  {
+    name: 'RATE_LIMIT_STORAGE_BACKEND',
+    kind: 'string',
+    defaultValue: 'memory',
+    oneOf: ['memory', 'redis'],
+  },
+  { name: 'REDIS_URL', kind: 'string', defaultValue: 'redis://localhost:6379/0', secret: true },
+  { name: 'TRUST_PROXY', kind: 'bool', defaultValue: 'false' },
+  { name: 'WEB_DIR', kind: 'string', defaultValue: '' },
+  { name: 'RUNBOOK_DEMO', kind: 'bool', defaultValue: 'false' },
+];
+
+/** Every variable, in `/api/config` order. */
+export const ALL_CONFIG: readonly ConfigDefinition[] = [...REFERENCE_CONFIG, ...EXTENDED_CONFIG];

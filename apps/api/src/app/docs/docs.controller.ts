@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+
+import { Controller, Get, Header, Param, Res } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { dump } from 'js-yaml';
+import { getAbsoluteFSPath } from 'swagger-ui-dist';
+
+import { Public } from '../auth/public.decorator';
+import { AppError } from '../errors/app-error';
+import { OpenApiDocument } from './openapi-document';
+
+const SWAGGER_FILES = new Set([
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+  'favicon-32x32.png',
+]);
+
+const EXPLORER_HTML = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Runbooks API explorer</title>
+  <link rel="stylesheet" href="./swagger-ui/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="./swagger-ui/swagger-ui-bundle.js"></script>
+  <script src="./explorer.js"></script>
+</body>
+</html>
+`;
+
+const EXPLORER_JS = `window.ui = SwaggerUIBundle({
+  url: './openapi.yaml',
+  dom_id: '#swagger-ui',
+  supportedSubmitMethods: ['get', 'post', 'put', 'patch', 'delete'],
+  persistAuthorization: true,
+});
+`;
+
+/** `/docs`: the generated OpenAPI document and a Swagger UI served from the npm package (no CDN). */
+@ApiExcludeController()
+@Controller('docs')
+@SkipThrottle()
+export class DocsController {
+  constructor(private readonly document: OpenApiDocument) {}
+
+  @Public()
+  @Get('openapi.yaml')
+  @Header('Content-Type', 'application/yaml; charset=utf-8')
+  yaml(): string {
+    return dump(this.document.get(), { noRefs: true, lineWidth: 120 });
+  }
+
+  @Public()
+  @Get('openapi.json')
+  json(): object {
+    return this.document.get();
+  }
+
+  @Public()
+  @Get('explorer.html')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  explorer(): string {
+    return EXPLORER_HTML;
+  }
+
+  @Public()
+  @Get('explorer.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  explorerScript(): string {
+    return EXPLORER_JS;
+  }
+
+  @Public()
+  @Get('swagger-ui/:file')
+  asset(@Param('file') file: string, @Res({ passthrough: true }) response: Response): Buffer {
+    if (!SWAGGER_FILES.has(file)) throw new AppError('NOT_FOUND', 'Not found');
+    response.type(extname(file));
+    return readFileSync(join(getAbsoluteFSPath(), file));
+  }
+}

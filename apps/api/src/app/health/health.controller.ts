@@ -1,0 +1,76 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+
+import { Controller, Get, Inject } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import Redis from 'ioredis';
+
+import { Public } from '../auth/public.decorator';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { RunStoreHolder } from '../runs/run-store.provider';
+
+/** `/health/live` (the process answers) and `/health/ready` (it can do its work). */
+@Controller('health')
+@SkipThrottle()
+export class HealthController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly health: HealthCheckService,
+    private readonly holder: RunStoreHolder,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  /** Runs a probe as a named indicator: up, or down with a message that names no paths. */
+  private async probe(key: string, probe: () => Promise<unknown>) {
+    const indicator = this.indicators.check(key);
+    try {
+      await probe();
+      return indicator.up();
+    } catch (error) {
+      const message =
+        error instanceof Error ? error.message.replace(/\/[^\s:,']+/g, '<path>') : String(error);
+      return indicator.down({ message });
+    }
+  }
+
+  @Public()
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  @Public()
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    const checks = [
+      () => this.probe('runbooks_dir', () => access(this.config.runbooksDir, constants.R_OK)),
+      () => this.probe('execution_dir', () => access(this.config.executionDir, constants.W_OK)),
+      () =>
+        this.probe('run_store', () =>
+          this.holder.store.list({}, { limit: 1, includeOutput: false }),
+        ),
+    ];
+    if (this.config.rateLimit.enabled && this.config.rateLimit.storage === 'redis') {
+      checks.push(() => this.probe('redis', () => this.pingRedis()));
+    }
+    return this.health.check(checks);
+  }
+
+  private async pingRedis(): Promise<void> {
+    const redis = new Redis(this.config.rateLimit.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 2000,
+      enableOfflineQueue: false,
+    });
+    try {
+      await redis.connect();
+      await redis.ping();
+    } finally {
+      redis.disconnect();
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { JsonlAuditLog, MarkdownHistory } from '@runbooks/history';
+import { formatHistoryEntry } from '@runbooks/runbook-format';
+import type { Breadcrumb, HistoryRecord, RunOperation } from '@runbooks/types';
+
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { RunbookCatalog } from '../runbooks/runbook-catalog.service';
+
+/** What one history entry is about. */
+export interface HistoryFacts {
+  filename: string;
+  operation: RunOperation;
+  startedAt: Date;
+  finishedAt: Date;
+  returnCode: number;
+  stdout: string;
+  stderr: string;
+  errors: string[];
+  warnings: string[];
+  breadcrumb: Breadcrumb;
+  /** The `**Error:**` block (RBAC denials). */
+  error?: string;
+}
+
+/**
+ * Writes the two histories of every executed run and every RBAC denial: the markdown entry
+ * appended to the runbook (locked, atomic) and one JSON line in `RUNBOOK_DATA_DIR/history.jsonl`,
+ * also logged like the reference's history manager.
+ */
+@Injectable()
+export class HistoryRecorder implements OnApplicationShutdown {
+  private readonly logger = new Logger('HistoryManager');
+  private readonly markdown = new MarkdownHistory();
+  private readonly audit: JsonlAuditLog;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly catalog: RunbookCatalog,
+  ) {
+    this.audit = new JsonlAuditLog({ path: join(config.dataDir, 'history.jsonl') });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.audit.close();
+  }
+
+  /** Appends both records; failures are logged, never thrown (a run's outcome stands). */
+  async record(facts: HistoryFacts): Promise<void> {
+    const record: HistoryRecord = {
+      start_timestamp: facts.startedAt.toISOString(),
+      finish_timestamp: facts.finishedAt.toISOString(),
+      return_code: facts.returnCode,
+      operation: facts.operation,
+      breadcrumb: facts.breadcrumb,
+      config_items: this.config.items,
+      stdout: facts.stdout,
+      stderr: facts.stderr,
+      errors: facts.errors,
+      warnings: facts.warnings,
+    };
+    await Promise.all([this.appendMarkdown(facts), this.appendAudit(record)]);
+  }
+
+  private async appendMarkdown(facts: HistoryFacts): Promise<void> {
+    if (!this.config.historyMarkdown) return;
+    const entry = formatHistoryEntry({
+      timestamp: facts.finishedAt,
+      exitCode: facts.returnCode,
+      stdout: facts.stdout,
+      stderr: facts.stderr,
+      ...(facts.error === undefined ? {} : { error: facts.error }),
+    });
+    try {
+      await this.markdown.append(this.catalog.pathOf(facts.filename), entry);
+      this.catalog.invalidate(facts.filename);
+    } catch (error) {
+      this.logger.error(
+        `Could not append history to ${facts.filename}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private async appendAudit(record: HistoryRecord): Promise<void> {
+    try {
+      await this.audit.append(record);
+      this.logger.log(
+        JSON.stringify({
+          ...record,
+          config_items: undefined,
+          stdout: `${record.stdout.length} chars`,
+          stderr: `${record.stderr.length} chars`,
+        }),
+      );
+    } catch (error) {
+      this.logger.error(`Could not write the audit record: ${(error as Error).message}`);
+    }
+  }
+}

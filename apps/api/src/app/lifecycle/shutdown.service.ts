@@ -1,0 +1,47 @@
+import { Inject, Injectable, Logger, type INestApplication } from '@nestjs/common';
+
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { RunService } from '../runs/run.service';
+
+/**
+ * Graceful shutdown (SIGTERM, SIGINT or `POST /api/shutdown`): stop taking runs, let running
+ * ones finish for `SHUTDOWN_GRACE_SECONDS`, cancel and record the rest, close, exit 0.
+ */
+@Injectable()
+export class ShutdownService {
+  private readonly logger = new Logger('Shutdown');
+  private app: INestApplication | null = null;
+  private started: Promise<void> | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly runs: RunService,
+  ) {}
+
+  /** Gives the service the application it closes (called once from main). */
+  attach(app: INestApplication): void {
+    this.app = app;
+  }
+
+  /** Starts the shutdown once; later calls return the same promise. */
+  begin(reason: string): Promise<void> {
+    this.started ??= this.shutdown(reason);
+    return this.started;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.logger.log(`Shutting down (${reason}); ${this.runs.activeCount} run(s) active`);
+    this.runs.stopAccepting();
+    const drained = await this.runs.drain(this.config.shutdownGraceSeconds * 1000);
+    if (!drained) {
+      this.logger.warn(
+        `Canceling ${this.runs.activeCount} run(s) still active after ${this.config.shutdownGraceSeconds}s`,
+      );
+      await this.runs.cancelAll('server shutdown');
+    }
+    await this.app?.close();
+    this.logger.log('Stopped');
+    process.exit(0);
+  }
+}

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
+
+import { SERVER_VERSION } from '../config/server-version';
+
+/** Buckets for HTTP latency (seconds). */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Buckets for run duration (seconds): scripts run from milliseconds to many minutes. */
+const RUN_BUCKETS = [0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 600, 1800, 3600];
+
+function counter<T extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly T[],
+): Counter<T> {
+  return (
+    (register.getSingleMetric(name) as Counter<T> | undefined) ??
+    new Counter({ name, help, labelNames })
+  );
+}
+function histogram<T extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly T[],
+  buckets: number[],
+): Histogram<T> {
+  return (
+    (register.getSingleMetric(name) as Histogram<T> | undefined) ??
+    new Histogram({ name, help, labelNames, buckets })
+  );
+}
+function gauge<T extends string>(name: string, help: string, labelNames: readonly T[]): Gauge<T> {
+  return (
+    (register.getSingleMetric(name) as Gauge<T> | undefined) ??
+    new Gauge({ name, help, labelNames })
+  );
+}
+
+/** Every metric the server exports next to the default process metrics. */
+@Injectable()
+export class MetricsService {
+  readonly httpRequests = counter(
+    'http_requests_total',
+    'HTTP requests by method, route and status',
+    ['method', 'route', 'status'],
+  );
+  readonly httpDuration = histogram(
+    'http_request_duration_seconds',
+    'HTTP request duration',
+    ['method', 'route', 'status'],
+    HTTP_BUCKETS,
+  );
+  readonly runs = counter('runbook_runs_total', 'Finished runs by runbook and status', [
+    'runbook',
+    'status',
+  ]);
+  readonly runDuration = histogram(
+    'runbook_run_duration_seconds',
+    'Run duration from start to finish',
+    ['runbook', 'status'],
+    RUN_BUCKETS,
+  );
+  readonly activeRuns = gauge('runbook_active_runs', 'Runs currently executing', []);
+  readonly queuedRuns = gauge('runbook_queued_runs', 'Runs waiting for a free slot', []);
+  readonly rbacDenials = counter('runbook_rbac_denials_total', 'Requests refused by RBAC', [
+    'runbook',
+    'operation',
+  ]);
+  readonly rateLimitHits = counter('runbook_rate_limit_hits_total', 'Requests refused with 429', [
+    'route',
+  ]);
+  readonly info = gauge('runbook_api_info', 'Constant 1, labelled with the server version', [
+    'version',
+  ]);
+
+  constructor() {
+    this.info.set({ version: SERVER_VERSION }, 1);
+  }
+}

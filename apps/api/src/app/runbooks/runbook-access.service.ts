@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { evaluateClaims, formatDenial, formatRbacHistoryError } from '@runbooks/rbac';
+import { validateRunbook, type ValidationResult } from '@runbooks/runbook-format';
+import type { RunOperation } from '@runbooks/types';
+
+import type { Caller } from '../auth/caller';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { AppError } from '../errors/app-error';
+import { HistoryRecorder } from '../history/history-recorder.service';
+import { pythonIsoFormat } from '../history/python-iso-format';
+import { MetricsService } from '../metrics/metrics.service';
+import type { CatalogEntry } from './runbook-catalog.service';
+
+/** Where a request came from, for denial records. */
+export interface RequestOrigin {
+  correlationId: string;
+  remoteIp: string;
+  /** The incoming recursion stack (null when the caller sent none). */
+  recursionStack: string[] | null;
+}
+
+/** The RBAC message for a runbook and caller, or null when the caller may proceed. */
+export function denialMessage(
+  entry: CatalogEntry,
+  caller: Caller,
+  operation: string,
+): string | null {
+  const required = entry.parsed.runbook.requiredClaims;
+  if (required === null) {
+    return `RBAC check failed for ${operation}. The runbook's Required Claims section cannot be read, so nobody may ${operation} it`;
+  }
+  const decision = evaluateClaims(required, caller.claims);
+  return decision.allowed ? null : formatDenial(operation, decision);
+}
+
+/** RBAC and validation of runbooks for a caller: the checks validate and execute share. */
+@Injectable()
+export class RunbookAccess {
+  private readonly logger = new Logger('RBAC');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly history: HistoryRecorder,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Whether the caller may run this runbook (no recording; for listings and run access). */
+  canRun(entry: CatalogEntry, caller: Caller): boolean {
+    return denialMessage(entry, caller, 'execute') === null;
+  }
+
+  /**
+   * Throws 403 when the caller lacks the runbook's required claims, after appending the denial to
+   * the runbook's history and the audit log (as the reference does).
+   */
+  async authorize(
+    entry: CatalogEntry,
+    caller: Caller,
+    operation: RunOperation,
+    origin: RequestOrigin,
+    withSuccessFlag = false,
+  ): Promise<void> {
+    const message = denialMessage(entry, caller, operation);
+    if (message === null) return;
+    await this.recordDenial(entry, caller, operation, origin, message);
+    throw new AppError('FORBIDDEN', message, withSuccessFlag);
+  }
+
+  /** Records a denial: markdown `Exit Code: 403` entry, audit record, metric, log line. */
+  async recordDenial(
+    entry: CatalogEntry,
+    caller: Caller,
+    operation: RunOperation,
+    origin: RequestOrigin,
+    message: string,
+  ): Promise<void> {
+    const now = new Date();
+    const error = formatRbacHistoryError(caller.userId, message);
+    this.logger.warn(`RBAC failure for user ${caller.userId || 'unknown'}: ${message}`);
+    this.metrics.rbacDenials.inc({ runbook: entry.filename, operation });
+    await this.history.record({
+      filename: entry.filename,
+      operation,
+      startedAt: now,
+      finishedAt: now,
+      returnCode: 403,
+      stdout: '',
+      stderr: '',
+      errors: [error],
+      warnings: [],
+      error,
+      breadcrumb: {
+        at_time: pythonIsoFormat(now),
+        by_user: caller.userId,
+        from_ip: origin.remoteIp,
+        correlation_id: origin.correlationId,
+        recursion_stack: origin.recursionStack,
+        roles: caller.roles,
+      },
+    });
+  }
+
+  /** Validates against the server environment merged with the request's variables. */
+  validate(entry: CatalogEntry, envVars: Record<string, string>): ValidationResult {
+    return validateRunbook(entry.parsed.runbook, {
+      env: { ...this.config.serverEnv, ...envVars },
+      fileExists: (path) => existsSync(join(this.config.runbooksDir, path)),
+    });
+  }
+}

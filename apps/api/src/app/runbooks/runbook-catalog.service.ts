@@ -1,0 +1,133 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { parseRunbook, type ParseResult } from '@runbooks/runbook-format';
+
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { AppError } from '../errors/app-error';
+import { checkRunbookFilename } from './runbook-filename';
+
+/** A runbook file as last read: its text and parse result, keyed by its stat signature. */
+export interface CatalogEntry {
+  filename: string;
+  path: string;
+  text: string;
+  parsed: ParseResult;
+  /** Whether the first line is an H1 (files without one are not listed, as in the reference). */
+  isListed: boolean;
+  signature: string;
+}
+
+/** How long a cached entry is trusted without a watcher event before it is stat-ed again. */
+const RECHECK_MS = 2000;
+
+/**
+ * Reads runbooks from `RUNBOOKS_DIR`, parsed once and cached until the file changes (a directory
+ * watcher invalidates at once; a periodic re-stat covers file systems without events).
+ */
+@Injectable()
+export class RunbookCatalog implements OnModuleDestroy {
+  private readonly logger = new Logger('RunbookCatalog');
+  private readonly entries = new Map<string, { entry: CatalogEntry; checkedAt: number }>();
+  private listing: { names: string[]; checkedAt: number } | null = null;
+  private watcher: FSWatcher | null = null;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.startWatching();
+  }
+
+  onModuleDestroy(): void {
+    this.watcher?.close();
+  }
+
+  /** Absolute path of a (checked) runbook file name. */
+  pathOf(filename: string): string {
+    return join(this.config.runbooksDir, filename);
+  }
+
+  /** The runbook, read through the cache; 400 for bad names, 404 when absent. */
+  async get(rawFilename: string, withSuccessFlag = false): Promise<CatalogEntry> {
+    const filename = checkRunbookFilename(rawFilename, withSuccessFlag);
+    const entry = await this.load(filename);
+    if (!entry) throw new AppError('NOT_FOUND', `Runbook not found: ${filename}`, withSuccessFlag);
+    return entry;
+  }
+
+  /** Every listed runbook (`*.md` starting with an H1), sorted by file name in code-point order. */
+  async list(): Promise<CatalogEntry[]> {
+    const names = await this.listNames();
+    const entries = await Promise.all(names.map((name) => this.load(name)));
+    return entries.filter((e): e is CatalogEntry => e !== null && e.isListed);
+  }
+
+  /** Forgets a file (after we wrote to it ourselves). */
+  invalidate(filename: string): void {
+    this.entries.delete(filename);
+  }
+
+  private async listNames(): Promise<string[]> {
+    if (this.listing && Date.now() - this.listing.checkedAt < RECHECK_MS) return this.listing.names;
+    let files: string[];
+    try {
+      files = await readdir(this.config.runbooksDir);
+    } catch {
+      throw new AppError('NOT_FOUND', 'Runbooks directory not found');
+    }
+    const names = files
+      .filter((f) => f.endsWith('.md') && !f.startsWith('.'))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.listing = { names, checkedAt: Date.now() };
+    return names;
+  }
+
+  private async load(filename: string): Promise<CatalogEntry | null> {
+    const cached = this.entries.get(filename);
+    if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached.entry;
+    const path = this.pathOf(filename);
+    let signature: string;
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) return null;
+      signature = `${info.mtimeMs}:${info.size}:${info.ino}`;
+    } catch {
+      this.entries.delete(filename);
+      return null;
+    }
+    if (cached && cached.entry.signature === signature) {
+      cached.checkedAt = Date.now();
+      return cached.entry;
+    }
+    const text = await readFile(path, 'utf8');
+    const parsed = parseRunbook(text, { filename });
+    const entry: CatalogEntry = {
+      filename,
+      path,
+      text,
+      parsed,
+      isListed: parsed.runbook.name !== null,
+      signature,
+    };
+    this.entries.set(filename, { entry, checkedAt: Date.now() });
+    return entry;
+  }
+
+  private startWatching(): void {
+    try {
+      this.watcher = watch(this.config.runbooksDir, { persistent: false }, (_event, changed) => {
+        this.listing = null;
+        if (changed) this.entries.delete(changed.toString());
+        else this.entries.clear();
+      });
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = null;
+      });
+    } catch (error) {
+      this.logger.warn(
+        `Not watching the runbooks folder (${(error as Error).message}); changes are picked up within ${RECHECK_MS} ms`,
+      );
+    }
+  }
+}

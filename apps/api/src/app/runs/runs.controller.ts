@@ -1,0 +1,132 @@
+import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { evaluateClaims } from '@runbooks/rbac';
+import { isHistoryError, toWire, type Run } from '@runbooks/history';
+import type { CancelRunRequest, RunListResponse, RunRecord } from '@runbooks/types';
+import type { Request, Response } from 'express';
+
+import type { Caller } from '../auth/caller';
+import { CurrentCaller } from '../auth/current-caller.decorator';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { AppError } from '../errors/app-error';
+import { RunbookAccess } from '../runbooks/runbook-access.service';
+import { RunbookCatalog } from '../runbooks/runbook-catalog.service';
+import { ExecuteResponder } from './execute-responder';
+import { parseRunQuery, pickFields } from './run-query';
+import { RunService } from './run.service';
+import { RunStoreHolder } from './run-store.provider';
+
+/** Most store pages read to fill one filtered page of visible runs. */
+const MAX_SCANNED_PAGES = 20;
+
+/** Run records: list, get, follow events, cancel. Callers see runs of runbooks they may run. */
+@Controller('api/runs')
+export class RunsController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly holder: RunStoreHolder,
+    private readonly catalog: RunbookCatalog,
+    private readonly access: RunbookAccess,
+    private readonly runs: RunService,
+    private readonly responder: ExecuteResponder,
+  ) {}
+
+  @Get()
+  async list(@CurrentCaller() caller: Caller, @Req() request: Request): Promise<RunListResponse> {
+    const query = parseRunQuery(request.query);
+    const visible = new Map<string, boolean>();
+    const data: Partial<RunRecord>[] = [];
+    let cursor = query.cursor;
+    for (let page = 0; page < MAX_SCANNED_PAGES && data.length < query.limit; page++) {
+      const result = await this.page(query, cursor, query.limit - data.length);
+      for (const run of result.items) {
+        if (await this.isVisible(run, caller, visible))
+          data.push(pickFields(toWire(run), query.fields));
+      }
+      cursor = result.nextCursor;
+      if (!cursor) break;
+    }
+    return { data, links: { next: cursor ? this.nextLink(request, cursor) : null } };
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<RunRecord> {
+    return toWire(await this.visibleRun(id, caller));
+  }
+
+  @Get(':id/events')
+  async events(
+    @Param('id') id: string,
+    @CurrentCaller() caller: Caller,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    await this.visibleRun(id, caller);
+    const lastEventId =
+      request.header('Last-Event-ID') ??
+      (typeof request.query['last_event_id'] === 'string' ? request.query['last_event_id'] : '0');
+    const afterSeq = Number.parseInt(lastEventId, 10);
+    await this.responder.stream(
+      response,
+      id,
+      Number.isFinite(afterSeq) && afterSeq > 0 ? afterSeq : 0,
+    );
+  }
+
+  @Post(':id/cancel')
+  async cancel(
+    @Param('id') id: string,
+    @Body() body: CancelRunRequest | undefined,
+    @CurrentCaller() caller: Caller,
+  ): Promise<RunRecord> {
+    await this.visibleRun(id, caller);
+    const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 500) : undefined;
+    return toWire(await this.runs.cancel(id, caller, reason));
+  }
+
+  private async page(
+    query: ReturnType<typeof parseRunQuery>,
+    cursor: string | null,
+    limit: number,
+  ) {
+    try {
+      return await this.holder.store.list(query.filter, {
+        limit,
+        cursor,
+        includeOutput:
+          !query.fields || query.fields.includes('stdout') || query.fields.includes('stderr'),
+      });
+    } catch (error) {
+      if (isHistoryError(error)) throw new AppError('BAD_REQUEST', error.message);
+      throw error;
+    }
+  }
+
+  private async visibleRun(id: string, caller: Caller): Promise<Run> {
+    const run = await this.holder.store.get(id);
+    if (!run || !(await this.isVisible(run, caller, new Map())))
+      throw new AppError('NOT_FOUND', `Run not found: ${id}`);
+    return run;
+  }
+
+  /** A run is visible to admins and to callers who may run its runbook. */
+  private async isVisible(run: Run, caller: Caller, cache: Map<string, boolean>): Promise<boolean> {
+    const known = cache.get(run.runbook);
+    if (known !== undefined) return known;
+    let allowed = evaluateClaims(this.config.adminRequiredClaims, caller.claims).allowed;
+    if (!allowed) {
+      const entry = await this.catalog.get(run.runbook).catch(() => null);
+      allowed = entry !== null && this.access.canRun(entry, caller);
+    }
+    cache.set(run.runbook, allowed);
+    return allowed;
+  }
+
+  private nextLink(request: Request, cursor: string): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(request.query)) {
+      if (key !== 'cursor' && typeof value === 'string') params.set(key, value);
+    }
+    params.set('cursor', cursor);
+    return `/api/runs?${params.toString()}`;
+  }
+}
