@@ -11,3 +11,4 @@ bash tools/scripts/ensure-deps.sh
 nx_args=(run-many -t lint test build --outputStyle=static)
 if [ "${CI:-}" = "true" ]; then nx_args+=(--skip-nx-cache); fi
 npx nx "${nx_args[@]}"
+echo "All tests passed in $((SECONDS / 60)) min $((SECONDS % 60)) s."
