@@ -35,6 +35,8 @@ export interface AppConfig {
   maxConcurrentRuns: number;
   killGraceSeconds: number;
   shutdownGraceSeconds: number;
+  /** Seconds between SSE heartbeat comments on a quiet stream. */
+  sseHeartbeatSeconds: number;
   rateLimit: {
     enabled: boolean;
     perMinute: number;

@@ -63,6 +63,7 @@ export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   { name: 'MAX_CONCURRENT_RUNS', kind: 'int', defaultValue: '4', min: 1 },
   { name: 'KILL_GRACE_SECONDS', kind: 'int', defaultValue: '5', min: 0 },
   { name: 'SHUTDOWN_GRACE_SECONDS', kind: 'int', defaultValue: '30', min: 0 },
+  { name: 'SSE_HEARTBEAT_SECONDS', kind: 'int', defaultValue: '15', min: 1 },
   { name: 'RATE_LIMIT_ENABLED', kind: 'bool', defaultValue: 'true' },
   { name: 'RATE_LIMIT_PER_MINUTE', kind: 'int', defaultValue: '60', min: 1 },
   { name: 'RATE_LIMIT_EXECUTE_PER_MINUTE', kind: 'int', defaultValue: '10', min: 1 },

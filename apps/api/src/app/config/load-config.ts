@@ -137,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       maxConcurrentRuns: int('MAX_CONCURRENT_RUNS'),
       killGraceSeconds: int('KILL_GRACE_SECONDS'),
       shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS'),
+      sseHeartbeatSeconds: int('SSE_HEARTBEAT_SECONDS'),
       rateLimit: {
         enabled: isTrue(value('RATE_LIMIT_ENABLED')),
         perMinute: int('RATE_LIMIT_PER_MINUTE'),

@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import type { Caller } from '../auth/caller';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { AppError } from '../errors/app-error';
 import { correlationIdOf } from '../http/correlation-id.middleware';
 import { readEnvVars, readLabels } from '../http/request-body';
 import { ExecuteRateLimit } from '../rate-limit/rate-limit.decorators';
@@ -67,6 +68,8 @@ export class RunbooksController {
   @Get(':filename/required-env')
   async requiredEnv(@Param('filename') filename: string): Promise<RequiredEnvResponse> {
     const entry = await this.catalog.get(filename);
+    // Reference §3.5: an empty file cannot be loaded (500, not an empty list).
+    if (entry.parsed.runbook.isEmpty) throw new AppError('INTERNAL', 'Failed to load runbook');
     const { required, available, missing } = computeRequiredEnv(
       entry.parsed.runbook,
       this.config.serverEnv,
@@ -83,6 +86,9 @@ export class RunbooksController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<ValidateResponse> {
     const entry = await this.catalog.get(filename);
+    if (entry.parsed.runbook.isEmpty) {
+      throw new AppError('INTERNAL', 'Failed to validate runbook: Failed to load runbook');
+    }
     const envVars = readEnvVars(body);
     const stack = parseRecursionStack(request.headers['x-recursion-stack']);
     const origin = {

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { pythonJsonDumps } from '@runbooks/executor';
 import type { RunAccepted } from '@runbooks/types';
 import type { Request, Response } from 'express';
 
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RunEventsService } from './run-events.service';
 import type { Submission } from './run.service';
 import { SseResponse } from './sse-response';
@@ -24,7 +25,10 @@ export function wantsAsync(request: Request): boolean {
  */
 @Injectable()
 export class ExecuteResponder {
-  constructor(private readonly events: RunEventsService) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly events: RunEventsService,
+  ) {}
 
   async respond(request: Request, response: Response, submission: Submission): Promise<void> {
     const runId = submission.run.id;
@@ -45,7 +49,11 @@ export class ExecuteResponder {
 
   /** Streams a run's events from `afterSeq` (0 = from the start) until done or disconnect. */
   async stream(response: Response, runId: string, afterSeq = 0): Promise<void> {
-    const sse = new SseResponse(response, { 'X-Run-Id': runId });
+    const sse = new SseResponse(
+      response,
+      { 'X-Run-Id': runId },
+      this.config.sseHeartbeatSeconds * 1000,
+    );
     const stop = await this.events.follow(runId, afterSeq, {
       output: (line) => sse.send(line.stream, line.data, line.seq),
       done: (result) => {

@@ -6,7 +6,9 @@ interface QueuedJob {
 
 /**
  * The embedded RunQueue: FIFO with a concurrency limit, in this process. `remove` takes a job out
- * before it starts (cancel of a queued run).
+ * before it starts (cancel of a queued run). Nested jobs (sub-runbooks called by a running
+ * script) start at once: their parent already holds a slot and waits for them, so queueing them
+ * behind other parents could deadlock the server until the parents time out.
  */
 export class InProcessRunQueue {
   private readonly waiting: QueuedJob[] = [];
@@ -17,8 +19,13 @@ export class InProcessRunQueue {
     private readonly onChange: (running: number, waiting: number) => void = () => undefined,
   ) {}
 
-  /** Adds a job; it starts as soon as a slot is free. */
-  enqueue(id: string, start: () => Promise<void>): void {
+  /** Adds a job; it starts as soon as a slot is free (a nested job starts at once). */
+  enqueue(id: string, start: () => Promise<void>, nested = false): void {
+    if (nested) {
+      this.run({ id, start });
+      this.report();
+      return;
+    }
     this.waiting.push({ id, start });
     this.pump();
   }
@@ -39,14 +46,17 @@ export class InProcessRunQueue {
 
   private pump(): void {
     while (this.running < this.concurrency && this.waiting.length > 0) {
-      const job = this.waiting.shift() as QueuedJob;
-      this.running++;
-      void job.start().finally(() => {
-        this.running--;
-        this.pump();
-      });
+      this.run(this.waiting.shift() as QueuedJob);
     }
     this.report();
+  }
+
+  private run(job: QueuedJob): void {
+    this.running++;
+    void job.start().finally(() => {
+      this.running--;
+      this.pump();
+    });
   }
 
   private report(): void {

@@ -40,6 +40,9 @@ export interface Submission {
 
 /** A run this process owns until it finishes. */
 interface ActiveRun {
+  /** Correlation id and recursion stack (this run's, including itself): how children find it. */
+  correlationId: string;
+  stack: string[];
   abort: AbortController;
   canceledBy: string | null;
   cancelReason: string | null;
@@ -113,6 +116,16 @@ export class RunService {
     if (refusal) {
       this.logger.warn(`Recursion attempt blocked: ${refusal}`);
       return this.settleWithoutRunning(run, refusal, [refusal], []);
+    }
+    if (entry.parsed.runbook.isEmpty) {
+      // Reference §3.6: a file that cannot be loaded is a 500 before anything streams.
+      const message = 'Failed to execute runbook: Failed to load runbook';
+      await this.transition(run.id, run.attempt, ['queued'], 'failure', {
+        returnCode: 1,
+        errors: [message],
+      });
+      this.metrics.runs.inc({ runbook: entry.filename, status: 'failure' });
+      throw new AppError('INTERNAL', message, true);
     }
     const origin = {
       correlationId: command.correlationId,
@@ -223,7 +236,18 @@ export class RunService {
   ): Promise<ExecuteResult> {
     let settle: (result: ExecuteResult) => void = () => undefined;
     const finished = new Promise<ExecuteResult>((resolve) => (settle = resolve));
+    // A sub-runbook called by one of our running scripts carries that run's correlation id and
+    // stack; it runs in its parent's slot instead of queueing behind other parents.
+    const parentStack = stack.slice(0, -1);
+    const isNested = [...this.active.values()].some(
+      (other) =>
+        other.correlationId === command.correlationId &&
+        other.stack.length === parentStack.length &&
+        other.stack.every((name, index) => name === parentStack[index]),
+    );
     const active: ActiveRun = {
+      correlationId: command.correlationId,
+      stack,
       abort: new AbortController(),
       canceledBy: null,
       cancelReason: null,
@@ -234,14 +258,18 @@ export class RunService {
       if (this.queue.remove(run.id)) void this.cancelQueued(run, active).then(settle);
     };
     active.abort.signal.addEventListener('abort', onAbortWhileQueued, { once: true });
-    this.queue.enqueue(run.id, async () => {
-      active.abort.signal.removeEventListener('abort', onAbortWhileQueued);
-      const result = await this.execute(run, entry, command, stack, warnings, active).catch(
-        (error: unknown) => this.crashed(run, error),
-      );
-      this.active.delete(run.id);
-      settle(result);
-    });
+    this.queue.enqueue(
+      run.id,
+      async () => {
+        active.abort.signal.removeEventListener('abort', onAbortWhileQueued);
+        const result = await this.execute(run, entry, command, stack, warnings, active).catch(
+          (error: unknown) => this.crashed(run, error),
+        );
+        this.active.delete(run.id);
+        settle(result);
+      },
+      isNested,
+    );
     return finished;
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { evaluateClaims } from '@runbooks/rbac';
 import { isHistoryError, toWire, type Run } from '@runbooks/history';
 import type { CancelRunRequest, RunListResponse, RunRecord } from '@runbooks/types';
@@ -73,6 +73,7 @@ export class RunsController {
   }
 
   @Post(':id/cancel')
+  @HttpCode(200)
   async cancel(
     @Param('id') id: string,
     @Body() body: CancelRunRequest | undefined,

@@ -2,9 +2,6 @@ import type { Response } from 'express';
 
 import { formatSseEvent, SSE_HEARTBEAT } from './sse-format';
 
-/** How often a comment is sent on a quiet stream. */
-export const HEARTBEAT_INTERVAL_MS = 15_000;
-
 /**
  * Starts an SSE response at once (status, headers flushed before any output, so silent scripts
  * survive proxies) and keeps it alive with heartbeat comments.
@@ -16,6 +13,7 @@ export class SseResponse {
   constructor(
     private readonly response: Response,
     headers: Record<string, string> = {},
+    heartbeatMs = 15_000,
   ) {
     response.status(200);
     response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -25,7 +23,7 @@ export class SseResponse {
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.flushHeaders();
     response.write(': stream open\n\n');
-    this.heartbeat = setInterval(() => this.write(SSE_HEARTBEAT), HEARTBEAT_INTERVAL_MS);
+    this.heartbeat = setInterval(() => this.write(SSE_HEARTBEAT), heartbeatMs);
     response.on('close', () => this.stop());
   }
 

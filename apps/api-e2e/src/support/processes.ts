@@ -1,0 +1,34 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * Pids of live processes whose command line or environment contains `marker` (read from /proc):
+ * a script and everything it started inherit the environment, so this finds the whole tree.
+ */
+export function processesWithMarker(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Zombies (state Z) are dead already; only their parent has not reaped them.
+      if (/^\d+ \(.*\) Z/.test(status)) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      if (cmdline.includes(marker) || environ.includes(marker)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids.filter((pid) => pid !== process.pid);
+}
+
+/** Kills leftovers of a test (safety net, never part of an assertion). */
+export function killMarked(marker: string): void {
+  for (const pid of processesWithMarker(marker)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
