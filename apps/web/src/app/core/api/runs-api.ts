@@ -1,0 +1,87 @@
+import { HttpClient, HttpParams } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import type { CancelRunRequest, RunListResponse, RunRecord, RunStatus } from '@runbooks/types';
+import { apiCall } from './api-call';
+
+/** Filters of the runs table (all optional; empty strings mean "any"). */
+export interface RunFilters {
+  status?: RunStatus | '';
+  runbook?: string;
+  requestedBy?: string;
+  /** Label filter as `key=value`. */
+  label?: string;
+}
+
+/** One page of runs plus the cursor of the next page. */
+export interface RunPage {
+  runs: Partial<RunRecord>[];
+  nextCursor: string | null;
+}
+
+/** Path of a run resource. */
+export function runPath(id: string, suffix = ''): string {
+  return `/api/runs/${encodeURIComponent(id)}${suffix}`;
+}
+
+/** Reads the opaque cursor out of a `links.next` URL (absolute or relative). */
+export function cursorFromNextLink(next: string | null | undefined): string | null {
+  if (!next) return null;
+  try {
+    return new URL(next, 'http://runbooks.invalid').searchParams.get('cursor');
+  } catch {
+    return null;
+  }
+}
+
+/** Builds the `filter[...]` query of `GET /api/runs`. */
+export function runListParams(
+  filters: RunFilters,
+  limit: number,
+  cursor: string | null,
+): HttpParams {
+  let params = new HttpParams().set('limit', String(limit));
+  if (filters.status) params = params.set('filter[status]', filters.status);
+  if (filters.runbook?.trim()) params = params.set('filter[runbook]', filters.runbook.trim());
+  if (filters.requestedBy?.trim()) {
+    params = params.set('filter[requested_by]', filters.requestedBy.trim());
+  }
+  const label = filters.label?.trim();
+  if (label) {
+    const eq = label.indexOf('=');
+    const key = (eq >= 0 ? label.slice(0, eq) : label).trim();
+    const value = eq >= 0 ? label.slice(eq + 1).trim() : '';
+    if (key) params = params.set(`filter[labels][${key}]`, value);
+  }
+  if (cursor) params = params.set('cursor', cursor);
+  return params;
+}
+
+/** Calls the run endpoints; every failure is thrown as an ApiError. */
+@Injectable({ providedIn: 'root' })
+export class RunsApi {
+  private readonly http = inject(HttpClient);
+
+  /** `GET /api/runs` with filters and cursor paging, newest first. */
+  async list(filters: RunFilters, limit: number, cursor: string | null = null): Promise<RunPage> {
+    const body = await apiCall(
+      this.http.get<RunListResponse>('/api/runs', {
+        params: runListParams(filters, limit, cursor),
+      }),
+    );
+    return {
+      runs: Array.isArray(body.data) ? body.data : [],
+      nextCursor: cursorFromNextLink(body.links?.next),
+    };
+  }
+
+  /** `GET /api/runs/:id`. */
+  get(id: string): Promise<RunRecord> {
+    return apiCall(this.http.get<RunRecord>(runPath(id)));
+  }
+
+  /** `POST /api/runs/:id/cancel` → the updated record. */
+  cancel(id: string, reason: string): Promise<RunRecord> {
+    const body: CancelRunRequest = reason.trim() ? { reason: reason.trim() } : {};
+    return apiCall(this.http.post<RunRecord>(runPath(id, '/cancel'), body));
+  }
+}
