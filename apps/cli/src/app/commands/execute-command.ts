@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { execute } from '@runbooks/executor';
+import { MarkdownHistory } from '@runbooks/history';
+import { formatHistoryEntry } from '@runbooks/runbook-format';
+import type { ExecuteRequest, ExecuteResult, RunStatus } from '@runbooks/types';
+import { parseLabels } from '../assignments';
+import { CliError } from '../cli-error';
+import { interruptExitCode, type InterruptSignal } from '../cli-io';
+import type { CommandContext } from '../command-context';
+import { diagnosticJson, formatDiagnostic } from '../diagnostic-output';
+import { ExitCode } from '../exit-codes';
+import {
+  allDiagnostics,
+  CANCELED_MARKER,
+  loadLocalRunbook,
+  validateLocalRunbook,
+} from '../local-runbooks';
+import { exitCodeForLocalRun, exitCodeForRemoteRun } from '../run-exit-code';
+import { followRun } from '../run-follower';
+import { remoteRunbookFilename, resolveLocalRunbook } from '../runbook-resolver';
+import { Spinner } from '../spinner';
+
+/** Options of `runbook execute`. */
+export interface ExecuteCommandOptions {
+  env?: string[];
+  envFile?: string[];
+  label?: string[];
+  detach?: boolean;
+  history?: boolean;
+  executionDir?: string;
+  timeout?: string;
+  passEnv?: string[];
+  json?: boolean;
+}
+
+/** How long to wait for the server to confirm a cancel before giving up. */
+const CANCEL_WAIT_MS = 30_000;
+
+/** `runbook execute <runbook>`: runs it with live output; exits with the script's code. */
+export function runExecute(
+  ctx: CommandContext,
+  argument: string,
+  options: ExecuteCommandOptions,
+): Promise<number> {
+  return ctx.isRemote
+    ? executeRemote(ctx, argument, options)
+    : executeLocal(ctx, argument, options);
+}
+
+/** Default local timeout: `SCRIPT_TIMEOUT_SECONDS` as the server reads it, else 600 s. */
+function timeoutMs(ctx: CommandContext, option: string | undefined): number {
+  const text = option ?? ctx.io.env['SCRIPT_TIMEOUT_SECONDS'];
+  if (text === undefined || text.trim() === '') return 600_000;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new CliError('USAGE', `--timeout ${text}: expected a number of seconds (0 = no limit)`);
+  }
+  return seconds === 0 ? Infinity : Math.max(1, Math.round(seconds * 1000));
+}
+
+async function executeLocal(
+  ctx: CommandContext,
+  argument: string,
+  options: ExecuteCommandOptions,
+): Promise<number> {
+  if (options.detach) {
+    throw new CliError(
+      'USAGE',
+      '--detach needs a server to run on: pass --api-url or set RUNBOOK_API_URL',
+    );
+  }
+  const limitMs = timeoutMs(ctx, options.timeout);
+  let executionDir: string | undefined;
+  if (options.executionDir !== undefined) {
+    executionDir = resolve(ctx.io.cwd, options.executionDir);
+    let isDir = false;
+    try {
+      isDir = statSync(executionDir).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir)
+      throw new CliError(
+        'USAGE',
+        `--execution-dir ${options.executionDir}: not an existing folder`,
+      );
+  }
+  if ((options.label ?? []).length > 0)
+    ctx.warn('--label is only stored by a server; ignored for a local run');
+  const file = resolveLocalRunbook(argument, ctx.runbooksDir, ctx.io.cwd);
+  const loaded = loadLocalRunbook(file);
+  const envVars = ctx.readEnvOptions(options.env, options.envFile);
+  const validation = validateLocalRunbook(loaded, { ...ctx.io.env, ...envVars });
+  const script = loaded.runbook.script;
+  if (!validation.valid || script === null) {
+    for (const diagnostic of allDiagnostics(loaded, validation)) {
+      ctx.note(formatDiagnostic(diagnosticJson(file.display, diagnostic), ctx.err));
+    }
+    ctx.note('Validation failed. Cannot execute runbook.');
+    if (options.json) {
+      ctx.printJson({
+        success: false,
+        runbook: file.filename,
+        return_code: 1,
+        stdout: '',
+        stderr: validation.errors.join('\n'),
+        errors: validation.errors,
+        warnings: validation.warnings,
+      } satisfies ExecuteResult);
+    }
+    return ExitCode.FAILURE;
+  }
+  for (const warning of validation.warnings) ctx.warn(warning);
+
+  const controller = new AbortController();
+  let interruptedBy: InterruptSignal | null = null;
+  const stopListening = ctx.io.onInterrupt((signal) => {
+    if (interruptedBy !== null) return;
+    interruptedBy = signal;
+    ctx.note(ctx.err.yellow('Interrupted: stopping the run…'));
+    controller.abort();
+  });
+  let result;
+  try {
+    const execution = execute(
+      {
+        script: script.content,
+        runbookDir: file.dir,
+        inputs: loaded.runbook.inputs ?? [],
+        declaredEnv: (loaded.runbook.environment ?? []).map((variable) => variable.name),
+        envVars,
+        system: {
+          correlationId: randomUUID(),
+          runbookUrl: '',
+          recursionStack: [file.filename],
+        },
+      },
+      {
+        executionDir,
+        serverEnv: ctx.io.env,
+        passthroughEnv: options.passEnv ?? [],
+        timeoutMs: limitMs,
+        signal: controller.signal,
+      },
+    );
+    for await (const event of execution.events) {
+      if (options.json) continue;
+      if (event.type === 'stdout') ctx.io.stdout.write(event.data);
+      else if (event.type === 'stderr') ctx.io.stderr.write(event.data);
+      else if (event.type === 'truncated') {
+        ctx.warn(
+          `${event.stream} passed ${event.maxOutputBytes} bytes; the rest is neither shown nor kept`,
+        );
+      }
+    }
+    result = await execution.result;
+  } finally {
+    stopListening();
+  }
+  const stderr = result.canceled
+    ? `${result.stderr}${result.stderr.endsWith('\n') || result.stderr === '' ? '' : '\n'}${CANCELED_MARKER}\n`
+    : result.stderr;
+  if (options.history !== false) {
+    await new MarkdownHistory().append(
+      file.path,
+      formatHistoryEntry({
+        timestamp: ctx.now(),
+        exitCode: result.returnCode,
+        stdout: result.stdout,
+        stderr,
+      }),
+    );
+  }
+  if (options.json) {
+    ctx.printJson({
+      success: result.returnCode === 0 && !result.canceled && !result.timedOut,
+      runbook: file.filename,
+      return_code: result.returnCode,
+      stdout: result.stdout,
+      stderr,
+      errors: result.failure ? [result.failure.message] : [],
+      warnings: validation.warnings,
+      run_id: result.id,
+    } satisfies ExecuteResult);
+  }
+  if (interruptedBy !== null) return interruptExitCode(interruptedBy);
+  return exitCodeForLocalRun(result);
+}
+
+async function executeRemote(
+  ctx: CommandContext,
+  argument: string,
+  options: ExecuteCommandOptions,
+): Promise<number> {
+  ctx.requireLocal('--no-history', options.history === false);
+  ctx.requireLocal('--execution-dir', options.executionDir !== undefined);
+  ctx.requireLocal('--timeout', options.timeout !== undefined);
+  ctx.requireLocal('--pass-env', (options.passEnv ?? []).length > 0);
+  const client = ctx.api('execute');
+  const filename = remoteRunbookFilename(argument);
+  const labels = parseLabels(options.label ?? []);
+  const request: ExecuteRequest = {
+    env_vars: ctx.readEnvOptions(options.env, options.envFile),
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
+  };
+
+  if (options.detach) {
+    const accepted = await client.executeDetached(filename, request);
+    if (options.json) {
+      ctx.printJson(accepted);
+    } else {
+      ctx.print(`${accepted.run_id}\n`);
+      ctx.note(`Started run ${accepted.run_id} of ${filename} (${accepted.status}).`);
+      ctx.note(`Follow it with: runbook logs ${accepted.run_id} --follow`);
+    }
+    return ExitCode.OK;
+  }
+
+  const spinner = new Spinner(ctx.io.stderr, `Starting ${filename}…`);
+  if (!options.json) spinner.start();
+  const controller = new AbortController();
+  let runId: string | null = null;
+  let interruptedBy: InterruptSignal | null = null;
+  let cancelSent = false;
+  let giveUp: NodeJS.Timeout | null = null;
+  const sendCancel = (): void => {
+    if (cancelSent || runId === null) return;
+    cancelSent = true;
+    const id = runId;
+    client.cancelRun(id, 'Interrupted from the runbook CLI').then(
+      () => undefined,
+      (error: unknown) => {
+        ctx.warn(
+          `could not cancel run ${id}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        controller.abort();
+      },
+    );
+    giveUp = setTimeout(() => controller.abort(), CANCEL_WAIT_MS);
+    giveUp.unref();
+  };
+  const stopListening = ctx.io.onInterrupt((signal) => {
+    spinner.stop();
+    if (interruptedBy !== null) {
+      controller.abort();
+      return;
+    }
+    interruptedBy = signal;
+    ctx.note(
+      ctx.err.yellow(
+        runId === null
+          ? 'Interrupted: canceling the run…'
+          : `Interrupted: canceling run ${runId}… (press Ctrl-C again to stop waiting)`,
+      ),
+    );
+    sendCancel();
+  });
+
+  let outcome;
+  try {
+    const stream = await client.executeStream(filename, request, controller.signal);
+    runId = stream.runId;
+    if (interruptedBy !== null) sendCancel();
+    spinner.update(`Waiting for ${filename} to start${runId ? ` (run ${runId})` : ''}…`);
+    outcome = await followRun({
+      client,
+      runId,
+      initial: stream,
+      signal: controller.signal,
+      onOutput: (streamName, data) => {
+        spinner.stop();
+        if (options.json) return;
+        (streamName === 'stdout' ? ctx.io.stdout : ctx.io.stderr).write(data);
+      },
+      onReconnect: (attempt) => {
+        ctx.note(
+          ctx.err.dim(`Connection lost; re-attaching to run ${runId ?? ''} (attempt ${attempt})…`),
+        );
+      },
+    });
+  } catch (error) {
+    if (!(controller.signal.aborted && interruptedBy !== null)) throw error;
+    outcome = { done: null, lastEventId: null };
+  } finally {
+    stopListening();
+    spinner.stop();
+    if (giveUp) clearTimeout(giveUp);
+  }
+
+  if (outcome.done === null) {
+    const code = interruptExitCode(interruptedBy ?? 'SIGINT');
+    ctx.note(
+      runId === null
+        ? 'Stopped waiting; the run may still be going on the server.'
+        : `Stopped waiting; run ${runId} may still be running (runbook cancel ${runId}).`,
+    );
+    return code;
+  }
+  const done = outcome.done;
+  if (options.json) ctx.printJson({ ...done, run_id: done.run_id ?? runId ?? undefined });
+  if (interruptedBy !== null) return interruptExitCode(interruptedBy);
+  let status: RunStatus | null = null;
+  const id = done.run_id ?? runId;
+  if (done.return_code < 0 && id) {
+    // Only the run record tells a timeout or a cancel by someone else from another kill.
+    status = await client.getRun(id).then(
+      (run) => run.status,
+      () => null,
+    );
+  }
+  return exitCodeForRemoteRun(done, status);
+}
