@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiProcess, freePort } from './support/api-process';
+import { runCli } from './support/cli-process';
+import { CLI_MAIN } from './support/paths';
 import { killMarked, processesWithMarker } from './support/processes';
 import { Sandbox } from './support/sandbox';
 import { waitUntil } from './support/wait-until';
@@ -238,6 +240,40 @@ describe('runbook (built binary, remote mode against the built API)', () => {
       /^ID\s+RUNBOOK\s+STATUS\s+EXIT\s+BY\s+CREATED\s+DURATION\n\S{36}\s+\S+\.md\s+\w+\s+-?\d+\s+alice\s+/,
     );
     expect(table.stderr).toContain('More runs: runbook runs --cursor ');
+  });
+
+  it('logs --after resumes after an event id of the real stream', async () => {
+    const run = await box.run(
+      ['execute', 'LongRunningRunbook', '-e', 'CYCLES=2', '--json'],
+      remote,
+    );
+    const id = (JSON.parse(run.stdout) as { run_id: string }).run_id;
+    const events = (await box.run(['logs', id, '--json'], remote)).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; id: string | null; data: unknown });
+    const output = events.filter((event) => event.event !== 'done');
+    expect(output.length).toBeGreaterThan(1);
+    const first = output[0];
+    const resumed = await box.run(['logs', id, '--follow', '--after', String(first?.id)], remote);
+    expect(resumed.code).toBe(0);
+    const rest = output.slice(1).filter((event) => event.event === 'stdout');
+    expect(resumed.stdout).toBe(rest.map((event) => String(event.data)).join(''));
+    expect(resumed.stdout).not.toContain(String(first?.data));
+  });
+
+  it('shows a progress line while waiting for the run only on a terminal', async () => {
+    // `script` gives the CLI a pseudo-terminal; in pipes (all other tests) stderr stays clean.
+    const command = `node ${CLI_MAIN} execute SimpleRunbook -e TEST_VAR=tty`;
+    const tty = await runCli(['-qefc', command, '/dev/null'], {
+      cwd: box.root,
+      env: box.env({ ...remote, TERM: 'xterm', NO_COLOR: '1' }),
+      executable: 'script',
+    });
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toContain('⠋ Starting SimpleRunbook.md…');
+    expect(tty.stdout).toContain('\r\u001b[2K');
+    expect(tty.stdout).toContain('Test variable value: tty');
   });
 
   it('cancel stops a detached run on the server', async () => {

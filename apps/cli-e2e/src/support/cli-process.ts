@@ -15,6 +15,8 @@ export interface CliResult {
 export interface CliRunOptions {
   cwd: string;
   env: Record<string, string>;
+  /** Run this program with `args` instead of the CLI (e.g. `script` for a pseudo-terminal). */
+  executable?: string;
 }
 
 /** A running `runbook` process with its output so far. */
@@ -52,7 +54,10 @@ export class CliProcess {
 export function startCli(args: readonly string[], options: CliRunOptions): CliProcess {
   if (!existsSync(CLI_MAIN))
     throw new Error(`${CLI_MAIN} is missing: run "npx nx build cli" first`);
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+  const [program, argv] = options.executable
+    ? [options.executable, [...args]]
+    : [process.execPath, [CLI_MAIN, ...args]];
+  const child = spawn(program, argv, {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -80,7 +80,7 @@ export class CommandContext {
 
   /** Terminal width for rendering (80 when not a terminal, at most 120). */
   get width(): number {
-    return Math.min(this.io.stdout.columns ?? 80, 120);
+    return Math.min(this.io.stdout.columns || 80, 120);
   }
 
   /** The token to send: `--token`, then `RUNBOOK_TOKEN`, then the stored login for this API URL. */

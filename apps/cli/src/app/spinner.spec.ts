@@ -23,3 +23,12 @@ describe('Spinner', () => {
     expect(stream.text.endsWith('\r\u001b[2K')).toBe(true);
   });
 });
+
+describe('Spinner on a terminal without a size', () => {
+  it('assumes 80 columns', () => {
+    const stream = new CapturedStream(true, 0);
+    const spinner = new Spinner(stream, 'Starting SimpleRunbook.md…').start();
+    spinner.stop();
+    expect(stream.text).toContain('⠋ Starting SimpleRunbook.md…');
+  });
+});

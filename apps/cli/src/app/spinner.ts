@@ -49,7 +49,8 @@ export class Spinner {
 
   private draw(): void {
     const frame = FRAMES[this.frame++ % FRAMES.length] ?? '';
-    const columns = this.stream.columns ?? 80;
+    // A pseudo-terminal without a size reports 0 columns.
+    const columns = this.stream.columns || 80;
     const line = `${frame} ${this.text}`;
     this.stream.write(`\r\u001b[2K${[...line].slice(0, Math.max(1, columns - 1)).join('')}`);
   }
