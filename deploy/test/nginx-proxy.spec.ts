@@ -22,6 +22,7 @@ import {
   type NginxTestSetup,
 } from './support/nginx-server';
 import { parseExposition } from './support/prometheus-exposition';
+import { startRedis, type RedisServer } from './support/redis-server';
 import { SAMPLE_RUNBOOKS } from './support/repo-paths';
 
 // With SSE_HEARTBEAT_SECONDS the test can use a short heartbeat and a short proxy timeout; a
@@ -61,6 +62,9 @@ print -r -- "after the silence"
 # History
 `;
 
+/** Requests per minute per client and route, shared by both instances through Redis. */
+const RATE_LIMIT_PER_MINUTE = 20;
+
 const maxGapMs = (answer: StreamedAnswer) =>
   answer.chunks.reduce(
     (max, chunk, i) =>
@@ -77,8 +81,10 @@ describe('nginx.conf on loopback in front of two API instances', () => {
   let base: string;
   let token: string;
   let runbooksDir: string;
+  let redis: RedisServer;
 
   beforeAll(async () => {
+    redis = await startRedis('nginx-test-redis-password');
     root = mkdtempSync(join(tmpdir(), 'deploy-nginx-'));
     chmodSync(root, 0o755);
     ca = makeTestCertificate(join(root, 'tls'));
@@ -105,8 +111,10 @@ describe('nginx.conf on loopback in front of two API instances', () => {
             JWT_SECRET: 'nginx-test-secret-0123456789abcdef',
             ENABLE_LOGIN: 'true',
             TRUST_PROXY: 'true',
-            RATE_LIMIT_PER_MINUTE: '1000',
+            RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
             RATE_LIMIT_EXECUTE_PER_MINUTE: '100',
+            RATE_LIMIT_STORAGE_BACKEND: 'redis',
+            REDIS_URL: redis.url,
             ...(hasHeartbeatSetting ? { SSE_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS) } : {}),
           },
         }),
@@ -130,6 +138,7 @@ describe('nginx.conf on loopback in front of two API instances', () => {
   afterAll(async () => {
     await nginx?.stop();
     await Promise.all(apis.map((api) => api.stop()));
+    await redis?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -235,6 +244,36 @@ describe('nginx.conf on loopback in front of two API instances', () => {
     } finally {
       await control.stop();
       await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('shares the rate limit between the instances through Redis, as compose.multi.yaml does', async () => {
+    const ready = JSON.parse((await httpCall(`${base}/health/ready`, { ca })).body) as {
+      details?: Record<string, { status: string }>;
+    };
+    expect(ready.details?.['redis']?.status).toBe('up');
+    let allowed = 0;
+    let refused: { status: number; headers: Record<string, unknown>; body: string } | null = null;
+    for (let i = 0; i < RATE_LIMIT_PER_MINUTE * 2 + 2 && !refused; i++) {
+      const answer = await httpCall(`${base}/api/runbooks/SimpleRunbook.md/required-env`, {
+        ca,
+        headers: auth(),
+      });
+      if (answer.status === 429) refused = answer;
+      else allowed++;
+    }
+    // Per-instance counters would have let about twice as many through.
+    expect(allowed).toBe(RATE_LIMIT_PER_MINUTE);
+    expect(refused?.body).toBe('{"error":"Rate limit exceeded. Please try again later."}');
+    for (const api of apis) {
+      const samples =
+        parseExposition((await httpCall(`${api.url}/metrics`)).body).get('http_requests_total') ??
+        [];
+      expect(
+        samples.some(
+          (l) => l['route'] === '/api/runbooks/:filename/required-env' && l['status'] === '200',
+        ),
+      ).toBe(true);
     }
   });
 

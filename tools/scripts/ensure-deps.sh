@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what running and testing need: node modules (npm ci when missing or stale), zsh (runs
 # runbook scripts) and the tools the deploy proofs use: promtool and prometheus (Debian package
-# prometheus), nginx, shellcheck and openssl. Debian packages are installed with apt-get, only as
+# prometheus), nginx, shellcheck, openssl and redis-server. Debian packages are installed with apt-get, only as
 # root; otherwise it says what is missing. Safe and quick to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "Installing node modules (npm ci)..."
-  npm ci --no-audit --no-fund
+  npm ci --prefer-offline --no-audit --no-fund
 fi
 
 # command -> Debian package that provides it
@@ -19,6 +19,7 @@ declare -A packages=(
   [nginx]=nginx
   [shellcheck]=shellcheck
   [openssl]=openssl
+  [redis-server]=redis-server
 )
 missing=()
 for command in "${!packages[@]}"; do
@@ -43,6 +44,6 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "Missing tools: install the Debian packages ${missing[*]} (e.g. sudo apt-get install ${missing[*]})." >&2
-  echo "zsh runs runbook scripts; prometheus (promtool), nginx, shellcheck and openssl run the deploy tests." >&2
+  echo "zsh runs runbook scripts; prometheus (promtool), nginx, shellcheck, openssl and redis-server run the deploy tests." >&2
   exit 1
 fi
