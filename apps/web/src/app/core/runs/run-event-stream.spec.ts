@@ -94,6 +94,18 @@ describe('RunEventStream', () => {
     expect(seen.states).toEqual(['connecting', 'live', 'reconnecting', 'live', 'ended']);
   });
 
+  it('accepts a done event without its own id (it inherits the last one)', async () => {
+    const { net, seen, callbacks, stream } = setup();
+    const body = new ControlledBody();
+    net.answer({ body });
+    stream.follow('run-5', callbacks, FAST);
+    body.write(': stream open\n\nevent: stdout\nid: 1\ndata: a\ndata: \n\n');
+    body.write(`event: stdout\nid: 2\ndata: b\ndata: \n\nevent: done\ndata: ${DONE}\n\n`);
+    await waitFor(() => seen.done.length === 1);
+    expect(seen.output.map(([, d]) => d)).toEqual(['a\n', 'b\n']);
+    expect(seen.states.at(-1)).toBe('ended');
+  });
+
   it('retries server errors and network failures, then gives up', async () => {
     const { net, seen, callbacks, stream } = setup();
     net.answer({ status: 503, json: { error: 'busy' } });

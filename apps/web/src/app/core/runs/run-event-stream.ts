@@ -137,8 +137,9 @@ export class RunEventStream {
           armSilenceTimer();
           if (item.kind !== 'event' || finished) return;
           failures = 0;
-          const { event, data, id } = item.event;
-          const seq = id === '' ? Number.NaN : Number(id);
+          const { event, data, id, hasId } = item.event;
+          // Only an event's own id orders it; `done` carries none and inherits the last one.
+          const seq = hasId && id !== '' ? Number(id) : Number.NaN;
           if (!Number.isNaN(seq)) {
             // A server that ignores Last-Event-ID replays from the start: skip what we have.
             if (seq <= lastSeq) return;

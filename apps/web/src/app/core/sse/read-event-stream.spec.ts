@@ -49,7 +49,7 @@ describe('readEventStream', () => {
     const items: SseItem[] = [];
     await readEventStream(bodyOf(chunks), (item) => items.push(item));
     expect(items).toEqual([
-      { kind: 'event', event: { event: 'stdout', data: 'héllo ✓', id: '' } },
+      { kind: 'event', event: { event: 'stdout', data: 'héllo ✓', id: '', hasId: false } },
       { kind: 'comment', text: 'ping' },
     ]);
   });

@@ -18,7 +18,7 @@ describe('SseParser', () => {
   it('parses the reference framing: one line per event, data lines joined with \\n', () => {
     const parser = new SseParser();
     const items = parser.push('event: stdout\ndata: hello\ndata: \n\n');
-    expect(events(items)).toEqual([{ event: 'stdout', data: 'hello\n', id: '' }]);
+    expect(events(items)).toEqual([{ event: 'stdout', data: 'hello\n', id: '', hasId: false }]);
   });
 
   it('keeps ids, and the last id persists across events', () => {
@@ -26,10 +26,10 @@ describe('SseParser', () => {
     const items = parser.push(
       'id: 1\nevent: stdout\ndata: a\n\nevent: stderr\ndata: b\n\nid: 7\nevent: stdout\ndata: c\n\n',
     );
-    expect(events(items).map((e) => [e.event, e.data, e.id])).toEqual([
-      ['stdout', 'a', '1'],
-      ['stderr', 'b', '1'],
-      ['stdout', 'c', '7'],
+    expect(events(items).map((e) => [e.event, e.data, e.id, e.hasId])).toEqual([
+      ['stdout', 'a', '1', true],
+      ['stderr', 'b', '1', false],
+      ['stdout', 'c', '7', true],
     ]);
     expect(parser.lastId).toBe('7');
   });
@@ -46,7 +46,7 @@ describe('SseParser', () => {
   it('defaults the event name to message and ignores events without data', () => {
     const parser = new SseParser();
     const items = parser.push('event: lonely\n\ndata: x\n\n');
-    expect(events(items)).toEqual([{ event: 'message', data: 'x', id: '' }]);
+    expect(events(items)).toEqual([{ event: 'message', data: 'x', id: '', hasId: false }]);
   });
 
   it('handles CRLF and lone CR line endings', () => {
@@ -64,7 +64,7 @@ describe('SseParser', () => {
     const second = parser.push('\n\r');
     const third = parser.push('\n');
     expect(events([...first, ...second, ...third])).toEqual([
-      { event: 'message', data: 'a', id: '' },
+      { event: 'message', data: 'a', id: '', hasId: false },
     ]);
   });
 
@@ -73,8 +73,8 @@ describe('SseParser', () => {
       '\uFEFFid: 3\r\nevent: stdout\r\ndata: first line\r\ndata: \r\n\r\n: ping\n\n' +
       'id: 4\nevent: done\ndata: {"success": true, "return_code": 0}\n\n';
     const expected = [
-      { event: 'stdout', data: 'first line\n', id: '3' },
-      { event: 'done', data: '{"success": true, "return_code": 0}', id: '4' },
+      { event: 'stdout', data: 'first line\n', id: '3', hasId: true },
+      { event: 'done', data: '{"success": true, "return_code": 0}', id: '4', hasId: true },
     ];
     for (const items of parseAllSplits(text)) {
       expect(events(items)).toEqual(expected);
@@ -86,7 +86,7 @@ describe('SseParser', () => {
     const parser = new SseParser();
     const text = 'event: stdout\ndata: x\ndata: y\n\n';
     const items = [...text].flatMap((ch) => parser.push(ch));
-    expect(events(items)).toEqual([{ event: 'stdout', data: 'x\ny', id: '' }]);
+    expect(events(items)).toEqual([{ event: 'stdout', data: 'x\ny', id: '', hasId: false }]);
   });
 
   it('strips exactly one space after the colon and accepts fields without a colon', () => {
@@ -114,13 +114,13 @@ describe('SseParser', () => {
     expect(parser.end()).toEqual([]);
     // After end() the parser starts clean, keeping the last id.
     expect(events(parser.push('data: next\n\n'))).toEqual([
-      { event: 'message', data: 'next', id: '' },
+      { event: 'message', data: 'next', id: '', hasId: false },
     ]);
   });
 
   it('ignores empty chunks without losing a pending CR', () => {
     const parser = new SseParser();
     const items = [...parser.push('data: a\r'), ...parser.push(''), ...parser.push('\n\n')];
-    expect(events(items)).toEqual([{ event: 'message', data: 'a', id: '' }]);
+    expect(events(items)).toEqual([{ event: 'message', data: 'a', id: '', hasId: false }]);
   });
 });

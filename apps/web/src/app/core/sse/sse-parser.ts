@@ -6,6 +6,8 @@ export interface SseEvent {
   data: string;
   /** The last event id seen so far (ids persist across events, as in EventSource). */
   id: string;
+  /** Whether this event carried its own `id:` line (rather than inheriting the last one). */
+  hasId: boolean;
 }
 
 /** Everything the parser reports: events, and comments (heartbeats like `: ping`). */
@@ -23,6 +25,7 @@ export class SseParser {
   private eventType = '';
   private dataLines: string[] = [];
   private hasData = false;
+  private hasOwnId = false;
   private lastEventId = '';
   /** The last `retry:` value in milliseconds, if the server sent one. */
   retryMs: number | null = null;
@@ -106,7 +109,10 @@ export class SseParser {
         this.hasData = true;
         break;
       case 'id':
-        if (!value.includes('\0')) this.lastEventId = value;
+        if (!value.includes('\0')) {
+          this.lastEventId = value;
+          this.hasOwnId = true;
+        }
         break;
       case 'retry':
         if (/^\d+$/.test(value)) this.retryMs = Number(value);
@@ -125,6 +131,7 @@ export class SseParser {
           event: this.eventType === '' ? 'message' : this.eventType,
           data: this.dataLines.join('\n'),
           id: this.lastEventId,
+          hasId: this.hasOwnId,
         },
       });
     }
@@ -135,5 +142,6 @@ export class SseParser {
     this.eventType = '';
     this.dataLines = [];
     this.hasData = false;
+    this.hasOwnId = false;
   }
 }

@@ -3,7 +3,13 @@ import { Router } from '@angular/router';
 import type { RunbookListItem } from '@runbooks/types';
 import { Blank } from '../../../testing/test-routes';
 import { configureApp, settle, textOf } from '../../../testing/test-providers';
-import { RunbookListPage, claimSummary, matchesSearch, sortRunbooks } from './runbook-list.page';
+import {
+  RunbookListPage,
+  claimSummary,
+  matchesSearch,
+  shortDescription,
+  sortRunbooks,
+} from './runbook-list.page';
 
 const ITEMS: RunbookListItem[] = [
   {
@@ -120,6 +126,13 @@ describe('runbook list helpers', () => {
     expect(claimSummary(ITEMS[2]!)).toEqual(['sre', 'team=core']);
     expect(claimSummary({ ...ITEMS[2]!, required_claims: null })).toEqual(['unreadable claims']);
     expect(claimSummary({ filename: 'a', name: 'a', path: 'a' })).toEqual([]);
+  });
+
+  it('shorten descriptions to their first paragraph', () => {
+    expect(shortDescription('First line\nsame paragraph.\n\nSecond paragraph.')).toBe(
+      'First line same paragraph.',
+    );
+    expect(shortDescription(undefined)).toBe('');
   });
 
   it('match searches case-insensitively', () => {

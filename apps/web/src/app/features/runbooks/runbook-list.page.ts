@@ -39,6 +39,12 @@ export function claimSummary(item: RunbookListItem): string[] {
   );
 }
 
+/** The first paragraph of a description, for the list (the detail page shows all of it). */
+export function shortDescription(description: string | undefined): string {
+  const first = (description ?? '').trim().split(/\n\s*\n/)[0] ?? '';
+  return first.replace(/\s+/g, ' ');
+}
+
 /** Whether an item matches a free-text search (name, filename, description, roles). */
 export function matchesSearch(item: RunbookListItem, query: string): boolean {
   const q = query.trim().toLowerCase();
@@ -120,6 +126,7 @@ export class RunbookListPage implements OnDestroy {
     ),
   );
   protected readonly claimSummary = claimSummary;
+  protected readonly shortDescription = shortDescription;
   protected readonly formatRelativeTime = formatRelativeTime;
   protected readonly formatTimestamp = formatTimestamp;
 
