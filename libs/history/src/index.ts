@@ -10,6 +10,10 @@ export type {
   OutputStream,
   PageRequest,
   Run,
+  RunEvent,
+  RunEventOutbox,
+  RunEventPayload,
+  RunEventType,
   RunFilter,
   RunPage,
   RunPatch,
@@ -26,6 +30,7 @@ export { RUN_STORE_MIGRATIONS } from './lib/run-store-schema';
 export type {
   RunDatabase,
   RunLabelsTable,
+  RunOutboxTable,
   RunOutputTable,
   RunsTable,
 } from './lib/run-store-schema';
@@ -38,6 +43,13 @@ export {
 export type { KyselyRunStoreOptions } from './lib/kysely-run-store';
 export { DEFAULT_RUNS_DB_FILE, SqliteRunStore, openSqliteRunStore } from './lib/sqlite-run-store';
 export type { SqliteRunStoreOptions } from './lib/sqlite-run-store';
+export { PostgresRunStore, openPostgresRunStore } from './lib/postgres-run-store';
+export type {
+  AdvisoryLock,
+  PgClientLike,
+  PgPoolLike,
+  PostgresRunStoreOptions,
+} from './lib/postgres-run-store';
 export { MarkdownHistory } from './lib/markdown-history';
 export type { MarkdownHistoryOptions } from './lib/markdown-history';
 export { isProcessAlive, withFileLock } from './lib/file-lock';

@@ -16,6 +16,9 @@ import type {
   OutputChunkInput,
   PageRequest,
   Run,
+  RunEvent,
+  RunEventOutbox,
+  RunEventType,
   RunFilter,
   RunPage,
   RunPatch,
@@ -48,6 +51,11 @@ export interface KyselyRunStoreOptions {
    * a more common one lets a runbook/user/status index drive. Default 2000.
    */
   labelHitsCap?: number;
+  /**
+   * Transactional outbox: every create, claim and applied transition also writes a `RunEvent`
+   * in the same transaction, for a relay to publish (`readOutbox`/`markPublished`). Default off.
+   */
+  outbox?: boolean;
 }
 
 /** Applies the RunStore migrations (Kysely Migrator, table `kysely_migration`); throws MIGRATION_FAILED. */
@@ -65,7 +73,9 @@ export async function migrateRunStore(db: Kysely<RunDatabase>): Promise<void> {
 }
 
 type RunRow = Selectable<RunsTable>;
-type ListedRow = Omit<RunRow, 'stdout' | 'stderr'> & Partial<Pick<RunRow, 'stdout' | 'stderr'>>;
+/** What `rowToRun` needs: every column but the event counter. */
+type RecordRow = Omit<RunRow, 'event_seq'>;
+type ListedRow = Omit<RecordRow, 'stdout' | 'stderr'> & Partial<Pick<RunRow, 'stdout' | 'stderr'>>;
 
 const SUMMARY_COLUMNS = [
   'runs.id',
@@ -103,7 +113,9 @@ const labelsEb = expressionBuilder<LabelQueryDatabase, 'l0' | 'runs'>();
  * (conditional `UPDATE … RETURNING`, `ON CONFLICT DO NOTHING`, row-value keyset comparisons), so the
  * SQLite adapter and a PostgreSQL one share this class and the contract suite.
  */
-export class KyselyRunStore implements RunStore {
+export class KyselyRunStore implements RunStore, RunEventOutbox {
+  /** Whether state changes write outbox events (`KyselyRunStoreOptions.outbox`). */
+  readonly outbox: boolean;
   private readonly tailBytes: number;
   private readonly now: () => Date;
   private readonly newId: () => string;
@@ -118,6 +130,7 @@ export class KyselyRunStore implements RunStore {
     this.now = options.now ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
     this.labelHitsCap = Math.max(1, Math.floor(options.labelHitsCap ?? LABEL_HITS_CAP));
+    this.outbox = options.outbox ?? false;
   }
 
   async create(input: NewRun): Promise<Run> {
@@ -146,6 +159,7 @@ export class KyselyRunStore implements RunStore {
           )
           .execute();
       }
+      if (this.outbox) await insertEvent(trx, 'create', row, row.created_at);
     });
     return rowToRun(row);
   }
@@ -298,17 +312,20 @@ export class KyselyRunStore implements RunStore {
     if (patch.canceledBy !== undefined) set.canceled_by = patch.canceledBy;
     if (patch.cancelReason !== undefined) set.cancel_reason = patch.cancelReason;
 
-    const updated = await this.db
-      .updateTable('runs')
-      .set(set)
-      .$if(to === 'running' && patch.startedAt === undefined, (qb) =>
-        qb.set((eb) => ({ started_at: eb.fn.coalesce('started_at', eb.val(now)) })),
-      )
-      .where('id', '=', id)
-      .where('attempt', '=', attempt)
-      .where('status', 'in', [...from])
-      .returningAll()
-      .executeTakeFirst();
+    const updated = await this.changeRun(now, (db) =>
+      db
+        .updateTable('runs')
+        .set(set)
+        .set((eb) => ({ event_seq: eb('event_seq', '+', 1) }))
+        .$if(to === 'running' && patch.startedAt === undefined, (qb) =>
+          qb.set((eb) => ({ started_at: eb.fn.coalesce('started_at', eb.val(now)) })),
+        )
+        .where('id', '=', id)
+        .where('attempt', '=', attempt)
+        .where('status', 'in', [...from])
+        .returningAll()
+        .executeTakeFirst(),
+    );
     if (updated) return { applied: true, run: rowToRun(updated) };
 
     const current = await this.get(id);
@@ -320,21 +337,69 @@ export class KyselyRunStore implements RunStore {
   async claim(id: string, options: ClaimOptions): Promise<Run | null> {
     this.assertOpen();
     const now = this.now().toISOString();
-    const claimed = await this.db
-      .updateTable('runs')
-      .set((eb) => ({
-        status: 'running',
-        attempt: eb('attempt', '+', 1),
-        worker_id: options.workerId,
-        heartbeat_at: now,
-        started_at: now,
-        updated_at: now,
-      }))
-      .where('id', '=', id)
-      .where('status', '=', 'queued')
-      .returningAll()
-      .executeTakeFirst();
+    const claimed = await this.changeRun(now, (db) =>
+      db
+        .updateTable('runs')
+        .set((eb) => ({
+          status: 'running',
+          attempt: eb('attempt', '+', 1),
+          event_seq: eb('event_seq', '+', 1),
+          worker_id: options.workerId,
+          heartbeat_at: now,
+          started_at: now,
+          updated_at: now,
+        }))
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .returningAll()
+        .executeTakeFirst(),
+    );
     return claimed ? rowToRun(claimed) : null;
+  }
+
+  /**
+   * Runs one conditional update of a run; with the outbox on, in a transaction that also writes
+   * the `update` event. The update comes first, so the run's row lock orders its events.
+   */
+  private async changeRun(
+    now: string,
+    update: (db: Kysely<RunDatabase>) => Promise<RunRow | undefined>,
+  ): Promise<RunRow | undefined> {
+    if (!this.outbox) return update(this.db);
+    return this.db.transaction().execute(async (trx) => {
+      const row = await update(trx);
+      if (row) await insertEvent(trx, 'update', row, now);
+      return row;
+    });
+  }
+
+  async readOutbox(limit = 100): Promise<RunEvent[]> {
+    this.assertOutbox();
+    const rows = await this.db
+      .selectFrom('run_outbox')
+      .select(['event_id', 'event_type', 'seq', 'payload'])
+      .orderBy('position')
+      .limit(Math.min(Math.max(Math.floor(limit), 1), 1000))
+      .execute();
+    return rows.map((row) => ({
+      event_type: row.event_type as RunEventType,
+      event_id: row.event_id,
+      seq: Number(row.seq),
+      payload: JSON.parse(row.payload) as RunEvent['payload'],
+    }));
+  }
+
+  async markPublished(eventIds: readonly string[]): Promise<number> {
+    this.assertOutbox();
+    let removed = 0;
+    for (let start = 0; start < eventIds.length; start += INSERT_BATCH_ROWS) {
+      const result = await this.db
+        .deleteFrom('run_outbox')
+        .where('event_id', 'in', eventIds.slice(start, start + INSERT_BATCH_ROWS))
+        .executeTakeFirst();
+      removed += Number(result.numDeletedRows);
+    }
+    return removed;
   }
 
   async heartbeat(id: string, attempt: number): Promise<boolean> {
@@ -365,6 +430,10 @@ export class KyselyRunStore implements RunStore {
     if (options.heartbeatBefore !== undefined) {
       const before = toIso(options.heartbeatBefore, 'heartbeatBefore', 'INVALID_FILTER');
       query = query.where(lastSeen, '<', before);
+    }
+    if (options.startedBefore !== undefined) {
+      const before = toIso(options.startedBefore, 'startedBefore', 'INVALID_FILTER');
+      query = query.where('started_at', '<', before);
     }
     const rows = await query.orderBy(lastSeen).orderBy('id').limit(limit).execute();
     return rows.map(rowToRun);
@@ -465,8 +534,16 @@ export class KyselyRunStore implements RunStore {
     await this.db.destroy();
   }
 
-  private assertOpen(): void {
+  /** Throws STORE_CLOSED once `close` was called. */
+  protected assertOpen(): void {
     if (this.closed) throw new HistoryError('STORE_CLOSED', 'The run store is closed.');
+  }
+
+  private assertOutbox(): void {
+    this.assertOpen();
+    if (!this.outbox) {
+      throw new HistoryError('OUTBOX_DISABLED', 'This run store was opened without an outbox.');
+    }
   }
 
   private newRow(input: NewRun): RunRow {
@@ -517,8 +594,45 @@ export class KyselyRunStore implements RunStore {
       canceled_by: null,
       cancel_reason: null,
       output_seq: 0,
+      event_seq: 1,
     };
   }
+}
+
+/** Writes the outbox row of a state change; `row` is the run as the change left it. */
+async function insertEvent(
+  db: Kysely<RunDatabase>,
+  type: RunEventType,
+  row: RunRow,
+  now: string,
+): Promise<void> {
+  const run = rowToRun(row);
+  const payload: RunEvent['payload'] = {
+    id: run.id,
+    runbook: run.runbook,
+    operation: run.operation,
+    status: run.status,
+    attempt: run.attempt,
+    return_code: run.returnCode,
+    requested_by: run.requestedBy,
+    correlation_id: run.correlationId,
+    labels: run.labels,
+    created_at: run.createdAt,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+    updated_at: run.updatedAt,
+  };
+  await db
+    .insertInto('run_outbox')
+    .values({
+      event_id: randomUUID(),
+      run_id: run.id,
+      seq: Number(row.event_seq),
+      event_type: type,
+      payload: JSON.stringify(payload),
+      created_at: now,
+    })
+    .execute();
 }
 
 function runFilterConditions(filter: RunFilter): Expression<SqlBool>[] {
@@ -686,7 +800,7 @@ function parseLabels(text: string): Record<string, string> {
   return labels;
 }
 
-function rowToRun(row: RunRow): Run {
+function rowToRun(row: RecordRow): Run {
   return {
     id: row.id,
     runbook: row.runbook,

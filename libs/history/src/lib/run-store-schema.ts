@@ -1,4 +1,5 @@
-import type { Kysely, Migration } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
+import type { ColumnDataType, Expression, Generated, Kysely, Migration } from 'kysely';
 
 /** Row of `runs`: JSON arrays/objects in text columns, ISO-8601 text timestamps (portable). */
 export interface RunsTable {
@@ -27,6 +28,8 @@ export interface RunsTable {
   canceled_by: string | null;
   cancel_reason: string | null;
   output_seq: number;
+  /** Number of state-change events of this run so far (the outbox `seq` of its latest event). */
+  event_seq: number;
 }
 
 /** Row of `run_labels`: one per label, `created_at` copied from the run so label pages need no sort. */
@@ -45,58 +48,88 @@ export interface RunOutputTable {
   data: string;
 }
 
-/** The RunStore schema as Kysely sees it (shared by the SQLite and a future PostgreSQL adapter). */
+/**
+ * Row of `run_outbox`: one state-change event of a run, written in the same transaction as the
+ * change and deleted once a relay has published it. `position` orders events (per run it follows
+ * `seq`, because both are taken under the run's row lock).
+ */
+export interface RunOutboxTable {
+  position: Generated<number>;
+  event_id: string;
+  run_id: string;
+  seq: number;
+  event_type: string;
+  payload: string;
+  created_at: string;
+}
+
+/** The RunStore schema as Kysely sees it (shared by the SQLite and PostgreSQL adapters). */
 export interface RunDatabase {
   runs: RunsTable;
   run_labels: RunLabelsTable;
   run_output: RunOutputTable;
+  run_outbox: RunOutboxTable;
+}
+
+/** True when the migration runs on PostgreSQL (the only dialect-specific column types live here). */
+function isPostgres(db: Kysely<unknown>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/**
+ * The text type of every column: on PostgreSQL `text COLLATE "C"`, so ids and ISO timestamps
+ * compare and sort bytewise, exactly as SQLite's default BINARY collation does.
+ */
+function textType(db: Kysely<unknown>): ColumnDataType | Expression<unknown> {
+  return isPostgres(db) ? sql`text collate "C"` : 'text';
 }
 
 async function createInitialSchema(db: Kysely<unknown>): Promise<void> {
+  const text = textType(db);
   await db.schema
     .createTable('runs')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('runbook', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('operation', 'text', (c) => c.notNull())
+    .addColumn('id', text, (c) => c.primaryKey())
+    .addColumn('runbook', text, (c) => c.notNull())
+    .addColumn('status', text, (c) => c.notNull())
+    .addColumn('operation', text, (c) => c.notNull())
     .addColumn('return_code', 'integer')
-    .addColumn('requested_by', 'text', (c) => c.notNull())
-    .addColumn('roles', 'text', (c) => c.notNull())
-    .addColumn('correlation_id', 'text', (c) => c.notNull())
-    .addColumn('recursion_stack', 'text', (c) => c.notNull())
-    .addColumn('labels', 'text', (c) => c.notNull())
-    .addColumn('env_var_names', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('started_at', 'text')
-    .addColumn('finished_at', 'text')
-    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addColumn('requested_by', text, (c) => c.notNull())
+    .addColumn('roles', text, (c) => c.notNull())
+    .addColumn('correlation_id', text, (c) => c.notNull())
+    .addColumn('recursion_stack', text, (c) => c.notNull())
+    .addColumn('labels', text, (c) => c.notNull())
+    .addColumn('env_var_names', text, (c) => c.notNull())
+    .addColumn('created_at', text, (c) => c.notNull())
+    .addColumn('started_at', text)
+    .addColumn('finished_at', text)
+    .addColumn('updated_at', text, (c) => c.notNull())
     .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('worker_id', 'text')
-    .addColumn('heartbeat_at', 'text')
-    .addColumn('stdout', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('stderr', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('errors', 'text', (c) => c.notNull())
-    .addColumn('warnings', 'text', (c) => c.notNull())
-    .addColumn('canceled_by', 'text')
-    .addColumn('cancel_reason', 'text')
+    .addColumn('worker_id', text)
+    .addColumn('heartbeat_at', text)
+    .addColumn('stdout', text, (c) => c.notNull().defaultTo(''))
+    .addColumn('stderr', text, (c) => c.notNull().defaultTo(''))
+    .addColumn('errors', text, (c) => c.notNull())
+    .addColumn('warnings', text, (c) => c.notNull())
+    .addColumn('canceled_by', text)
+    .addColumn('cancel_reason', text)
     .addColumn('output_seq', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
 
   await db.schema
     .createTable('run_labels')
-    .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
-    .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('value', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('run_id', text, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+    .addColumn('key', text, (c) => c.notNull())
+    .addColumn('value', text, (c) => c.notNull())
+    .addColumn('created_at', text, (c) => c.notNull())
     .addPrimaryKeyConstraint('run_labels_pk', ['run_id', 'key'])
     .execute();
 
   await db.schema
     .createTable('run_output')
-    .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+    .addColumn('run_id', text, (c) => c.notNull().references('runs.id').onDelete('cascade'))
     .addColumn('seq', 'integer', (c) => c.notNull())
-    .addColumn('stream', 'text', (c) => c.notNull())
-    .addColumn('data', 'text', (c) => c.notNull())
+    .addColumn('stream', text, (c) => c.notNull())
+    .addColumn('data', text, (c) => c.notNull())
     .addPrimaryKeyConstraint('run_output_pk', ['run_id', 'seq'])
     .execute();
 
@@ -115,7 +148,28 @@ async function createInitialSchema(db: Kysely<unknown>): Promise<void> {
   }
 }
 
+async function createOutbox(db: Kysely<unknown>): Promise<void> {
+  const text = textType(db);
+  await db.schema
+    .alterTable('runs')
+    .addColumn('event_seq', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  let outbox = db.schema.createTable('run_outbox');
+  outbox = isPostgres(db)
+    ? outbox.addColumn('position', 'bigserial', (c) => c.primaryKey())
+    : outbox.addColumn('position', 'integer', (c) => c.primaryKey().autoIncrement());
+  await outbox
+    .addColumn('event_id', text, (c) => c.notNull().unique())
+    .addColumn('run_id', text, (c) => c.notNull())
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('event_type', text, (c) => c.notNull())
+    .addColumn('payload', text, (c) => c.notNull())
+    .addColumn('created_at', text, (c) => c.notNull())
+    .execute();
+}
+
 /** Versioned migrations of the RunStore schema, in the shape Kysely's Migrator expects. */
 export const RUN_STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_runs': { up: createInitialSchema },
+  '0002_outbox': { up: createOutbox },
 };

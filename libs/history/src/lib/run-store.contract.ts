@@ -7,7 +7,7 @@ import type { RunStatus } from '@runbooks/types';
 import fc from 'fast-check';
 import { isHistoryError } from './history-error';
 import type { HistoryErrorCode } from './history-error';
-import type { NewRun, Run, RunFilter, RunStore } from './run-store';
+import type { NewRun, Run, RunEvent, RunEventOutbox, RunFilter, RunStore } from './run-store';
 import { toWire } from './to-wire';
 
 /** What the contract suite hands an adapter factory: a controllable clock and the tail cap. */
@@ -16,6 +16,8 @@ export interface RunStoreContractOptions {
   tailBytes: number;
   /** Passed to stores that plan labelled queries (KyselyRunStoreOptions.labelHitsCap). */
   labelHitsCap?: number;
+  /** When given, the transactional outbox must be on (true) or off (false); else the adapter's default. */
+  outbox?: boolean;
 }
 
 /** Builds a fresh, empty store for one test. */
@@ -36,6 +38,13 @@ async function expectCode(promise: Promise<unknown>, code: HistoryErrorCode): Pr
 
 function iso(offsetMs: number): string {
   return new Date(T0 + offsetMs).toISOString();
+}
+
+function withOutbox(store: RunStore): RunStore & RunEventOutbox {
+  if (!('readOutbox' in store) || !('markPublished' in store)) {
+    throw new Error('This store has no outbox (readOutbox/markPublished).');
+  }
+  return store as RunStore & RunEventOutbox;
 }
 
 /** Registers the RunStore contract tests for one adapter. */
@@ -400,6 +409,24 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
           'INVALID_FILTER',
         );
       });
+
+      it('lists running runs started before a deadline, never the ones not started', async () => {
+        await make({ id: 'd-early' });
+        await make({ id: 'd-queued' });
+        await store.claim('d-early', { workerId: 'w' });
+        tick(10_000);
+        await make({ id: 'd-late' });
+        await store.claim('d-late', { workerId: 'w' });
+        await store.heartbeat('d-early', 1);
+        const overdue = await store.listByStatus(['running', 'queued'], {
+          startedBefore: iso(5000),
+        });
+        expect(overdue.map((run) => run.id)).toEqual(['d-early']);
+        await expectCode(
+          store.listByStatus(['running'], { startedBefore: 'noon' }),
+          'INVALID_FILTER',
+        );
+      });
     });
 
     describe('output chunks', () => {
@@ -703,6 +730,149 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
           }),
           { numRuns: 60, seed: 20260301 },
         );
+      });
+    });
+
+    describe('outbox', () => {
+      let outbox: RunStore & RunEventOutbox;
+      const ofRun = (events: RunEvent[], id: string): RunEvent[] =>
+        events.filter((event) => event.payload.id === id);
+
+      beforeEach(async () => {
+        await store.close();
+        store = await factory({
+          now: () => new Date(clockMs),
+          tailBytes: TAIL_BYTES,
+          outbox: true,
+        });
+        outbox = withOutbox(store);
+      });
+
+      it('writes one event per state change, numbered per run from 1', async () => {
+        await make({ id: 'e1', labels: { env: 'prod' }, envVarNames: ['SECRET_NAME'] });
+        await make({ id: 'e2', status: 'denied', returnCode: 403 });
+        tick();
+        const claimed = await store.claim('e1', { workerId: 'w' });
+        expect(await store.claim('e1', { workerId: 'other' })).toBeNull();
+        expect(await store.heartbeat('e1', 1)).toBe(true);
+        await store.appendOutput('e1', [{ stream: 'stdout', data: 'hi\n' }]);
+        expect((await store.transition('e1', 0, ['running'], 'success')).applied).toBe(false);
+        tick();
+        await store.transition('e1', claimed?.attempt ?? -1, ['running'], 'failure', {
+          returnCode: 2,
+        });
+
+        const events = await outbox.readOutbox();
+        expect(events.map((event) => [event.payload.id, event.event_type, event.seq])).toEqual([
+          ['e1', 'create', 1],
+          ['e2', 'create', 1],
+          ['e1', 'update', 2],
+          ['e1', 'update', 3],
+        ]);
+        expect(new Set(events.map((event) => event.event_id)).size).toBe(4);
+        for (const event of events) expect(event.event_id).toMatch(/^[0-9a-f-]{36}$/);
+        expect(events[0]?.payload).toEqual({
+          id: 'e1',
+          runbook: 'deploy.md',
+          operation: 'execute',
+          status: 'queued',
+          attempt: 0,
+          return_code: null,
+          requested_by: 'alice',
+          correlation_id: 'e1',
+          labels: { env: 'prod' },
+          created_at: iso(0),
+          started_at: null,
+          finished_at: null,
+          updated_at: iso(0),
+        });
+        expect(events[1]?.payload).toMatchObject({ status: 'denied', return_code: 403 });
+        expect(events[2]?.payload).toMatchObject({
+          status: 'running',
+          attempt: 1,
+          started_at: iso(1000),
+        });
+        expect(events[3]?.payload).toMatchObject({
+          status: 'failure',
+          return_code: 2,
+          finished_at: iso(2000),
+          updated_at: iso(2000),
+        });
+        expect(JSON.stringify(events)).not.toContain('SECRET_NAME');
+      });
+
+      it('writes nothing for a change that fails or is refused', async () => {
+        await make({ id: 'f1' });
+        await expectCode(make({ id: 'f1' }), 'RUN_EXISTS');
+        await expectCode(make({ id: 'f2', envVarNames: ['A=b'] }), 'INVALID_RUN');
+        expect(await store.claim('missing', { workerId: 'w' })).toBeNull();
+        await store.transition('f1', 3, ['queued'], 'canceled');
+        await store.transition('nope', 0, ['queued'], 'canceled');
+        expect((await outbox.readOutbox()).map((event) => event.seq)).toEqual([1]);
+      });
+
+      it('reads in order with a limit and forgets what was published', async () => {
+        for (const id of ['p1', 'p2', 'p3']) await make({ id });
+        await store.transition('p1', 0, ['queued'], 'canceled', { canceledBy: 'bob' });
+        const first = await outbox.readOutbox(2);
+        expect(first.map((event) => event.payload.id)).toEqual(['p1', 'p2']);
+        expect(await outbox.markPublished(first.map((event) => event.event_id))).toBe(2);
+        expect(await outbox.markPublished(first.map((event) => event.event_id))).toBe(0);
+        expect(await outbox.markPublished([])).toBe(0);
+        const rest = await outbox.readOutbox(0);
+        expect(rest.map((event) => [event.payload.id, event.seq])).toEqual([['p3', 1]]);
+        const all = await outbox.readOutbox(5000);
+        expect(all.map((event) => [event.payload.id, event.seq, event.payload.status])).toEqual([
+          ['p3', 1, 'queued'],
+          ['p1', 2, 'canceled'],
+        ]);
+        const many = Array.from({ length: 450 }, (_, index) => `x-${index}`);
+        expect(await outbox.markPublished([...many, ...all.map((event) => event.event_id)])).toBe(
+          2,
+        );
+        expect(await outbox.readOutbox()).toEqual([]);
+      });
+
+      it('keeps each run in seq order when changes race', async () => {
+        const ids = Array.from({ length: 8 }, (_, index) => `r${index}`);
+        for (const id of ids) await make({ id });
+        await Promise.all(
+          ids.map(async (id) => {
+            const claims = await Promise.all([
+              store.claim(id, { workerId: 'a' }),
+              store.claim(id, { workerId: 'b' }),
+            ]);
+            const attempt = claims.find((claim) => claim !== null)?.attempt ?? -1;
+            await Promise.all([
+              store.transition(id, attempt, ['running'], 'success', { returnCode: 0 }),
+              store.transition(id, attempt, ['running'], 'timeout'),
+            ]);
+          }),
+        );
+        const events = await outbox.readOutbox(1000);
+        expect(events).toHaveLength(ids.length * 3);
+        for (const id of ids) {
+          const run = ofRun(events, id);
+          expect(run.map((event) => event.seq)).toEqual([1, 2, 3]);
+          expect(run.map((event) => event.payload.status)).toEqual([
+            'queued',
+            'running',
+            (await store.get(id))?.status,
+          ]);
+        }
+      });
+
+      it('can be switched off', async () => {
+        await store.close();
+        store = await factory({
+          now: () => new Date(clockMs),
+          tailBytes: TAIL_BYTES,
+          outbox: false,
+        });
+        await make({ id: 'quiet' });
+        const quiet = withOutbox(store);
+        await expectCode(quiet.readOutbox(), 'OUTBOX_DISABLED');
+        await expectCode(quiet.markPublished(['x']), 'OUTBOX_DISABLED');
       });
     });
 

@@ -141,6 +141,8 @@ export interface ClaimOptions {
 export interface ListByStatusOptions {
   /** Only runs whose heartbeat (or, without one, creation) is older than this. */
   heartbeatBefore?: string | Date;
+  /** Only runs that started before this (deadline checks); runs never started are left out. */
+  startedBefore?: string | Date;
   /** Default 100, at most 1000. */
   limit?: number;
 }
@@ -192,4 +194,46 @@ export interface RunStore {
   readOutput(id: string, fromSeq?: number, limit?: number): Promise<OutputChunk[]>;
   /** Releases the store's resources; later calls throw STORE_CLOSED. */
   close(): Promise<void>;
+}
+
+/** What kind of change a run event reports (playbook-dispatcher's `event_type` values). */
+export type RunEventType = 'create' | 'read' | 'update' | 'delete';
+
+/** The run as an event carries it: snake_case wire names, no output tails, no variable names. */
+export type RunEventPayload = {
+  id: string;
+  runbook: string;
+  operation: RunOperation;
+  status: RunStatus;
+  attempt: number;
+  return_code: number | null;
+  requested_by: string;
+  correlation_id: string;
+  labels: Record<string, string>;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+};
+
+/**
+ * One state change of a run in playbook-dispatcher's envelope. `seq` counts a run's events from
+ * 1 without gaps; `event_id` is unique, so consumers of an at-least-once feed can drop repeats.
+ */
+export type RunEvent = {
+  event_type: RunEventType;
+  event_id: string;
+  seq: number;
+  payload: RunEventPayload;
+};
+
+/**
+ * Read side of the transactional outbox: every state change (create, claim, transition) writes
+ * its event in the same transaction; a relay reads them in order and removes what it published.
+ */
+export interface RunEventOutbox {
+  /** The oldest unpublished events, at most `limit` (default 100, at most 1000); per run in `seq` order. */
+  readOutbox(limit?: number): Promise<RunEvent[]>;
+  /** Removes published events from the outbox; returns how many were removed. */
+  markPublished(eventIds: readonly string[]): Promise<number>;
 }

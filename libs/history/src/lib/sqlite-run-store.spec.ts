@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { isHistoryError } from './history-error';
+import { RUN_STORE_MIGRATIONS } from './run-store-schema';
 import { describeRunStoreContract } from './run-store.contract';
 import { DEFAULT_RUNS_DB_FILE, openSqliteRunStore } from './sqlite-run-store';
 
@@ -100,9 +102,46 @@ describe('openSqliteRunStore', () => {
       const migrations = db
         .prepare<[], { name: string }>('select name from kysely_migration')
         .all();
-      expect(migrations.map((row) => row.name)).toEqual(['0001_runs']);
+      expect(migrations.map((row) => row.name)).toEqual(['0001_runs', '0002_outbox']);
     } finally {
       db.close();
+    }
+  });
+
+  it('upgrades a file made before the outbox; old runs number their events from there', async () => {
+    const file = nextFile();
+    mkdirSync(join(file, '..'), { recursive: true });
+    const old = new Kysely({ dialect: new SqliteDialect({ database: new Database(file) }) });
+    const first = RUN_STORE_MIGRATIONS['0001_runs']!;
+    const migrator = new Migrator({
+      db: old,
+      provider: { getMigrations: () => Promise.resolve({ '0001_runs': first }) },
+    });
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    await old.destroy();
+    const legacy = new Database(file);
+    legacy
+      .prepare(
+        `insert into runs (id, runbook, status, operation, requested_by, roles, correlation_id,
+           recursion_stack, labels, env_var_names, created_at, updated_at, errors, warnings)
+         values ('old', 'o.md', 'queued', 'execute', 'me', '[]', 'old', '[]', '{}', '[]',
+           '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '[]', '[]')`,
+      )
+      .run();
+    legacy.close();
+
+    const store = await openSqliteRunStore({ file, outbox: true });
+    try {
+      expect(store.outbox).toBe(true);
+      expect((await store.claim('old', { workerId: 'w' }))?.status).toBe('running');
+      await store.create({ id: 'new', runbook: 'n.md', requestedBy: 'me' });
+      const events = await store.readOutbox();
+      expect(events.map((event) => [event.payload.id, event.event_type, event.seq])).toEqual([
+        ['old', 'update', 1],
+        ['new', 'create', 1],
+      ]);
+    } finally {
+      await store.close();
     }
   });
 

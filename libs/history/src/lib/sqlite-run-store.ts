@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { SqliteDatabase } from 'kysely';
 import { KyselyRunStore, migrateRunStore } from './kysely-run-store';
 import type { KyselyRunStoreOptions } from './kysely-run-store';
@@ -89,11 +89,23 @@ function withStatementCache(database: Database.Database, size = 256): SqliteData
   };
 }
 
-/** Two processes opening a fresh file at once may collide on the schema write lock: retry. */
+/**
+ * Migrates inside one `BEGIN IMMEDIATE` transaction, so processes opening a file at once take
+ * turns (Kysely takes no migration lock on SQLite); a turn that waits past the busy timeout retries.
+ */
 async function migrateWithRetry(db: Kysely<RunDatabase>): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await migrateRunStore(db);
+      await db.connection().execute(async (connection) => {
+        await sql`begin immediate`.execute(connection);
+        try {
+          await migrateRunStore(connection);
+        } catch (error) {
+          await sql`rollback`.execute(connection);
+          throw error;
+        }
+        await sql`commit`.execute(connection);
+      });
       return;
     } catch (error) {
       if (attempt >= 5 || !isBusyError(error)) throw error;
