@@ -432,6 +432,32 @@ describe('execute', () => {
         headers: { 'X-Correlation-Id': 'seen-on-401' },
       });
       expect(unauthorized.headers.get('x-correlation-id')).toBe('seen-on-401');
+      // Ids that could break headers or shell words are replaced.
+      const unsafe = await call(server, '/api/runbooks', {
+        token: sre,
+        headers: { 'X-Correlation-Id': 'a b"c' },
+      });
+      expect(unsafe.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('puts the correlation id in the log lines of the request and its run', async () => {
+      const correlationId = `log-${randomUUID()}`;
+      const response = await execute('Echo.md', {}, { 'X-Correlation-Id': correlationId });
+      expect(response.status).toBe(200);
+      const denied = `denied-${randomUUID()}`;
+      await call(server, '/api/runbooks/SimpleRunbook.md/execute', {
+        method: 'POST',
+        token: server.token({ sub: 'mallory', roles: ['viewer'] }),
+        headers: { 'X-Correlation-Id': denied },
+      });
+      await waitFor(() => server.logs.includes(`ended success`), { what: 'the run log line' });
+      const lines = server.logs.split('\n');
+      const runLines = lines.filter((line) => line.includes(response.body.run_id ?? '?'));
+      expect(runLines.some((line) => /started/.test(line))).toBe(true);
+      expect(runLines.some((line) => /ended success/.test(line))).toBe(true);
+      for (const line of runLines) expect(line).toContain(`[${correlationId}]`);
+      const rbacLine = lines.find((line) => line.includes('RBAC failure for user mallory'));
+      expect(rbacLine).toContain(`[${denied}]`);
     });
   });
 });

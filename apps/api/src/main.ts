@@ -10,6 +10,8 @@ import { loadConfig } from './app/config/load-config';
 import { buildOpenApiDocument } from './app/docs/openapi';
 import { OpenApiDocument } from './app/docs/openapi-document';
 import { ShutdownService } from './app/lifecycle/shutdown.service';
+import { CorrelationLogger } from './app/logging/correlation-logger';
+import { logLevelsFor } from './app/logging/log-levels';
 import { serveWebConsole } from './app/web/web-console';
 
 async function bootstrap(): Promise<void> {
@@ -21,12 +23,14 @@ async function bootstrap(): Promise<void> {
     process.exit(2);
   }
   const { config } = loaded;
+  const logger = new CorrelationLogger({
+    logLevels: logLevelsFor(config.loggingLevel),
+    json: config.logFormat === 'json',
+    colors: config.logFormat === 'text' && process.stdout.isTTY === true,
+  });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     bodyParser: false,
-    logger:
-      config.loggingLevel.toUpperCase() === 'DEBUG'
-        ? ['error', 'warn', 'log', 'debug']
-        : ['error', 'warn', 'log'],
+    logger,
   });
   app.use(json({ limit: '1mb', strict: false, type: ['application/json', 'application/*+json'] }));
   app.set('trust proxy', config.trustProxy);
@@ -39,11 +43,11 @@ async function bootstrap(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
     process.once(signal, () => void shutdown.begin(signal));
   await app.listen(config.apiPort);
-  const logger = new Logger('Runbooks');
-  logger.log(
+  const banner = new Logger('Runbooks');
+  banner.log(
     `Runbooks API listening on http://localhost:${config.apiPort} (runbooks: ${config.runbooksDir})`,
   );
-  if (hasConsole) logger.log(`Web console at http://localhost:${config.apiPort}/`);
+  if (hasConsole) banner.log(`Web console at http://localhost:${config.apiPort}/`);
 }
 
 void bootstrap();

@@ -19,6 +19,7 @@ import { ShutdownService } from './lifecycle/shutdown.service';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { RunbooksThrottlerGuard } from './rate-limit/runbooks-throttler.guard';
 import { RunbookAccess } from './runbooks/runbook-access.service';
 import { RunbookCatalog } from './runbooks/runbook-catalog.service';
 import { RunbooksController } from './runbooks/runbooks.controller';
@@ -48,6 +49,8 @@ export class AppModule implements NestModule {
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        // Guards run in this order: rate limits first (bad tokens count too), then the JWT.
+        { provide: APP_GUARD, useClass: RunbooksThrottlerGuard },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
         JwtStrategy,

@@ -3,6 +3,12 @@ import type { DevLoginRequest, DevLoginResponse } from '@runbooks/types';
 import { sign, type Algorithm } from 'jsonwebtoken';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import {
+  ApiErrors,
+  ApiJsonBody,
+  ApiJsonResult,
+  ApiOperationDoc,
+} from '../docs/api-docs.decorators';
 import { AppError } from '../errors/app-error';
 import { ExecuteRateLimit } from '../rate-limit/rate-limit.decorators';
 import { pythonIsoFormat } from '../history/python-iso-format';
@@ -13,6 +19,16 @@ import { Public } from './public.decorator';
 export class DevLoginController {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
+  @ApiOperationDoc({
+    tag: 'Auth',
+    operationId: 'devLogin',
+    summary: 'Mint a development token',
+    description:
+      'Only when ENABLE_LOGIN=true (404 otherwise). Signs `{iss, aud, sub, iat, exp, roles}` with JWT_SECRET; defaults subject `dev-user-1`, roles `["developer"]`, lifetime JWT_TTL_MINUTES. Counts against the execute rate limit.',
+  })
+  @ApiJsonBody('DevLoginRequest', 'Subject and roles (both optional)')
+  @ApiJsonResult(200, 'DevLoginResponse', 'The token')
+  @ApiErrors(400, 403, 404, 413, 429)
   @Public()
   @ExecuteRateLimit()
   @Post('dev-login')

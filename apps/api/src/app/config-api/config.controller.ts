@@ -7,7 +7,9 @@ import type { Caller } from '../auth/caller';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { Public } from '../auth/public.decorator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ApiErrors, ApiJsonResult, ApiOperationDoc } from '../docs/api-docs.decorators';
 import { SERVER_VERSION } from '../config/server-version';
+import { clientIpOf } from '../http/client-ip';
 import { ShutdownService } from '../lifecycle/shutdown.service';
 
 /** Configuration, identity and lifecycle endpoints. */
@@ -21,6 +23,14 @@ export class ConfigController {
   ) {}
 
   /** Public facts a client needs before signing in. */
+  @ApiOperationDoc({
+    tag: 'Operations',
+    operationId: 'getInfo',
+    summary: 'Server facts for clients',
+    description: 'Name, version, UI header and whether dev-login is enabled. No token needed.',
+  })
+  @ApiJsonResult(200, 'ApiInfo', 'Server facts')
+  @ApiErrors(429)
   @Public()
   @Get('info')
   info(): ApiInfo {
@@ -32,6 +42,15 @@ export class ConfigController {
     };
   }
 
+  @ApiOperationDoc({
+    tag: 'Config',
+    operationId: 'getConfig',
+    summary: 'Configuration and caller identity',
+    description:
+      'Every configuration variable (`config_items`, reference order first, secrets as "secret") and the caller\'s token as the server sees it. Requires ADMIN_REQUIRED_CLAIMS (default roles=admin).',
+  })
+  @ApiJsonResult(200, 'ConfigResponse', 'Configuration and token')
+  @ApiErrors(401, 403, 429)
   @UseGuards(AdminGuard)
   @Get('config')
   getConfig(@CurrentCaller() caller: Caller, @Req() request: Request): ConfigResponse {
@@ -40,12 +59,21 @@ export class ConfigController {
       token: {
         user_id: caller.userId,
         roles: caller.roles,
-        remote_ip: request.ip ?? '',
+        remote_ip: clientIpOf(request),
         claims: caller.claims,
       },
     };
   }
 
+  @ApiOperationDoc({
+    tag: 'Config',
+    operationId: 'shutdown',
+    summary: 'Shut the server down gracefully',
+    description:
+      'Stops accepting runs, lets running ones finish for SHUTDOWN_GRACE_SECONDS, cancels and records the rest, then exits 0. Requires ADMIN_REQUIRED_CLAIMS.',
+  })
+  @ApiJsonResult(200, 'ShutdownResponse', 'Shutdown initiated')
+  @ApiErrors(401, 403, 429)
   @UseGuards(AdminGuard)
   @Post('shutdown')
   @HttpCode(200)

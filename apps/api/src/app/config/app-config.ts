@@ -43,10 +43,14 @@ export interface AppConfig {
     executePerMinute: number;
     storage: 'memory' | 'redis';
     redisUrl: string;
+    /** Prefix of every rate-limit key in Redis. */
+    keyPrefix: string;
   };
   trustProxy: boolean;
   webDir: string;
   demo: boolean;
+  /** `text` (Nest's console format) or `json` (one object per line). */
+  logFormat: 'text' | 'json';
   /** The server's environment at boot (scripts get only what they declare or pass through). */
   serverEnv: Readonly<Record<string, string | undefined>>;
   /** `config_items` as `/api/config` and history records show them (secrets masked). */

@@ -3,13 +3,14 @@ import { extname, join } from 'node:path';
 
 import { Controller, Get, Header, Param, Res } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { dump } from 'js-yaml';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
 
 import { Public } from '../auth/public.decorator';
 import { AppError } from '../errors/app-error';
+import { ApiOperationDoc, ApiTextResult } from './api-docs.decorators';
 import { OpenApiDocument } from './openapi-document';
 
 const SWAGGER_FILES = new Set([
@@ -43,12 +44,19 @@ const EXPLORER_JS = `window.ui = SwaggerUIBundle({
 `;
 
 /** `/docs`: the generated OpenAPI document and a Swagger UI served from the npm package (no CDN). */
-@ApiExcludeController()
 @Controller('docs')
 @SkipThrottle()
 export class DocsController {
   constructor(private readonly document: OpenApiDocument) {}
 
+  @ApiOperationDoc({
+    tag: 'Operations',
+    operationId: 'getOpenApi',
+    summary: 'This document (OpenAPI 3, YAML)',
+    description:
+      'Generated from the code at start-up. `/docs/openapi.json` serves the same as JSON.',
+  })
+  @ApiTextResult(200, 'application/yaml', 'The OpenAPI document', false)
   @Public()
   @Get('openapi.yaml')
   @Header('Content-Type', 'application/yaml; charset=utf-8')
@@ -56,12 +64,21 @@ export class DocsController {
     return dump(this.document.get(), { noRefs: true, lineWidth: 120 });
   }
 
+  @ApiExcludeEndpoint()
   @Public()
   @Get('openapi.json')
   json(): object {
     return this.document.get();
   }
 
+  @ApiOperationDoc({
+    tag: 'Operations',
+    operationId: 'getExplorer',
+    summary: 'API explorer (Swagger UI)',
+    description:
+      'Swagger UI served from the swagger-ui-dist package (no CDN), pointed at openapi.yaml.',
+  })
+  @ApiTextResult(200, 'text/html', 'The explorer page', false)
   @Public()
   @Get('explorer.html')
   @Header('Content-Type', 'text/html; charset=utf-8')
@@ -69,6 +86,7 @@ export class DocsController {
     return EXPLORER_HTML;
   }
 
+  @ApiExcludeEndpoint()
   @Public()
   @Get('explorer.js')
   @Header('Content-Type', 'text/javascript; charset=utf-8')
@@ -76,6 +94,7 @@ export class DocsController {
     return EXPLORER_JS;
   }
 
+  @ApiExcludeEndpoint()
   @Public()
   @Get('swagger-ui/:file')
   asset(@Param('file') file: string, @Res({ passthrough: true }) response: Response): Buffer {

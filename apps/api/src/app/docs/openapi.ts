@@ -1,42 +1,78 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 
+import { PUBLIC_OPERATION_EXTENSION } from '../auth/public.decorator';
 import { SERVER_VERSION } from '../config/server-version';
+import { OPENAPI_SCHEMAS } from './openapi-schemas';
 
-const SSE_GRAMMAR = [
-  'Content negotiation: `Accept: text/event-stream` streams server-sent events; `Prefer: respond-async`',
-  'answers 202 with `Location: /api/runs/{id}`; anything else waits and answers one JSON body with the',
-  'done fields. Every answer carries the run id in `X-Run-Id`.',
+const DESCRIPTION = [
+  'Lists, validates, authorizes and executes markdown runbooks, and keeps a queryable record of',
+  'every run. Wire-compatible with the Stage0 Runbook API (same paths, fields, status codes and',
+  'messages); the run endpoints, content negotiation on execute, rate limits and health checks are',
+  'additions. Every error is JSON `{"error": "..."}`.',
   '',
-  'SSE grammar (compatible with the Stage0 runbook API):',
-  '```',
-  'stream   = *( event / comment )',
-  'event    = "event: " ("stdout" / "stderr") LF "id: " seq LF 1*( "data: " line LF ) LF',
-  'done     = "event: done" LF "data: " json LF LF      ; last event, one JSON line:',
-  '           ; {"success", "runbook", "return_code", "stdout", "stderr", "errors", "warnings", "run_id"}',
-  'comment  = ":" text LF LF                            ; heartbeat every 15 s',
-  '```',
-  'Each stdout/stderr event carries one output line including its newline, split on `\\n` into',
-  '`data:` lines (so `hello\\n` is `data: hello` + `data: `). Pre-stream failures (400, 403, 404,',
-  '429, 503) are JSON `{"error": "...", "success": false}`. Recursion and validation failures are',
-  'HTTP 200 with a done event whose `return_code` is 1.',
+  'Authentication: `Authorization: Bearer <JWT>` on everything except dev-login, metrics, health,',
+  'docs and `/api/info`. Tokens are HS256 with `JWT_SECRET` by default, or RS256/ES256 through',
+  '`JWT_PUBLIC_KEY` or `JWT_JWKS_URL`; `iss`, `aud` and (by default) `exp` are required.',
 ].join('\n');
 
-/** Builds the OpenAPI document from the controllers' decorators. */
+/** The parts of an operation object this module rewrites. */
+interface Operation {
+  operationId?: string;
+  security?: unknown[];
+  [extension: string]: unknown;
+}
+
+const TAGS: [string, string][] = [
+  ['Runbooks', 'The reference endpoints: list, read, validate and execute runbooks'],
+  ['Runs', 'Run records: query, follow (SSE with resume) and cancel'],
+  ['Config', 'Server configuration and lifecycle (admin claims required)'],
+  ['Auth', 'Development tokens'],
+  ['Operations', 'Metrics, health checks and these docs (no token needed)'],
+];
+
+/** Builds the OpenAPI document from the controllers' decorators and the wire schemas. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
+  const builder = new DocumentBuilder()
+    .setOpenAPIVersion('3.0.3')
     .setTitle('Runbooks API')
-    .setDescription(
-      'Lists, validates, authorizes and executes markdown runbooks. Wire-compatible with the Stage0 Runbook API.',
-    )
+    .setDescription(DESCRIPTION)
     .setVersion(SERVER_VERSION)
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .addServer('http://localhost:8083')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearerAuth')
-    .addSecurityRequirements('bearerAuth')
-    .build();
-  const document = SwaggerModule.createDocument(app, config);
-  const execute = document.paths['/api/runbooks/{filename}/execute']?.post;
-  if (execute) execute.description = SSE_GRAMMAR;
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT (see above)' },
+      'bearerAuth',
+    )
+    .addSecurityRequirements('bearerAuth');
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  const document = SwaggerModule.createDocument(app, builder.build(), {});
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, ...OPENAPI_SCHEMAS },
+  };
+  const byId = new Map<string, { path: string; operation: Operation }[]>();
+  for (const [path, methods] of Object.entries(document.paths)) {
+    for (const operation of Object.values(methods as Record<string, Operation>)) {
+      if (operation[PUBLIC_OPERATION_EXTENSION]) {
+        delete operation[PUBLIC_OPERATION_EXTENSION];
+        operation.security = [];
+      }
+      if (operation.operationId) {
+        const same = byId.get(operation.operationId) ?? [];
+        same.push({ path, operation });
+        byId.set(operation.operationId, same);
+      }
+    }
+  }
+  // Aliases share a handler and so an operation id: the longest (canonical) path keeps it.
+  for (const [id, operations] of byId) {
+    operations
+      .sort((a, b) => b.path.length - a.path.length)
+      .slice(1)
+      .forEach(({ operation }, index) => {
+        operation.operationId = `${id}Alias${index === 0 ? '' : String(index + 1)}`;
+      });
+  }
   return document;
 }

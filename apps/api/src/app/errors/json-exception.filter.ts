@@ -25,6 +25,15 @@ interface Answer {
   error: string;
   success?: false;
   headers?: Record<string, string>;
+  /** A body to send as it is (terminus' health report) instead of `{ error }`. */
+  body?: object;
+}
+
+/** Terminus' report `{ status, info, error, details }`, thrown as a 503 by a failing check. */
+function healthReportOf(exception: HttpException): object | null {
+  const body = exception.getResponse();
+  if (typeof body !== 'object' || body === null) return null;
+  return 'status' in body && 'details' in body ? body : null;
 }
 
 function messageOf(exception: HttpException): string {
@@ -56,8 +65,15 @@ export class JsonExceptionFilter implements ExceptionFilter {
     }
     for (const [name, value] of Object.entries(answer.headers ?? {}))
       response.setHeader(name, value);
+    if (answer.status === 204) {
+      response.status(204).end();
+      return;
+    }
     const body =
-      answer.success === false ? { error: answer.error, success: false } : { error: answer.error };
+      answer.body ??
+      (answer.success === false
+        ? { error: answer.error, success: false }
+        : { error: answer.error });
     response.status(answer.status).json(body);
   }
 
@@ -76,6 +92,8 @@ export class JsonExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      const report = status === 503 ? healthReportOf(exception) : null;
+      if (report) return { status, error: 'Service unavailable', body: report };
       if (status === 404 && messageOf(exception).startsWith('Cannot '))
         return this.unrouted(request);
       return { status, error: messageOf(exception) };
@@ -88,6 +106,9 @@ export class JsonExceptionFilter implements ExceptionFilter {
 
   private unrouted(request: Request): Answer {
     const allowed = allowedMethodsFor(request);
+    // OPTIONS on a routed path: no CORS, just the allowed methods (the reference answered 200).
+    if (request.method === 'OPTIONS' && allowed.length > 0)
+      return { status: 204, error: '', headers: { Allow: allowed.join(', ') } };
     if (allowed.length > 0) {
       return { status: 405, error: 'Method not allowed', headers: { Allow: allowed.join(', ') } };
     }

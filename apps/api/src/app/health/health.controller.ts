@@ -8,6 +8,7 @@ import Redis from 'ioredis';
 
 import { Public } from '../auth/public.decorator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ApiJsonResult, ApiOperationDoc } from '../docs/api-docs.decorators';
 import { RunStoreHolder } from '../runs/run-store.provider';
 
 /** `/health/live` (the process answers) and `/health/ready` (it can do its work). */
@@ -34,6 +35,13 @@ export class HealthController {
     }
   }
 
+  @ApiOperationDoc({
+    tag: 'Operations',
+    operationId: 'healthLive',
+    summary: 'Liveness',
+    description: 'The process answers HTTP.',
+  })
+  @ApiJsonResult(200, 'HealthReport', 'Alive', { rateLimited: false })
   @Public()
   @Get('live')
   @HealthCheck()
@@ -41,6 +49,17 @@ export class HealthController {
     return this.health.check([]);
   }
 
+  @ApiOperationDoc({
+    tag: 'Operations',
+    operationId: 'healthReady',
+    summary: 'Readiness',
+    description:
+      'The runbooks folder is readable, the execution folder writable, the run store answers, and Redis answers when it holds the rate limits. 503 with the failing checks otherwise.',
+  })
+  @ApiJsonResult(200, 'HealthReport', 'Ready', { rateLimited: false })
+  @ApiJsonResult(503, 'HealthReport', 'Not ready: `error` names the failing checks', {
+    rateLimited: false,
+  })
   @Public()
   @Get('ready')
   @HealthCheck()

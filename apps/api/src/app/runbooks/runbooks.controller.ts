@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Inject, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
 import { computeRequiredEnv } from '@runbooks/runbook-format';
 import type {
   RequiredEnvResponse,
@@ -13,8 +14,20 @@ import type { Caller } from '../auth/caller';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
+import { clientIpOf } from '../http/client-ip';
 import { correlationIdOf } from '../http/correlation-id.middleware';
 import { readEnvVars, readLabels } from '../http/request-body';
+import {
+  ApiErrors,
+  ApiFilenameParam,
+  ApiJsonBody,
+  ApiJsonResult,
+  ApiOperationDoc,
+  ApiOptionalHeader,
+  RATE_LIMIT_HEADERS,
+  schemaRef,
+} from '../docs/api-docs.decorators';
+import { EXECUTE_DESCRIPTION } from '../docs/execute-description';
 import { ExecuteRateLimit } from '../rate-limit/rate-limit.decorators';
 import { ExecuteResponder } from '../runs/execute-responder';
 import { LastRunIndex } from '../runs/last-run-index.service';
@@ -35,6 +48,15 @@ export class RunbooksController {
     private readonly responder: ExecuteResponder,
   ) {}
 
+  @ApiOperationDoc({
+    tag: 'Runbooks',
+    operationId: 'listRunbooks',
+    summary: 'List runbooks',
+    description:
+      'Every `*.md` file of RUNBOOKS_DIR that starts with an H1, sorted by file name (code-point order). Runbooks the caller may not run are listed too, with `can_execute: false`.',
+  })
+  @ApiJsonResult(200, 'RunbookListResponse', 'The runbooks')
+  @ApiErrors(401, 404, 429, 500)
   @Get()
   async list(@CurrentCaller() caller: Caller): Promise<RunbookListResponse> {
     const entries = await this.catalog.list();
@@ -54,6 +76,15 @@ export class RunbooksController {
     return { success: true, runbooks };
   }
 
+  @ApiOperationDoc({
+    tag: 'Runbooks',
+    operationId: 'getRunbook',
+    summary: 'Get a runbook',
+    description: 'The raw markdown, including its History. No RBAC: reading is open to any caller.',
+  })
+  @ApiFilenameParam()
+  @ApiJsonResult(200, 'RunbookContentResponse', 'The runbook')
+  @ApiErrors(400, 401, 404, 429, 500)
   @Get(':filename')
   async get(@Param('filename') filename: string): Promise<RunbookContentResponse> {
     const entry = await this.catalog.get(filename);
@@ -65,6 +96,16 @@ export class RunbooksController {
     };
   }
 
+  @ApiOperationDoc({
+    tag: 'Runbooks',
+    operationId: 'getRequiredEnv',
+    summary: 'Required environment variables',
+    description:
+      'The variables the runbook declares, in file order, split by whether the server environment provides them. An empty file is a 500 `Failed to load runbook` (reference).',
+  })
+  @ApiFilenameParam()
+  @ApiJsonResult(200, 'RequiredEnvResponse', 'Required, available and missing variables')
+  @ApiErrors(400, 401, 404, 429, 500)
   @Get(':filename/required-env')
   async requiredEnv(@Param('filename') filename: string): Promise<RequiredEnvResponse> {
     const entry = await this.catalog.get(filename);
@@ -77,6 +118,27 @@ export class RunbooksController {
     return { success: true, filename, required, available, missing };
   }
 
+  @ApiOperationDoc({
+    tag: 'Runbooks',
+    operationId: 'validateRunbook',
+    summary: 'Validate a runbook',
+    description:
+      "Checks the caller's claims (403 and a history entry when they are missing), then validates the runbook against the server environment plus `env_vars`: 200 when valid, 400 when not. `PATCH /api/runbooks/{filename}` is an alias (seed README).",
+  })
+  @ApiFilenameParam()
+  @ApiJsonBody('EnvVarsRequest', 'Variables to validate with')
+  @ApiJsonResult(200, 'ValidateResponse', 'The runbook is valid')
+  @ApiResponse({
+    status: 400,
+    description:
+      'The runbook is invalid (a ValidateResponse with success false), or the file name or body is bad (an ErrorResponse)',
+    content: {
+      'application/json': {
+        schema: { oneOf: [schemaRef('ValidateResponse'), schemaRef('ErrorResponse')] },
+      },
+    },
+  })
+  @ApiErrors(401, 403, 404, 413, 429, 500)
   @Patch([':filename/validate', ':filename'])
   async validate(
     @Param('filename') filename: string,
@@ -93,7 +155,7 @@ export class RunbooksController {
     const stack = parseRecursionStack(request.headers['x-recursion-stack']);
     const origin = {
       correlationId: correlationIdOf(request),
-      remoteIp: request.ip ?? '',
+      remoteIp: clientIpOf(request),
       recursionStack: stack.length > 0 ? stack : null,
     };
     await this.access.authorize(entry, caller, 'validate', origin);
@@ -107,6 +169,51 @@ export class RunbooksController {
     };
   }
 
+  @ApiOperationDoc({
+    tag: 'Runbooks',
+    operationId: 'executeRunbook',
+    summary: 'Execute a runbook',
+    description: EXECUTE_DESCRIPTION,
+  })
+  @ApiFilenameParam()
+  @ApiOptionalHeader(
+    'Accept',
+    '`text/event-stream` streams server-sent events; anything else answers one JSON body',
+  )
+  @ApiOptionalHeader(
+    'Prefer',
+    '`respond-async`: answer 202 at once with `Location: /api/runs/{id}`',
+  )
+  @ApiOptionalHeader(
+    'X-Recursion-Stack',
+    'JSON array of the runbooks already running in this chain (set by sub-runbook calls)',
+  )
+  @ApiOptionalHeader('X-Correlation-Id', 'Correlation id for logs, the run record and the script')
+  @ApiJsonBody('ExecuteRequest', 'Variables for the script and labels for the run')
+  @ApiResponse({
+    status: 200,
+    description:
+      'The run completed (whatever its exit code), or was refused by recursion protection or validation (return_code 1). SSE with `Accept: text/event-stream` (grammar above), else JSON.',
+    content: {
+      'text/event-stream': { schema: { type: 'string', description: 'See the SSE grammar' } },
+      'application/json': { schema: schemaRef('ExecuteResult') },
+    },
+    headers: {
+      'X-Run-Id': { description: 'Id of the run record', schema: { type: 'string' } },
+      ...RATE_LIMIT_HEADERS,
+    },
+  })
+  @ApiResponse({
+    status: 202,
+    description: 'Started asynchronously (`Prefer: respond-async`)',
+    content: { 'application/json': { schema: schemaRef('RunAccepted') } },
+    headers: {
+      Location: { description: '/api/runs/{id}', schema: { type: 'string' } },
+      'X-Run-Id': { description: 'Id of the run record', schema: { type: 'string' } },
+      ...RATE_LIMIT_HEADERS,
+    },
+  })
+  @ApiErrors(400, 401, 403, 404, 413, 429, 500, 503)
   @ExecuteRateLimit()
   @Post([':filename/execute', ':filename'])
   async execute(
@@ -123,7 +230,7 @@ export class RunbooksController {
       labels: readLabels(body, true),
       correlationId: correlationIdOf(request),
       recursionHeader: request.headers['x-recursion-stack'],
-      remoteIp: request.ip ?? '',
+      remoteIp: clientIpOf(request),
     });
     await this.responder.respond(request, response, submission);
   }

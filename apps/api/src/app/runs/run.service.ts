@@ -307,6 +307,7 @@ export class RunService {
     if (!claimed) return this.resultFromRecord((await this.store.get(run.id)) ?? run);
     this.lastRuns.note(claimed);
     const startedAt = new Date();
+    this.logger.log(`Run ${run.id} of ${run.runbook} started for ${run.requestedBy || 'unknown'}`);
     const writer = new RunOutputWriter(this.store, this.bus, run.id, claimed.attempt, (error) =>
       this.logger.error(`Could not store output of run ${run.id}: ${(error as Error).message}`),
     );
@@ -432,6 +433,9 @@ export class RunService {
       cancelReason: active.cancelReason,
     });
     this.metrics.runs.inc({ runbook: entry.filename, status });
+    this.logger.log(
+      `Run ${run.id} of ${entry.filename} ended ${status} (return code ${result.returnCode}) after ${finishedAt.getTime() - startedAt.getTime()} ms`,
+    );
     this.metrics.runDuration.observe(
       { runbook: entry.filename, status },
       (finishedAt.getTime() - startedAt.getTime()) / 1000,

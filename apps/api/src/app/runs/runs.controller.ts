@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { evaluateClaims } from '@runbooks/rbac';
 import { isHistoryError, toWire, type Run } from '@runbooks/history';
 import type { CancelRunRequest, RunListResponse, RunRecord } from '@runbooks/types';
@@ -7,6 +8,13 @@ import type { Request, Response } from 'express';
 import type { Caller } from '../auth/caller';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import {
+  ApiErrors,
+  ApiJsonBody,
+  ApiJsonResult,
+  ApiOperationDoc,
+  ApiTextResult,
+} from '../docs/api-docs.decorators';
 import { AppError } from '../errors/app-error';
 import { RunbookAccess } from '../runbooks/runbook-access.service';
 import { RunbookCatalog } from '../runbooks/runbook-catalog.service';
@@ -30,6 +38,61 @@ export class RunsController {
     private readonly responder: ExecuteResponder,
   ) {}
 
+  @ApiOperationDoc({
+    tag: 'Runs',
+    operationId: 'listRuns',
+    summary: 'List runs',
+    description:
+      'Run records, newest first, in the playbook-dispatcher envelope `{data, links: {next}}`. A caller sees runs of runbooks whose Required Claims they satisfy (admins see all). Follow `links.next` for the next page.',
+  })
+  @ApiQuery({
+    name: 'filter[status]',
+    required: false,
+    description:
+      'Comma-separated statuses: queued, running, success, failure, timeout, canceled, lost, denied',
+    schema: { type: 'string', example: 'failure,timeout' },
+  })
+  @ApiQuery({ name: 'filter[runbook]', required: false, schema: { type: 'string' } })
+  @ApiQuery({ name: 'filter[requested_by]', required: false, schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'filter[labels]',
+    required: false,
+    style: 'deepObject',
+    explode: true,
+    description: 'Label equality, e.g. `filter[labels][env]=prod` (several are ANDed)',
+    schema: { type: 'object', additionalProperties: { type: 'string' } },
+  })
+  @ApiQuery({
+    name: 'filter[created_at][gte]',
+    required: false,
+    description: 'Created at or after (ISO-8601)',
+    schema: { type: 'string', format: 'date-time' },
+  })
+  @ApiQuery({
+    name: 'filter[created_at][lt]',
+    required: false,
+    description: 'Created before (ISO-8601)',
+    schema: { type: 'string', format: 'date-time' },
+  })
+  @ApiQuery({
+    name: 'fields[data]',
+    required: false,
+    description: 'Sparse fieldset: comma-separated RunRecord fields, e.g. `id,status,runbook`',
+    schema: { type: 'string' },
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+  })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    description: 'Opaque cursor from `links.next`',
+    schema: { type: 'string' },
+  })
+  @ApiJsonResult(200, 'RunListResponse', 'A page of runs')
+  @ApiErrors(400, 401, 429)
   @Get()
   async list(@CurrentCaller() caller: Caller, @Req() request: Request): Promise<RunListResponse> {
     const query = parseRunQuery(request.query);
@@ -48,11 +111,37 @@ export class RunsController {
     return { data, links: { next: cursor ? this.nextLink(request, cursor) : null } };
   }
 
+  @ApiOperationDoc({ tag: 'Runs', operationId: 'getRun', summary: 'Get a run' })
+  @ApiParam({ name: 'id', description: 'Run id (X-Run-Id)', schema: { type: 'string' } })
+  @ApiJsonResult(200, 'RunRecord', 'The run (stdout/stderr are capped tails)')
+  @ApiErrors(401, 404, 429)
   @Get(':id')
   async get(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<RunRecord> {
     return toWire(await this.visibleRun(id, caller));
   }
 
+  @ApiOperationDoc({
+    tag: 'Runs',
+    operationId: 'followRun',
+    summary: "Follow a run's output (SSE)",
+    description:
+      'Replays the stored output, then follows the run live until its `done` event, in the execute SSE grammar. Reconnect with `Last-Event-ID` (or `?last_event_id=`) to receive only later events, without gaps or duplicates.',
+  })
+  @ApiParam({ name: 'id', schema: { type: 'string' } })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'The id of the last event received',
+    schema: { type: 'integer' },
+  })
+  @ApiQuery({
+    name: 'last_event_id',
+    required: false,
+    description: 'Same as Last-Event-ID, for clients that cannot set headers',
+    schema: { type: 'integer' },
+  })
+  @ApiTextResult(200, 'text/event-stream', 'The event stream')
+  @ApiErrors(401, 404, 429)
   @Get(':id/events')
   async events(
     @Param('id') id: string,
@@ -72,6 +161,17 @@ export class RunsController {
     );
   }
 
+  @ApiOperationDoc({
+    tag: 'Runs',
+    operationId: 'cancelRun',
+    summary: 'Cancel a run',
+    description:
+      "Stops a queued or running run: the script's whole process tree gets SIGTERM, then SIGKILL after KILL_GRACE_SECONDS. The run ends `canceled` with who and why recorded (return_code -15).",
+  })
+  @ApiParam({ name: 'id', schema: { type: 'string' } })
+  @ApiJsonBody('CancelRunRequest', 'Why (optional)')
+  @ApiJsonResult(200, 'RunRecord', 'The run after the cancel')
+  @ApiErrors(401, 404, 409, 429)
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(

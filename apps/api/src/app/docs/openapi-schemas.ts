@@ -1,0 +1,314 @@
+import type { ReferenceObject, SchemaObject } from '@nestjs/swagger';
+
+const text = (description?: string): SchemaObject =>
+  description ? { type: 'string', description } : { type: 'string' };
+const texts = (description?: string): SchemaObject => ({
+  type: 'array',
+  items: { type: 'string' },
+  ...(description ? { description } : {}),
+});
+const ref = (name: string): ReferenceObject => ({ $ref: `#/components/schemas/${name}` });
+const stringMap = (description: string): SchemaObject => ({
+  type: 'object',
+  additionalProperties: { type: 'string' },
+  description,
+});
+const dateTime = (description: string, nullable = false): SchemaObject => ({
+  type: 'string',
+  format: 'date-time',
+  description,
+  ...(nullable ? { nullable: true } : {}),
+});
+
+const RUN_STATUSES = [
+  'queued',
+  'running',
+  'success',
+  'failure',
+  'timeout',
+  'canceled',
+  'lost',
+  'denied',
+];
+
+/**
+ * The wire schemas of `@runbooks/types`, as OpenAPI components (the types are interfaces, so
+ * they are described here once and referenced by the controllers' response decorators).
+ */
+export const OPENAPI_SCHEMAS = {
+  ErrorResponse: {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: text('What went wrong (never a stack trace or a server path)'),
+      success: {
+        type: 'boolean',
+        enum: [false],
+        description: 'Present (false) on errors of execute that happen before the run starts',
+      },
+    },
+  },
+  RunSummary: {
+    type: 'object',
+    required: ['id', 'status', 'created_at', 'finished_at', 'return_code'],
+    properties: {
+      id: text(),
+      status: { type: 'string', enum: RUN_STATUSES },
+      created_at: dateTime('When the run was requested'),
+      finished_at: dateTime('When it finished', true),
+      return_code: { type: 'integer', nullable: true },
+    },
+  },
+  RunbookListItem: {
+    type: 'object',
+    required: ['filename', 'name', 'path'],
+    properties: {
+      filename: text('File name, the id used in URLs, e.g. SimpleRunbook.md'),
+      name: text("The runbook's H1 name"),
+      path: text('Path relative to the runbooks folder (equal to filename)'),
+      description: text('Free text between the name and the first section (ours)'),
+      required_claims: {
+        type: 'object',
+        nullable: true,
+        additionalProperties: { type: 'array', items: { type: 'string' } },
+        description: 'Required claims ({} = anyone; null = unreadable, nobody may run it)',
+      },
+      can_execute: { type: 'boolean', description: 'Whether the caller satisfies the claims' },
+      executable: { type: 'boolean', description: 'Whether the runbook has a Script section' },
+      last_run: { allOf: [ref('RunSummary')], nullable: true },
+    },
+  },
+  RunbookListResponse: {
+    type: 'object',
+    required: ['success', 'runbooks'],
+    properties: {
+      success: { type: 'boolean', enum: [true] },
+      runbooks: { type: 'array', items: ref('RunbookListItem') },
+    },
+  },
+  RunbookContentResponse: {
+    type: 'object',
+    required: ['success', 'filename', 'name', 'content'],
+    properties: {
+      success: { type: 'boolean', enum: [true] },
+      filename: text(),
+      name: text('The H1 name, or the file name when there is none'),
+      content: text('The raw markdown, including its History'),
+    },
+  },
+  EnvVarInfo: {
+    type: 'object',
+    required: ['name', 'description'],
+    properties: { name: text(), description: text() },
+  },
+  RequiredEnvResponse: {
+    type: 'object',
+    required: ['success', 'filename', 'required', 'available', 'missing'],
+    properties: {
+      success: { type: 'boolean', enum: [true] },
+      filename: text(),
+      required: { type: 'array', items: ref('EnvVarInfo') },
+      available: { type: 'array', items: ref('EnvVarInfo') },
+      missing: { type: 'array', items: ref('EnvVarInfo') },
+    },
+  },
+  EnvVarsRequest: {
+    type: 'object',
+    properties: {
+      env_vars: stringMap('Variables for validation (numbers and booleans are stringified)'),
+    },
+  },
+  ExecuteRequest: {
+    type: 'object',
+    properties: {
+      env_vars: stringMap('Variables handed to the script (names ^[A-Za-z_][A-Za-z0-9_]*$)'),
+      labels: {
+        type: 'object',
+        additionalProperties: { type: 'string', maxLength: 256 },
+        maxProperties: 32,
+        description: 'Labels stored on the run (names [A-Za-z0-9_.-]{1,64}); filter runs by them',
+      },
+    },
+  },
+  ValidateResponse: {
+    type: 'object',
+    required: ['success', 'runbook', 'errors', 'warnings'],
+    properties: {
+      success: { type: 'boolean' },
+      runbook: text('The file name'),
+      errors: texts(),
+      warnings: texts(),
+    },
+  },
+  ExecuteResult: {
+    type: 'object',
+    required: ['success', 'runbook', 'return_code', 'stdout', 'stderr', 'errors', 'warnings'],
+    description:
+      'The done event / JSON answer, keys in this order. success is return_code == 0; return_code is -9 after a timeout, -15 after a cancel, 1 when the script never ran.',
+    properties: {
+      success: { type: 'boolean' },
+      runbook: text(),
+      return_code: { type: 'integer' },
+      stdout: text(),
+      stderr: text(),
+      errors: texts(),
+      warnings: texts(),
+      run_id: text('Id of the run record (also the X-Run-Id header)'),
+    },
+  },
+  RunAccepted: {
+    type: 'object',
+    required: ['run_id', 'status', 'location'],
+    properties: {
+      run_id: text(),
+      status: { type: 'string', enum: RUN_STATUSES },
+      location: text('/api/runs/{id}'),
+    },
+  },
+  RunRecord: {
+    type: 'object',
+    required: [
+      'id',
+      'runbook',
+      'status',
+      'operation',
+      'return_code',
+      'requested_by',
+      'roles',
+      'correlation_id',
+      'recursion_stack',
+      'labels',
+      'env_var_names',
+      'created_at',
+      'started_at',
+      'finished_at',
+      'attempt',
+      'stdout',
+      'stderr',
+      'errors',
+      'warnings',
+    ],
+    properties: {
+      id: text(),
+      runbook: text(),
+      status: { type: 'string', enum: RUN_STATUSES },
+      operation: { type: 'string', enum: ['execute', 'validate'] },
+      return_code: { type: 'integer', nullable: true },
+      requested_by: text(),
+      roles: texts(),
+      correlation_id: text(),
+      recursion_stack: texts('The chain of runbooks, ending with this one'),
+      labels: stringMap('Labels given at start'),
+      env_var_names: texts('Names of the variables the caller supplied (values are never stored)'),
+      created_at: dateTime('Requested'),
+      started_at: dateTime('Started', true),
+      finished_at: dateTime('Finished', true),
+      attempt: { type: 'integer', description: 'Fencing token, incremented per delivery' },
+      stdout: text('Capped tail of stdout'),
+      stderr: text('Capped tail of stderr'),
+      errors: texts(),
+      warnings: texts(),
+      canceled_by: { type: 'string', nullable: true },
+      cancel_reason: { type: 'string', nullable: true },
+    },
+  },
+  RunListResponse: {
+    type: 'object',
+    required: ['data', 'links'],
+    properties: {
+      data: {
+        type: 'array',
+        items: ref('RunRecord'),
+        description: 'Newest first; only the fields of fields[data] when given',
+      },
+      links: {
+        type: 'object',
+        required: ['next'],
+        properties: {
+          next: { type: 'string', nullable: true, description: 'The next page, or null' },
+        },
+      },
+    },
+  },
+  CancelRunRequest: {
+    type: 'object',
+    properties: { reason: { type: 'string', maxLength: 500 } },
+  },
+  ConfigItem: {
+    type: 'object',
+    required: ['name', 'value', 'from'],
+    properties: {
+      name: text(),
+      value: text('The raw string; secrets read "secret"'),
+      from: { type: 'string', enum: ['default', 'environment'] },
+    },
+  },
+  TokenInfo: {
+    type: 'object',
+    required: ['user_id', 'roles', 'remote_ip', 'claims'],
+    properties: {
+      user_id: text(),
+      roles: texts(),
+      remote_ip: text(),
+      claims: { type: 'object', additionalProperties: true },
+    },
+  },
+  ConfigResponse: {
+    type: 'object',
+    required: ['config_items', 'token'],
+    properties: {
+      config_items: { type: 'array', items: ref('ConfigItem') },
+      token: ref('TokenInfo'),
+    },
+  },
+  ShutdownResponse: {
+    type: 'object',
+    required: ['message'],
+    properties: { message: { type: 'string', example: 'Shutdown initiated' } },
+  },
+  DevLoginRequest: {
+    type: 'object',
+    properties: {
+      subject: { type: 'string', default: 'dev-user-1' },
+      roles: {
+        oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }],
+        default: ['developer'],
+      },
+    },
+  },
+  DevLoginResponse: {
+    type: 'object',
+    required: ['access_token', 'token_type', 'expires_at', 'subject', 'roles'],
+    properties: {
+      access_token: text(),
+      token_type: { type: 'string', enum: ['bearer'] },
+      expires_at: text('ISO-8601 with microseconds, e.g. 2026-11-22T15:17:24.588612+00:00'),
+      subject: text(),
+      roles: { oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }] },
+    },
+  },
+  ApiInfo: {
+    type: 'object',
+    required: ['name', 'version', 'ui_header', 'dev_login'],
+    properties: {
+      name: text(),
+      version: text(),
+      ui_header: text(),
+      dev_login: { type: 'boolean', description: 'Whether POST /dev-login is available' },
+    },
+  },
+  HealthReport: {
+    type: 'object',
+    required: ['status', 'info', 'error', 'details'],
+    description: 'The @nestjs/terminus report',
+    properties: {
+      status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
+      info: { type: 'object', additionalProperties: true, description: 'Checks that are up' },
+      error: { type: 'object', additionalProperties: true, description: 'Checks that are down' },
+      details: { type: 'object', additionalProperties: true, description: 'Every check' },
+    },
+  },
+} satisfies Record<string, SchemaObject>;
+
+/** Name of a component schema. */
+export type SchemaName = keyof typeof OPENAPI_SCHEMAS;

@@ -1,0 +1,46 @@
+import { ConsoleLogger, type ConsoleLoggerOptions, type LogLevel } from '@nestjs/common';
+
+import { currentCorrelationId } from '../http/request-context';
+
+/** What Nest passes when it builds a JSON log line. */
+interface JsonLogOptions {
+  context: string;
+  logLevel: LogLevel;
+  writeStreamType?: 'stdout' | 'stderr';
+  errorStack?: unknown;
+}
+
+/** A JSON log line as Nest builds it. */
+interface JsonLogObject {
+  level: LogLevel;
+  pid: number;
+  timestamp: number;
+  message: unknown;
+  context?: string;
+  stack?: unknown;
+}
+
+/**
+ * Nest's console logger with the correlation id of the current request in every line logged while
+ * working for it: `[Runs] [corr-123] message` in text, `"correlationId"` in JSON.
+ */
+export class CorrelationLogger extends ConsoleLogger {
+  constructor(options: ConsoleLoggerOptions) {
+    super(options);
+  }
+
+  protected override formatContext(context: string): string {
+    const formatted = super.formatContext(context);
+    const correlationId = currentCorrelationId();
+    return correlationId ? `${formatted}[${correlationId}] ` : formatted;
+  }
+
+  protected override getJsonLogObject(
+    message: unknown,
+    options: JsonLogOptions,
+  ): JsonLogObject & { correlationId?: string } {
+    const object = super.getJsonLogObject(message, options);
+    const correlationId = currentCorrelationId();
+    return correlationId ? { ...object, correlationId } : object;
+  }
+}
