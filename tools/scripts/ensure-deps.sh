@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what running and testing need: node modules (npm ci when missing or stale), zsh (runs
 # runbook scripts) and the tools the deploy proofs use: promtool and prometheus (Debian package
-# prometheus), nginx, shellcheck, openssl and redis-server. Debian packages are installed with apt-get, only as
-# root; otherwise it says what is missing. Safe and quick to run repeatedly.
+# prometheus), nginx, shellcheck, openssl and redis-server, and Chromium for the web console's
+# browser tests (never downloaded by a test tool). Debian packages are installed with apt-get, only
+# as root; otherwise it says what is missing. Safe and quick to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,6 +21,7 @@ declare -A packages=(
   [shellcheck]=shellcheck
   [openssl]=openssl
   [redis-server]=redis-server
+  [chromium]=chromium
 )
 missing=()
 for command in "${!packages[@]}"; do
@@ -44,6 +46,6 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "Missing tools: install the Debian packages ${missing[*]} (e.g. sudo apt-get install ${missing[*]})." >&2
-  echo "zsh runs runbook scripts; prometheus (promtool), nginx, shellcheck, openssl and redis-server run the deploy tests." >&2
+  echo "zsh runs runbook scripts; prometheus (promtool), nginx, shellcheck, openssl and redis-server run the deploy tests; chromium runs the browser tests." >&2
   exit 1
 fi
