@@ -95,7 +95,12 @@ export default [
   },
   {
     // platform:any libs run in browsers too: no Node built-ins (Nx bans only npm packages).
-    files: ['libs/types/src/**/*.ts', 'libs/runbook-format/src/**/*.ts', 'libs/rbac/src/**/*.ts'],
+    files: [
+      'libs/types/src/**/*.ts',
+      'libs/runbook-format/src/**/*.ts',
+      'libs/rbac/src/**/*.ts',
+      'libs/event-stream/src/**/*.ts',
+    ],
     ignores: ['**/*.spec.ts'],
     rules: {
       'no-restricted-imports': [
