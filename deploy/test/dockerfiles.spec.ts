@@ -86,6 +86,33 @@ describe('Dockerfiles', () => {
     }
   });
 
+  it.each(DOCKERFILES)(
+    '%s passes dockerfile-utils (a third-party Dockerfile linter from npm)',
+    (path) => {
+      const linter = join(REPO_ROOT, 'node_modules', '.bin', 'dockerfile-utils');
+      const result = runCommand(linter, ['lint', join(REPO_ROOT, path)]);
+      expect({ status: result.status, findings: result.stdout + result.stderr }).toEqual({
+        status: 0,
+        findings: '',
+      });
+    },
+  );
+
+  it('dockerfile-utils itself fails on a broken Dockerfile (the check can fail)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dockerfile-lint-'));
+    try {
+      writeFileSync(join(dir, 'Dockerfile'), 'FROM\nEXPOSE not-a-port\n');
+      const result = runCommand(join(REPO_ROOT, 'node_modules', '.bin', 'dockerfile-utils'), [
+        'lint',
+        join(dir, 'Dockerfile'),
+      ]);
+      expect(result.status).not.toBe(0);
+      expect(result.stdout + result.stderr).toContain('Invalid containerPort');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the rules catch what they claim to catch', () => {
     const bad = [
       'FROM node',
