@@ -218,6 +218,34 @@ describe('authentication', () => {
     });
   });
 
+  describe('ES256 with JWT_PUBLIC_KEY, and a custom ADMIN_REQUIRED_CLAIMS', () => {
+    it('accepts ES256 tokens and guards admin routes with the configured claims', async () => {
+      const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const server = await startApi({
+        samples: false,
+        env: {
+          JWT_ALGORITHM: 'ES256',
+          JWT_PUBLIC_KEY: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          JWT_SECRET: '',
+          ADMIN_REQUIRED_CLAIMS: 'groups=platform-ops,sre-leads',
+        },
+      });
+      const es = (payload: Record<string, unknown>) =>
+        sign(payload, pair.privateKey, { algorithm: 'ES256' });
+      expect((await statusAndError(server, es(claims()))).status).toBe(200);
+      const rsKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+      expect(await statusAndError(server, sign(claims(), rsKey, { algorithm: 'RS256' }))).toEqual({
+        status: 401,
+        error: 'Invalid token: The specified alg value is not allowed',
+      });
+      const admin = es(claims({ roles: ['admin'] }));
+      expect((await call(server, '/api/config', { token: admin })).status).toBe(403);
+      const ops = es(claims({ groups: ['sre-leads'] }));
+      expect((await call(server, '/api/config', { token: ops })).status).toBe(200);
+      await server.stop();
+    });
+  });
+
   describe('RS256 with JWT_JWKS_URL', () => {
     let server: ApiServer;
     let jwks: Server;

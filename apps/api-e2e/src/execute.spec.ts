@@ -39,7 +39,11 @@ describe('execute', () => {
   beforeAll(async () => {
     server = await startApi({
       runbooks: RUNBOOKS,
-      env: { SSE_HEARTBEAT_SECONDS: '1', E2E_SERVER_ONLY: 'server-private-value' },
+      env: {
+        SSE_HEARTBEAT_SECONDS: '1',
+        E2E_SERVER_ONLY: 'server-private-value',
+        MOUNT_DIR: '/host/execution/',
+      },
     });
     sre = server.token({ sub: 'alice', roles: ['sre', 'api'] });
   });
@@ -412,6 +416,12 @@ describe('execute', () => {
         expect(output).toContain('RUNBOOK_RECURSION_STACK=["EnvProbe.md"]\n');
         expect(output).toContain(`RUNBOOK_H_AUTH=Authorization: Bearer ${sre}\n`);
         expect(output).toContain('RUNBOOK_H_CTYPE=Content-Type: application/json\n');
+        expect(output).toContain(`RUNBOOK_H_CORR=X-Correlation-Id: ${correlationIds[index]}\n`);
+        expect(output).toContain('RUNBOOK_H_RECUR=X-Recursion-Stack: ["EnvProbe.md"]\n');
+        expect(output).toMatch(
+          /^RUNBOOK_EXEC_DIR_HOST=\/host\/execution\/runbook-exec-[0-9a-f]{8}-\w+$/m,
+        );
+        expect(output).toMatch(/^PWD=.*\/runbook-exec-[0-9a-f]{8}-\w+$/m);
         expect(output).not.toContain(server.secret);
         expect(output).not.toMatch(/^JWT_SECRET=/m);
         expect(output).not.toContain('server-private-value');

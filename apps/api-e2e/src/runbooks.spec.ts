@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { parseHistoryEntries } from '@runbooks/runbook-format';
 import type {
   ErrorResponse,
   ExecuteResult,
+  HistoryRecord,
+  RunListResponse,
   RequiredEnvResponse,
   RunbookContentResponse,
   RunbookListResponse,
@@ -15,6 +17,7 @@ import { startApi, stopAllServers, type ApiServer } from './support/api-server';
 import { call } from './support/http-client';
 import { runbookText } from './support/runbook-text';
 import { doneOf, parseSse } from './support/sse';
+import { waitFor } from './support/wait-for';
 
 // Reference §3.5 status matrix, row by row, plus the shapes of §3.2/§3.3 and §13.
 describe('runbook endpoints and the status matrix', () => {
@@ -96,6 +99,36 @@ describe('runbook endpoints and the status matrix', () => {
       expect(response.status).toBe(200);
       const simple = response.body.runbooks.find((r) => r.filename === 'SimpleRunbook.md');
       expect(simple?.can_execute).toBe(false);
+    });
+  });
+
+  describe('the runbook cache', () => {
+    it('sees files that are added, changed and removed on disk', async () => {
+      const path = server.writeRunbook(
+        'Fresh.md',
+        runbookText({ name: 'Fresh', script: 'echo 1' }),
+      );
+      const listed = async () =>
+        (
+          await call<RunbookListResponse>(server, '/api/runbooks', { token: sre })
+        ).body.runbooks.map((r) => r.filename);
+      await waitFor(async () => (await listed()).includes('Fresh.md'), { what: 'the new file' });
+      writeFileSync(path, runbookText({ name: 'Fresh', script: 'echo changed-on-disk' }));
+      await waitFor(
+        async () =>
+          (
+            await call<RunbookContentResponse>(server, '/api/runbooks/Fresh.md', { token: sre })
+          ).body.content.includes('changed-on-disk'),
+        { what: 'the changed content' },
+      );
+      const run = await call<ExecuteResult>(server, '/api/runbooks/Fresh.md/execute', {
+        method: 'POST',
+        token: sre,
+      });
+      expect(run.body.stdout).toBe('changed-on-disk\n');
+      unlinkSync(path);
+      await waitFor(async () => !(await listed()).includes('Fresh.md'), { what: 'the removal' });
+      expect((await call(server, '/api/runbooks/Fresh.md', { token: sre })).status).toBe(404);
     });
   });
 
@@ -278,6 +311,28 @@ describe('runbook endpoints and the status matrix', () => {
       expect(response.body.success).toBe(false);
       expect(response.body.error).toMatch(/^RBAC check failed for execute\. /);
       expect(historyOf('SimpleRunbook.md')).toHaveLength(before + 1);
+      // The audit log and the run store record the denial too.
+      const records = readFileSync(join(server.dirs.data, 'history.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as HistoryRecord);
+      expect(records.at(-1)).toMatchObject({
+        return_code: 403,
+        operation: 'execute',
+        stdout: '',
+        breadcrumb: { by_user: 'viewer1', roles: ['viewer'], recursion_stack: null },
+      });
+      expect(records.at(-1)?.errors[0]).toMatch(/^RBAC Failure: Access denied for user viewer1\./);
+      const runs = await call<RunListResponse>(
+        server,
+        '/api/runs?filter[status]=denied&filter[requested_by]=viewer1',
+        { token: server.token({ roles: ['admin'] }) },
+      );
+      expect(runs.body.data[0]).toMatchObject({
+        runbook: 'SimpleRunbook.md',
+        status: 'denied',
+        return_code: 403,
+      });
     });
 
     it('answers an invalid runbook with 200 and a failed done event (SSE)', async () => {

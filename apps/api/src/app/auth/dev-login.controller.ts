@@ -1,3 +1,5 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
+
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import type { DevLoginRequest, DevLoginResponse } from '@runbooks/types';
 import { sign, type Algorithm } from 'jsonwebtoken';
@@ -17,7 +19,12 @@ import { Public } from './public.decorator';
 /** `POST /dev-login`: mints a token for local use when `ENABLE_LOGIN=true`. */
 @Controller()
 export class DevLoginController {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  /** The HMAC key as a KeyObject (jsonwebtoken would re-parse a string on every call). */
+  private readonly signingKey: KeyObject;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.signingKey = createSecretKey(Buffer.from(config.jwt.secret, 'utf8'));
+  }
 
   @ApiOperationDoc({
     tag: 'Auth',
@@ -45,7 +52,7 @@ export class DevLoginController {
     try {
       accessToken = sign(
         { iss: jwt.issuer, aud: jwt.audience, sub: subject, iat: now, exp: expires, roles },
-        jwt.secret,
+        this.signingKey,
         {
           algorithm: jwt.algorithm as Algorithm,
         },

@@ -1,3 +1,5 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { normalizeTokenClaims } from '@runbooks/rbac';
@@ -8,6 +10,18 @@ import { Strategy } from 'passport-jwt';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Caller } from './caller';
 import { readBearerToken } from './token-messages';
+
+/**
+ * The verification key as a KeyObject, built once: given a string, jsonwebtoken tries to parse it
+ * as a PEM public key on every verification (and throws and catches when it is a secret), which
+ * cost more than the rest of a request.
+ */
+export function verificationKey(config: AppConfig): KeyObject {
+  const { jwt } = config;
+  return jwt.publicKey
+    ? createPublicKey(jwt.publicKey)
+    : createSecretKey(Buffer.from(jwt.secret, 'utf8'));
+}
 
 function keyOptions(
   config: AppConfig,
@@ -22,7 +36,8 @@ function keyOptions(
       }),
     };
   }
-  return { secretOrKey: jwt.publicKey || jwt.secret };
+  // passport-jwt hands the key to jsonwebtoken untouched; its typings only know strings.
+  return { secretOrKey: verificationKey(config) as unknown as string };
 }
 
 /** Verifies bearer tokens: one algorithm, required issuer and audience, optional required `exp`. */

@@ -30,6 +30,8 @@ export interface AppConfig {
   maxRecursionDepth: number;
   dataDir: string;
   historyMarkdown: boolean;
+  /** fsync markdown history appends (file and folder) before answering. */
+  historyFsync: boolean;
   adminRequiredClaims: RequiredClaimsConfig;
   envPassthrough: string[];
   maxConcurrentRuns: number;

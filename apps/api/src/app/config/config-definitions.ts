@@ -55,6 +55,7 @@ export const REFERENCE_CONFIG: readonly ConfigDefinition[] = [
 export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   { name: 'RUNBOOK_DATA_DIR', kind: 'string', defaultValue: './data' },
   { name: 'RUNBOOK_HISTORY_MARKDOWN', kind: 'bool', defaultValue: 'true' },
+  { name: 'RUNBOOK_HISTORY_FSYNC', kind: 'bool', defaultValue: 'true' },
   { name: 'JWT_PUBLIC_KEY', kind: 'string', defaultValue: '', secret: true },
   { name: 'JWT_JWKS_URL', kind: 'string', defaultValue: '' },
   { name: 'JWT_REQUIRE_EXP', kind: 'bool', defaultValue: 'true' },

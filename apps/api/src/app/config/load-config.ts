@@ -129,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       maxRecursionDepth: int('MAX_RECURSION_DEPTH'),
       dataDir: value('RUNBOOK_DATA_DIR'),
       historyMarkdown: isTrue(value('RUNBOOK_HISTORY_MARKDOWN')),
+      historyFsync: isTrue(value('RUNBOOK_HISTORY_FSYNC')),
       adminRequiredClaims: adminClaims ?? {},
       envPassthrough: value('ENV_PASSTHROUGH')
         .split(',')

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 
 import { Controller, Get, Header, Param, Res } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { dump } from 'js-yaml';
-import { getAbsoluteFSPath } from 'swagger-ui-dist';
+import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 
 import { Public } from '../auth/public.decorator';
 import { AppError } from '../errors/app-error';
@@ -47,6 +46,8 @@ const EXPLORER_JS = `window.ui = SwaggerUIBundle({
 @Controller('docs')
 @SkipThrottle()
 export class DocsController {
+  private yamlText: string | null = null;
+
   constructor(private readonly document: OpenApiDocument) {}
 
   @ApiOperationDoc({
@@ -61,7 +62,8 @@ export class DocsController {
   @Get('openapi.yaml')
   @Header('Content-Type', 'application/yaml; charset=utf-8')
   yaml(): string {
-    return dump(this.document.get(), { noRefs: true, lineWidth: 120 });
+    this.yamlText ??= dump(this.document.get(), { noRefs: true, lineWidth: 120 });
+    return this.yamlText;
   }
 
   @ApiExcludeEndpoint()
@@ -97,9 +99,9 @@ export class DocsController {
   @ApiExcludeEndpoint()
   @Public()
   @Get('swagger-ui/:file')
-  asset(@Param('file') file: string, @Res({ passthrough: true }) response: Response): Buffer {
+  asset(@Param('file') file: string, @Res() response: Response): void {
     if (!SWAGGER_FILES.has(file)) throw new AppError('NOT_FOUND', 'Not found');
-    response.type(extname(file));
-    return readFileSync(join(getAbsoluteFSPath(), file));
+    // Streamed from the package folder (the bundle is several MB), cacheable for a day.
+    response.sendFile(join(getAbsoluteFSPath(), file), { maxAge: '1d' });
   }
 }

@@ -32,7 +32,7 @@ export interface HistoryFacts {
 @Injectable()
 export class HistoryRecorder implements OnApplicationShutdown {
   private readonly logger = new Logger('HistoryManager');
-  private readonly markdown = new MarkdownHistory();
+  private readonly markdown: MarkdownHistory;
   private readonly audit: JsonlAuditLog;
 
   constructor(
@@ -40,6 +40,7 @@ export class HistoryRecorder implements OnApplicationShutdown {
     private readonly catalog: RunbookCatalog,
   ) {
     this.audit = new JsonlAuditLog({ path: join(config.dataDir, 'history.jsonl') });
+    this.markdown = new MarkdownHistory({ fsync: config.historyFsync });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -74,7 +75,7 @@ export class HistoryRecorder implements OnApplicationShutdown {
     });
     try {
       await this.markdown.append(this.catalog.pathOf(facts.filename), entry);
-      this.catalog.invalidate(facts.filename);
+      await this.catalog.noteAppended(facts.filename, entry);
     } catch (error) {
       this.logger.error(
         `Could not append history to ${facts.filename}: ${(error as Error).message}`,

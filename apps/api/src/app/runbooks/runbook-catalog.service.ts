@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -7,6 +8,7 @@ import { parseRunbook, type ParseResult } from '@runbooks/runbook-format';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
+import { parseWithAppendedEntry } from './appended-history';
 import { checkRunbookFilename } from './runbook-filename';
 
 /** A runbook file as last read: its text and parse result, keyed by its stat signature. */
@@ -18,6 +20,11 @@ export interface CatalogEntry {
   /** Whether the first line is an H1 (files without one are not listed, as in the reference). */
   isListed: boolean;
   signature: string;
+}
+
+/** What identifies a version of a file: a rewrite (rename) changes the inode, an edit mtime/size. */
+function signatureOf(info: Stats): string {
+  return `${info.mtimeMs}:${info.size}:${info.ino}`;
 }
 
 /** How long a cached entry is trusted without a watcher event before it is stat-ed again. */
@@ -32,7 +39,9 @@ export class RunbookCatalog implements OnModuleDestroy {
   private readonly logger = new Logger('RunbookCatalog');
   private readonly entries = new Map<string, { entry: CatalogEntry; checkedAt: number }>();
   private listing: { names: string[]; checkedAt: number } | null = null;
+  private listed: { entries: CatalogEntry[]; checkedAt: number } | null = null;
   private watcher: FSWatcher | null = null;
+  private changes = 0;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.startWatching();
@@ -55,16 +64,61 @@ export class RunbookCatalog implements OnModuleDestroy {
     return entry;
   }
 
-  /** Every listed runbook (`*.md` starting with an H1), sorted by file name in code-point order. */
+  /**
+   * Every listed runbook (`*.md` starting with an H1), sorted by file name in code-point order.
+   * The same array is returned until something changes (see {@link version}).
+   */
   async list(): Promise<CatalogEntry[]> {
+    const listed = this.listed;
+    if (listed && Date.now() - listed.checkedAt < RECHECK_MS) return listed.entries;
     const names = await this.listNames();
-    const entries = await Promise.all(names.map((name) => this.load(name)));
-    return entries.filter((e): e is CatalogEntry => e !== null && e.isListed);
+    const loaded = await Promise.all(names.map((name) => this.load(name)));
+    const entries = loaded.filter((e): e is CatalogEntry => e !== null && e.isListed);
+    const previous = this.listed?.entries;
+    const unchanged =
+      previous?.length === entries.length && previous.every((entry, i) => entry === entries[i]);
+    if (unchanged && previous) {
+      this.listed = { entries: previous, checkedAt: Date.now() };
+      return previous;
+    }
+    this.changes++;
+    this.listed = { entries, checkedAt: Date.now() };
+    return entries;
   }
 
-  /** Forgets a file (after we wrote to it ourselves). */
-  invalidate(filename: string): void {
-    this.entries.delete(filename);
+  /** Changes whenever the listing may have changed: a cache key for what is derived from it. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /**
+   * Updates a cached runbook after we appended a history entry to it: when the file now holds
+   * exactly the cached text plus the entry, its parse is extended instead of redone (see
+   * {@link parseWithAppendedEntry}); otherwise it is read again on next use.
+   */
+  async noteAppended(filename: string, entry: string): Promise<void> {
+    this.listed = null;
+    const cached = this.entries.get(filename);
+    if (!cached) return;
+    try {
+      const path = this.pathOf(filename);
+      const info = await stat(path);
+      const text = await readFile(path, 'utf8');
+      const parsed =
+        text === cached.entry.text + entry
+          ? parseWithAppendedEntry(cached.entry.parsed, cached.entry.text, entry)
+          : null;
+      if (!parsed) {
+        this.entries.delete(filename);
+        return;
+      }
+      this.entries.set(filename, {
+        entry: { ...cached.entry, text, parsed, signature: signatureOf(info) },
+        checkedAt: Date.now(),
+      });
+    } catch {
+      this.entries.delete(filename);
+    }
   }
 
   private async listNames(): Promise<string[]> {
@@ -90,7 +144,7 @@ export class RunbookCatalog implements OnModuleDestroy {
     try {
       const info = await stat(path);
       if (!info.isFile()) return null;
-      signature = `${info.mtimeMs}:${info.size}:${info.ino}`;
+      signature = signatureOf(info);
     } catch {
       this.entries.delete(filename);
       return null;
@@ -117,8 +171,10 @@ export class RunbookCatalog implements OnModuleDestroy {
     try {
       this.watcher = watch(this.config.runbooksDir, { persistent: false }, (_event, changed) => {
         this.listing = null;
-        if (changed) this.entries.delete(changed.toString());
-        else this.entries.clear();
+        this.listed = null;
+        // Stat again on next use; the parse is kept when the file is what we last saw.
+        const stale = changed ? [this.entries.get(changed.toString())] : [...this.entries.values()];
+        for (const cached of stale) if (cached) cached.checkedAt = 0;
       });
       this.watcher.on('error', () => {
         this.watcher?.close();

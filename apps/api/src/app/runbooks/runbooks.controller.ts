@@ -34,11 +34,16 @@ import { LastRunIndex } from '../runs/last-run-index.service';
 import { parseRecursionStack } from '../runs/recursion-stack';
 import { RunService } from '../runs/run.service';
 import { RunbookAccess } from './runbook-access.service';
-import { RunbookCatalog } from './runbook-catalog.service';
+import { RunbookCatalog, type CatalogEntry } from './runbook-catalog.service';
+import { RunbookListCache } from './runbook-list-cache';
 
 /** The reference's runbook endpoints (plus the seed README's PATCH/POST aliases). */
 @Controller('api/runbooks')
 export class RunbooksController {
+  private readonly listCache = new RunbookListCache();
+  private claimNames: string[] = [];
+  private claimNamesVersion = '';
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly catalog: RunbookCatalog,
@@ -58,8 +63,32 @@ export class RunbooksController {
   @ApiJsonResult(200, 'RunbookListResponse', 'The runbooks')
   @ApiErrors(401, 404, 429, 500)
   @Get()
-  async list(@CurrentCaller() caller: Caller): Promise<RunbookListResponse> {
+  async list(
+    @CurrentCaller() caller: Caller,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     const entries = await this.catalog.list();
+    const version = `${this.catalog.version}:${this.lastRuns.version}`;
+    if (version !== this.claimNamesVersion) {
+      this.claimNames = [
+        ...new Set(
+          entries.flatMap((entry) => Object.keys(entry.parsed.runbook.requiredClaims ?? {})),
+        ),
+      ].sort();
+      this.claimNamesVersion = version;
+    }
+    const claimsKey = JSON.stringify(this.claimNames.map((name) => caller.claims[name] ?? null));
+    const listing = this.listCache.get(version, claimsKey, () => this.buildList(entries, caller));
+    response.setHeader('ETag', listing.etag);
+    if (request.headers['if-none-match'] === listing.etag) {
+      response.status(304).end();
+      return;
+    }
+    response.status(200).type('application/json').end(listing.body);
+  }
+
+  private buildList(entries: CatalogEntry[], caller: Caller): RunbookListResponse {
     const runbooks = entries.map((entry): RunbookListItem => {
       const runbook = entry.parsed.runbook;
       return {

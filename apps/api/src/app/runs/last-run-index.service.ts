@@ -8,6 +8,7 @@ import { RunStoreHolder } from './run-store.provider';
 @Injectable()
 export class LastRunIndex implements OnApplicationBootstrap {
   private readonly latest = new Map<string, RunSummary>();
+  private changes = 0;
 
   constructor(private readonly holder: RunStoreHolder) {}
 
@@ -20,6 +21,7 @@ export class LastRunIndex implements OnApplicationBootstrap {
   note(run: Run): void {
     const current = this.latest.get(run.runbook);
     if (current && current.id !== run.id && current.created_at > run.createdAt) return;
+    this.changes++;
     this.latest.set(run.runbook, {
       id: run.id,
       status: run.status,
@@ -27,6 +29,11 @@ export class LastRunIndex implements OnApplicationBootstrap {
       finished_at: run.finishedAt,
       return_code: run.returnCode,
     });
+  }
+
+  /** Changes whenever a latest run changes: a cache key for listings that show them. */
+  get version(): number {
+    return this.changes;
   }
 
   /** The latest run of a runbook, or null. */

@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+// Benchmark of the built API (dist/apps/api/main.js), black-box over HTTP.
+// 1. GET /api/runbooks over N generated runbooks (default 500) with autocannon: 8 connections,
+//    10 s (after a 2 s warm-up) → requests/s. Target: ≥ 1500 req/s on the 2-core dev machine.
+// 2. End-to-end execute of an `echo` runbook, JSON mode, one request at a time (default 200
+//    runs after 10 warm-up runs) → median and p99 latency. Target: median ≤ 20 ms.
+// The server runs with its defaults (markdown history with fsync, SQLite run store, audit log,
+// INFO logs to a file) except that rate limiting is off.
+// Usage: npx nx build api && node tools/bench/api.mjs [--runbooks 500] [--duration 10]
+//        [--connections 8] [--runs 200] [--execution-dir DIR] [--env NAME=value ...]
+//        [--node-arg FLAG ...]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon');
+const { sign } = require('jsonwebtoken');
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 && args[index + 1] !== undefined ? args[index + 1] : fallback;
+};
+const extraEnv = Object.fromEntries(
+  args.flatMap((arg, i) => (args[i - 1] === '--env' ? [arg.split(/=(.*)/s).slice(0, 2)] : [])),
+);
+// Flags for the server's node (e.g. --node-arg --cpu-prof to profile it).
+const nodeArgs = args.filter((_, i) => args[i - 1] === '--node-arg');
+const RUNBOOKS = Number(option('runbooks', '500'));
+const DURATION_S = Number(option('duration', '10'));
+const CONNECTIONS = Number(option('connections', '8'));
+const RUNS = Number(option('runs', '200'));
+const LIST_TARGET = 1500;
+const EXECUTE_TARGET_MS = 20;
+
+const main = join(root, 'dist/apps/api/main.js');
+if (!existsSync(main)) {
+  console.error(`${main} is missing: run "npx nx build api" first`);
+  process.exit(1);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'runbooks-api-bench-'));
+const dirs = {
+  runbooks: join(work, 'runbooks'),
+  execution: option('execution-dir', join(work, 'execution')),
+  data: join(work, 'data'),
+};
+for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+
+function runbook(name, script, index) {
+  return [
+    `# ${name}`,
+    `Generated runbook number ${index} for the API benchmark. It checks one thing on one host and`,
+    'reports what it found, so the listing carries realistic descriptions and claims.',
+    '',
+    '# Environment Requirements',
+    '```yaml',
+    'TARGET_HOST: Host to check',
+    'THRESHOLD: Percentage above which the check fails',
+    '```',
+    '',
+    '# File System Requirements',
+    '```yaml',
+    'Input: []',
+    '```',
+    '',
+    '# Required Claims',
+    '```yaml',
+    `roles: sre, ops${index % 3}`,
+    '```',
+    '',
+    '# Script',
+    '```sh',
+    script,
+    '```',
+    '',
+    '# History',
+    '',
+  ].join('\n');
+}
+
+for (let i = 0; i < RUNBOOKS; i++) {
+  const name = `Check${String(i).padStart(4, '0')}`;
+  writeFileSync(
+    join(dirs.runbooks, `${name}.md`),
+    runbook(name, 'echo "checking $TARGET_HOST"', i),
+  );
+}
+writeFileSync(
+  join(dirs.runbooks, 'Echo.md'),
+  runbook('Echo', 'echo hi', 0).replace(/TARGET_HOST: .*\nTHRESHOLD: .*\n/, '{}\n'),
+);
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+
+const port = await freePort();
+const secret = randomBytes(24).toString('hex');
+const log = createWriteStream(join(work, 'server.log'));
+const server = spawn(process.execPath, [...nodeArgs, main], {
+  cwd: work,
+  env: {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: 'C.UTF-8',
+    API_PORT: String(port),
+    RUNBOOKS_DIR: dirs.runbooks,
+    EXECUTION_DIR: dirs.execution,
+    RUNBOOK_DATA_DIR: dirs.data,
+    JWT_SECRET: secret,
+    RATE_LIMIT_ENABLED: 'false',
+    ...extraEnv,
+  },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+const closed = new Promise((resolve) => server.once('close', resolve));
+server.stdout.pipe(log);
+server.stderr.pipe(log);
+const base = `http://127.0.0.1:${port}`;
+const now = Math.floor(Date.now() / 1000);
+const token = sign(
+  {
+    iss: 'dev-idp',
+    aud: 'dev-api',
+    sub: 'bench',
+    roles: ['sre', 'ops0'],
+    iat: now,
+    exp: now + 3600,
+  },
+  secret,
+  { algorithm: 'HS256' },
+);
+const auth = { Authorization: `Bearer ${token}` };
+
+async function waitLive() {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error('the server exited before it was live');
+    const ok = await fetch(`${base}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the server did not start');
+}
+
+const cannon = (duration) =>
+  autocannon({
+    url: `${base}/api/runbooks`,
+    connections: CONNECTIONS,
+    duration,
+    headers: auth,
+  });
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+function executeOnce() {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = request(
+      `${base}/api/runbooks/Echo.md/execute`,
+      { method: 'POST', agent, headers: { ...auth, 'Content-Type': 'application/json' } },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => {
+          const elapsed = performance.now() - started;
+          const result = JSON.parse(body);
+          if (response.statusCode !== 200 || !result.success)
+            reject(new Error(`execute failed: ${response.statusCode} ${body}`));
+          else resolve(elapsed);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end('{"env_vars":{}}');
+  });
+}
+
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)];
+const ms = (value) => `${value.toFixed(1)} ms`;
+
+try {
+  await waitLive();
+  const listing = await fetch(`${base}/api/runbooks`, { headers: auth }).then((r) => r.json());
+  if (listing.runbooks.length !== RUNBOOKS + 1) throw new Error('unexpected listing');
+  const bytes = Buffer.byteLength(JSON.stringify(listing));
+  console.log(
+    `machine: ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+
+  await cannon(2);
+  const list = await cannon(DURATION_S);
+  const failed = list.non2xx + list.errors + list.timeouts;
+  console.log(
+    `GET /api/runbooks (${RUNBOOKS + 1} runbooks, ${(bytes / 1024).toFixed(0)} KiB): ` +
+      `${list.requests.average.toFixed(0)} req/s average (${CONNECTIONS} connections, ${DURATION_S} s), ` +
+      `latency p50 ${list.latency.p50} ms / p99 ${list.latency.p99} ms, ${failed} failed ` +
+      `→ target ≥ ${LIST_TARGET} req/s: ${list.requests.average >= LIST_TARGET ? 'met' : 'MISSED'}`,
+  );
+
+  for (let i = 0; i < 10; i++) await executeOnce();
+  const latencies = [];
+  for (let i = 0; i < RUNS; i++) latencies.push(await executeOnce());
+  latencies.sort((a, b) => a - b);
+  const median = percentile(latencies, 0.5);
+  console.log(
+    `POST /api/runbooks/Echo.md/execute (JSON, sequential, ${RUNS} runs): median ${ms(median)}, ` +
+      `p90 ${ms(percentile(latencies, 0.9))}, p99 ${ms(percentile(latencies, 0.99))}, ` +
+      `min ${ms(latencies[0])}, max ${ms(latencies.at(-1))} ` +
+      `→ target median ≤ ${EXECUTE_TARGET_MS} ms: ${median <= EXECUTE_TARGET_MS ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `machine after: load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+} catch (error) {
+  console.error(`benchmark failed: ${error.message}`);
+  process.exitCode = 1;
+} finally {
+  agent.destroy();
+  server.kill('SIGTERM');
+  await closed;
+  log.end();
+  if (process.exitCode) console.error(readFileSync(join(work, 'server.log'), 'utf8').slice(-3000));
+  rmSync(work, { recursive: true, force: true });
+}
