@@ -295,7 +295,9 @@ describe('authentication', () => {
       const unknownKid = sign(jwksClaims(), privateKey, { algorithm: 'RS256', keyid: 'key-9' });
       const refused = await statusAndError(server, unknownKid);
       expect(refused.status).toBe(401);
-      expect(refused.error).toMatch(/key/i);
+      expect(refused.error).toBe(
+        'Invalid token: Unable to find a signing key that matches: "key-9"',
+      );
       const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
       const wrongKey = sign(jwksClaims(), other, { algorithm: 'RS256', keyid: 'key-1' });
       expect(await statusAndError(server, wrongKey)).toEqual({
@@ -310,6 +312,15 @@ describe('authentication', () => {
         status: 401,
         error: 'Invalid token: Invalid issuer',
       });
+    });
+
+    it('401s (never 500s) while the JWKS endpoint is unreachable', async () => {
+      await new Promise<void>((resolve) => jwks.close(() => resolve()));
+      jwks.listen(0, '127.0.0.1');
+      const token = sign(jwksClaims(), privateKey, { algorithm: 'RS256', keyid: 'key-2' });
+      const refused = await statusAndError(server, token);
+      expect(refused.status).toBe(401);
+      expect(refused.error).toMatch(/^(Error decoding token|Invalid token): /);
     });
   });
 });

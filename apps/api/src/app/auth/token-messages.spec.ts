@@ -83,6 +83,16 @@ describe('describeTokenFailure (PyJWT wording of the reference)', () => {
     expect(message(sign(noIss, SECRET))).toBe('Invalid token: Token is missing the "iss" claim');
   });
 
+  it('names the kid when no key matches it (JWKS)', () => {
+    const token = sign(claims(), SECRET, { keyid: 'key-9' });
+    const error = Object.assign(new Error('secret or public key must be provided'), {
+      name: 'JsonWebTokenError',
+    });
+    expect(describeTokenFailure(error, token)).toBe(
+      'Invalid token: Unable to find a signing key that matches: "key-9"',
+    );
+  });
+
   it('passes other library messages through, and wraps foreign errors', () => {
     const error = Object.assign(new Error('jwt id invalid'), { name: 'JsonWebTokenError' });
     expect(describeTokenFailure(error, 'a.b.c')).toBe('Invalid token: jwt id invalid');

@@ -42,6 +42,11 @@ export function describeTokenFailure(failure: unknown, token: string): string {
   if (message.startsWith('jwt issuer invalid')) {
     return `Invalid token: ${missingClaim(token) ?? 'Invalid issuer'}`;
   }
+  if (message === 'secret or public key must be provided') {
+    // The JWKS has no key for the token's kid (jwks-rsa hands jsonwebtoken no key).
+    const kid = decode(token, { complete: true })?.header.kid;
+    return `Invalid token: Unable to find a signing key that matches: ${JSON.stringify(kid ?? null)}`;
+  }
   if (error.name === 'JsonWebTokenError') return `Invalid token: ${message}`;
   return `Error decoding token: ${message}`;
 }

@@ -36,15 +36,22 @@ export class RunStoreHolder implements OnModuleInit, OnApplicationShutdown {
 
   /** Runs a previous process left queued or running can never finish: they become `lost`. */
   private async markLeftoversLost(): Promise<void> {
-    const leftovers = await this.store.listByStatus(['queued', 'running'], { limit: 1000 });
-    for (const run of leftovers) {
-      await this.store.transition(run.id, run.attempt, ['queued', 'running'], 'lost', {
-        errors: [...run.errors, 'The server stopped before this run finished'],
-      });
+    let marked = 0;
+    for (;;) {
+      const leftovers = await this.store.listByStatus(['queued', 'running'], { limit: 500 });
+      for (const run of leftovers) {
+        const result = await this.store.transition(
+          run.id,
+          run.attempt,
+          ['queued', 'running'],
+          'lost',
+          { errors: [...run.errors, 'The server stopped before this run finished'] },
+        );
+        if (result.applied) marked++;
+      }
+      if (leftovers.length < 500) break;
     }
-    if (leftovers.length > 0)
-      this.logger.warn(
-        `Marked ${leftovers.length} unfinished run(s) from a previous process as lost`,
-      );
+    if (marked > 0)
+      this.logger.warn(`Marked ${marked} unfinished run(s) from a previous process as lost`);
   }
 }
