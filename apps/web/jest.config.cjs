@@ -14,6 +14,7 @@ module.exports = {
   transformIgnorePatterns: ['node_modules/(?!(.*\\.mjs$|marked/))'],
   moduleNameMapper: {
     '^@runbooks/types$': '<rootDir>/../../libs/types/src/index.ts',
+    '^@runbooks/event-stream$': '<rootDir>/../../libs/event-stream/src/index.ts',
     '^@runbooks/runbook-format$': '<rootDir>/../../libs/runbook-format/src/index.ts',
   },
   coverageDirectory: '../../coverage/apps/web',

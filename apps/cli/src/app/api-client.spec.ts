@@ -1,6 +1,6 @@
+import type { SseEvent } from '@runbooks/event-stream';
 import { ApiClient, apiError, cursorOf, runQueryString } from './api-client';
 import { isCliError, type CliError } from './cli-error';
-import type { SseEvent } from './sse-parser';
 import {
   sendJson,
   sseEvent,
@@ -182,9 +182,9 @@ describe('ApiClient', () => {
     });
     expect(stream.runId).toBe('run-1');
     expect(await collectEvents(stream.events)).toEqual([
-      { event: 'stdout', data: 'hello\n', id: '1' },
-      { event: 'stderr', data: 'warn\n', id: '2' },
-      { event: 'done', data: '{"success":true,"return_code":0}', id: '3' },
+      { event: 'stdout', data: 'hello\n', id: '1', hasId: true },
+      { event: 'stderr', data: 'warn\n', id: '2', hasId: true },
+      { event: 'done', data: '{"success":true,"return_code":0}', id: '3', hasId: true },
     ]);
     expect(stream.parser.lastEventId).toBe('3');
     const [request] = server.requests;

@@ -1,3 +1,4 @@
+import { readEventStream, SseParser, type SseEvent, type SseItem } from '@runbooks/event-stream';
 import type {
   ConfigResponse,
   DevLoginRequest,
@@ -12,7 +13,6 @@ import type {
   ValidateResponse,
 } from '@runbooks/types';
 import { CliError } from './cli-error';
-import { readSseEvents, SseParser, type SseEvent } from './sse-parser';
 
 /** How to reach a Runbooks API. */
 export interface ApiClientOptions {
@@ -42,7 +42,7 @@ export interface RunEventStream {
   runId: string | null;
   /** The events as they arrive; ends when the server closes the stream. */
   events: AsyncIterable<SseEvent>;
-  /** The parser, whose `lastEventId` is the resume point. */
+  /** The parser, whose `lastEventId` is the resume point (`''` before any id). */
   parser: SseParser;
 }
 
@@ -181,8 +181,7 @@ export class ApiClient {
       headers: lastEventId === null ? {} : { 'Last-Event-ID': lastEventId },
       signal,
     });
-    const parser = new SseParser();
-    parser.lastEventId = lastEventId;
+    const parser = new SseParser({ lastEventId: lastEventId ?? '' });
     return this.toEventStream(response, 'GET', path, parser);
   }
 
@@ -201,9 +200,9 @@ export class ApiClient {
       for (const stream of ['stdout', 'stderr'] as const) {
         const text = result[stream];
         if (typeof text === 'string' && text !== '')
-          events.push({ event: stream, data: text, id: null });
+          events.push({ event: stream, data: text, id: '', hasId: false });
       }
-      events.push({ event: 'done', data: JSON.stringify(result), id: null });
+      events.push({ event: 'done', data: JSON.stringify(result), id: '', hasId: false });
       return {
         runId: runId ?? stringOrNull(result['run_id']),
         events: arrayStream(events),
@@ -212,7 +211,7 @@ export class ApiClient {
     }
     const body = response.body;
     if (!body) throw new CliError('API_ERROR', `${method} ${path}: empty event stream`);
-    return { runId, events: readSseEvents(iterateBody(body), parser), parser };
+    return { runId, events: eventsOf(readEventStream(body, { parser })), parser };
   }
 
   private async json<T>(
@@ -359,22 +358,9 @@ async function* arrayStream<T>(items: T[]): AsyncGenerator<T> {
   for (const item of items) yield await Promise.resolve(item);
 }
 
-async function* iterateBody(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader();
-  let finished = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) {
-        finished = true;
-        return;
-      }
-      yield value;
-    }
-  } finally {
-    if (!finished) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
+/** The events of a stream, without its comments (heartbeats). */
+async function* eventsOf(items: AsyncIterable<SseItem>): AsyncGenerator<SseEvent> {
+  for await (const item of items) if (item.kind === 'event') yield item.event;
 }
 
 /** Reads a JSON body; a non-JSON body becomes `{ error: <first line of the text> }`. */

@@ -49,11 +49,13 @@ export async function followRun(options: FollowOptions): Promise<FollowOutcome> 
     try {
       stream ??= await requireRunId(runId, (id) => client.runEvents(id, lastEventId, signal));
       for await (const event of stream.events) {
+        // Only an event's own `id:` line moves the resume point (`done` inherits the last one).
+        const ownId = event.hasId ? event.id : null;
         // Only new events count as progress (a server replaying the same event is not).
-        if (event.id !== null && event.id !== resumedFrom) failures = 0;
-        if (event.id !== null) lastEventId = event.id;
+        if (ownId !== null && ownId !== resumedFrom) failures = 0;
+        if (ownId !== null) lastEventId = ownId;
         if (event.event === 'stdout' || event.event === 'stderr') {
-          options.onOutput(event.event, event.data, event.id);
+          options.onOutput(event.event, event.data, ownId);
         } else if (event.event === 'done') {
           return { done: parseDone(event.data), lastEventId };
         }

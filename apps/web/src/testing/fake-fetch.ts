@@ -1,4 +1,4 @@
-import type { ByteStream } from '../app/core/sse/read-event-stream';
+import type { ByteStream } from '@runbooks/event-stream';
 
 /** A response body the test writes to and closes by hand. */
 export class ControlledBody implements ByteStream {

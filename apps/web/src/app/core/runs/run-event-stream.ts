@@ -1,11 +1,10 @@
 import { Injectable, inject } from '@angular/core';
+import { readEventStream, type SseItem } from '@runbooks/event-stream';
 import type { ExecuteResult } from '@runbooks/types';
 import { ApiError, apiErrorFrom, toApiError } from '../api/api-error';
 import { runPath } from '../api/runs-api';
 import { AuthService } from '../auth/auth.service';
 import { FETCH } from '../browser-tokens';
-import { readEventStream } from '../sse/read-event-stream';
-import { SseParser, type SseItem } from '../sse/sse-parser';
 import type { OutputStream } from './log-buffer';
 
 /** Connection state of a followed run, for the UI. */
@@ -154,11 +153,14 @@ export class RunEventStream {
             connection.abort();
           }
         };
-        await readEventStream(response.body, onItem, new SseParser(), connection.signal).catch(
-          (error: unknown) => {
-            if (!finished) throw error;
-          },
-        );
+        try {
+          for await (const item of readEventStream(response.body, { signal: connection.signal })) {
+            onItem(item);
+            if (finished) break;
+          }
+        } catch (error) {
+          if (!finished) throw error;
+        }
         if (finished) {
           callbacks.state('ended');
           return;

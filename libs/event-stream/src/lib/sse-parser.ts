@@ -4,42 +4,57 @@ export interface SseEvent {
   event: string;
   /** The `data:` lines joined with `\n`. */
   data: string;
-  /** The last event id seen so far (ids persist across events, as in EventSource). */
+  /** The last event id so far (ids persist across events, as in EventSource); `''` when none. */
   id: string;
   /** Whether this event carried its own `id:` line (rather than inheriting the last one). */
   hasId: boolean;
 }
 
-/** Everything the parser reports: events, and comments (heartbeats like `: ping`). */
+/** What the parser reports: events, and comments (heartbeats such as `: ping`). */
 export type SseItem = { kind: 'event'; event: SseEvent } | { kind: 'comment'; text: string };
 
+/** Options of {@link SseParser}. */
+export interface SseParserOptions {
+  /** The resume point already known (the `Last-Event-ID` sent on reconnect); default `''`. */
+  lastEventId?: string;
+}
+
 /**
- * An incremental parser for the `text/event-stream` format (WHATWG HTML, "Server-sent events"):
- * feed it decoded text in chunks of any size, including chunks that split a line or a CRLF pair.
+ * Incremental parser of `text/event-stream` (WHATWG HTML, "Server-sent events"): feed it decoded
+ * text in chunks of any size, including chunks that split a line or a CRLF pair.
  */
 export class SseParser {
+  /** The unterminated rest of the last chunk (never holds a CR or LF). */
   private buffer = '';
-  /** A chunk ended in CR: a following LF belongs to the same line ending. */
+  /** The last chunk ended in CR: an LF starting the next chunk belongs to the same line end. */
   private pendingCr = false;
   private isStreamStart = true;
   private eventType = '';
   private dataLines: string[] = [];
   private hasData = false;
   private hasOwnId = false;
-  private lastEventId = '';
-  /** The last `retry:` value in milliseconds, if the server sent one. */
-  retryMs: number | null = null;
+  private lastId: string;
+  private retry: number | null = null;
 
-  /** The id of the last event seen (send it back as `Last-Event-ID` when reconnecting). */
-  get lastId(): string {
-    return this.lastEventId;
+  constructor(options: SseParserOptions = {}) {
+    this.lastId = options.lastEventId ?? '';
   }
 
-  /** Parses a chunk and returns the items completed by it, in order. */
+  /** The id of the last event seen, `''` when none (send it as `Last-Event-ID` to resume). */
+  get lastEventId(): string {
+    return this.lastId;
+  }
+
+  /** The last valid `retry:` value in milliseconds, or null if the server sent none. */
+  get retryMs(): number | null {
+    return this.retry;
+  }
+
+  /** Parses a chunk of text and returns the items it completes, in order. */
   push(chunk: string): SseItem[] {
     if (chunk === '') return [];
     let text = chunk;
-    if (this.isStreamStart && text.length > 0) {
+    if (this.isStreamStart) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       this.isStreamStart = false;
     }
@@ -47,37 +62,38 @@ export class SseParser {
     this.pendingCr = false;
 
     const items: SseItem[] = [];
-    this.buffer += text;
+    const buffer = this.buffer + text;
+    // The old rest holds no line end: search only the new text, and each index once (O(n)).
     let start = 0;
-    for (;;) {
-      const cr = this.buffer.indexOf('\r', start);
-      const lf = this.buffer.indexOf('\n', start);
-      if (cr === -1 && lf === -1) break;
+    let cr = buffer.indexOf('\r', this.buffer.length);
+    let lf = buffer.indexOf('\n', this.buffer.length);
+    while (cr !== -1 || lf !== -1) {
+      const lineStart = start;
       let end: number;
-      let next: number;
       if (cr !== -1 && (lf === -1 || cr < lf)) {
         end = cr;
-        if (cr + 1 < this.buffer.length) {
-          next = this.buffer[cr + 1] === '\n' ? cr + 2 : cr + 1;
-        } else {
-          // CR at the end of what we have: the LF may arrive in the next chunk.
-          next = cr + 1;
+        if (cr + 1 === buffer.length) {
+          // CR at the end of what we have: its LF may start the next chunk.
           this.pendingCr = true;
+          start = cr + 1;
+        } else {
+          start = buffer.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
         }
       } else {
         end = lf;
-        next = lf + 1;
+        start = lf + 1;
       }
-      this.processLine(this.buffer.slice(start, end), items);
-      start = next;
+      this.processLine(buffer.slice(lineStart, end), items);
+      if (cr !== -1 && cr < start) cr = buffer.indexOf('\r', start);
+      if (lf !== -1 && lf < start) lf = buffer.indexOf('\n', start);
     }
-    this.buffer = this.buffer.slice(start);
+    this.buffer = buffer.slice(start);
     return items;
   }
 
   /**
-   * Ends the stream. Per the specification an event not terminated by a blank line is dropped,
-   * so nothing is returned; the parser is reset for reuse (the last id is kept).
+   * Ends the stream. As the standard requires, an event not terminated by a blank line is dropped,
+   * so this returns no items; the parser is reset for the next stream and keeps the last id.
    */
   end(): SseItem[] {
     this.buffer = '';
@@ -93,7 +109,7 @@ export class SseParser {
       return;
     }
     if (line.startsWith(':')) {
-      items.push({ kind: 'comment', text: line.slice(1).replace(/^ /, '') });
+      items.push({ kind: 'comment', text: line.startsWith(': ') ? line.slice(2) : line.slice(1) });
       return;
     }
     const colon = line.indexOf(':');
@@ -109,13 +125,14 @@ export class SseParser {
         this.hasData = true;
         break;
       case 'id':
+        // An id containing NUL is ignored (the standard's rule); an empty id resets the last id.
         if (!value.includes('\0')) {
-          this.lastEventId = value;
+          this.lastId = value;
           this.hasOwnId = true;
         }
         break;
       case 'retry':
-        if (/^\d+$/.test(value)) this.retryMs = Number(value);
+        if (/^\d+$/.test(value)) this.retry = Number(value);
         break;
       default:
         // Unknown fields are ignored.
@@ -130,7 +147,7 @@ export class SseParser {
         event: {
           event: this.eventType === '' ? 'message' : this.eventType,
           data: this.dataLines.join('\n'),
-          id: this.lastEventId,
+          id: this.lastId,
           hasId: this.hasOwnId,
         },
       });
