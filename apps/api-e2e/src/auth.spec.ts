@@ -7,6 +7,7 @@ import { sign, type SignOptions } from 'jsonwebtoken';
 
 import { startApi, stopAllServers, type ApiServer } from './support/api-server';
 import { call } from './support/http-client';
+import { waitFor } from './support/wait-for';
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
@@ -88,6 +89,18 @@ describe('authentication', () => {
       expect(await statusAndError(server, forged)).toEqual({
         status: 401,
         error: 'Invalid token: Signature verification failed',
+      });
+    });
+
+    it('refuses a token once it expires, although it was accepted (and cached) before', async () => {
+      const exp = now() + 3;
+      const token = hs(claims({ exp }));
+      expect((await statusAndError(server, token)).status).toBe(200);
+      expect((await statusAndError(server, token)).status).toBe(200);
+      await waitFor(() => Date.now() > exp * 1000 + 50, { timeoutMs: 10_000, what: 'expiry' });
+      expect(await statusAndError(server, token)).toEqual({
+        status: 401,
+        error: 'Token has expired',
       });
     });
 

@@ -21,7 +21,7 @@ export const EXECUTE_DESCRIPTION = [
   '```',
   'stream    = *( output / heartbeat ) done',
   'output    = "event: " ( "stdout" / "stderr" ) LF "id: " seq LF 1*( "data: " line LF ) LF',
-  'done      = "event: done" LF "data: " json LF LF   ; always last, one JSON line (Python',
+  'done      = "event: done" LF "id: " seq LF "data: " json LF LF  ; always last, one JSON line (Python',
   '            ; json.dumps style: ", " and ": " separators, non-ASCII escaped), keys in order:',
   '            ; success, runbook, return_code, stdout, stderr, errors, warnings, run_id',
   'heartbeat = ":" text LF LF    ; ": stream open" first, then ": ping" every SSE_HEARTBEAT_SECONDS',

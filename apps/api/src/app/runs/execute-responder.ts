@@ -56,8 +56,8 @@ export class ExecuteResponder {
     );
     const stop = await this.events.follow(runId, afterSeq, {
       output: (line) => sse.send(line.stream, line.data, line.seq),
-      done: (result) => {
-        sse.send('done', pythonJsonDumps(result));
+      done: (result, seq) => {
+        sse.send('done', pythonJsonDumps(result), seq);
         sse.end();
       },
     });

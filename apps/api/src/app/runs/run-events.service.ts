@@ -9,7 +9,8 @@ import { RunStoreHolder } from './run-store.provider';
 /** Receives a run's events in order, each exactly once. */
 export interface RunEventSink {
   output(line: OutputLine): void;
-  done(result: ExecuteResult): void;
+  /** The final event; `seq` is one past the last output line (its SSE id). */
+  done(result: ExecuteResult, seq: number): void;
 }
 
 const REPLAY_PAGE = 1000;
@@ -40,7 +41,7 @@ export class RunEventsService {
         sink.output(signal.line);
       } else {
         finished = true;
-        sink.done(signal.result);
+        sink.done(signal.result, lastSeq + 1);
       }
     };
     const unsubscribe = this.bus.subscribe(runId, (signal) =>
