@@ -486,7 +486,7 @@ describe('execute limits', () => {
           script: 'for i in {1..50}; do echo "line $i of output"; done',
         }),
       },
-      env: { SCRIPT_TIMEOUT_SECONDS: '1', MAX_OUTPUT_SIZE_BYTES: '100' },
+      env: { SCRIPT_TIMEOUT_SECONDS: '2', MAX_OUTPUT_SIZE_BYTES: '100' },
     });
   });
   afterAll(stopAllServers);
@@ -501,7 +501,7 @@ describe('execute limits', () => {
     const done = doneOf(stream);
     expect(done).toMatchObject({ success: false, return_code: -9, stdout: 'started\n' });
     expect(String(done['stderr'])).toContain(
-      '\nScript execution timed out after 1 seconds. The script was terminated.\n',
+      '\nScript execution timed out after 2 seconds. The script was terminated.\n',
     );
     const run = await call<RunRecord>(server, `/api/runs/${String(done['run_id'])}`, {
       token: server.token(),
