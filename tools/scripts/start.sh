@@ -27,7 +27,7 @@ cat <<BANNER
 
   Runbooks demo — http://localhost:${port}/
   runbooks: ${demo}/runbooks (a copy of samples/runbooks)   runs: ${demo}/data/runs.db
-  dev-login is enabled; this start's JWT secret is random and printed only here.
+  dev-login is enabled; the JWT secret is random for each start (tokens from an earlier start stop working).
 
   Try it:
     TOKEN=\$(curl -s -X POST http://localhost:${port}/dev-login -H 'Content-Type: application/json' \\
