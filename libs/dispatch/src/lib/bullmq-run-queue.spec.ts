@@ -135,6 +135,50 @@ describe('BullmqRunQueue', () => {
     }
   }, 60_000);
 
+  it('delivers the job of a consumer process killed mid-job to another consumer (delivery 2)', async () => {
+    const own = uniquePrefix('queue-stall');
+    const name = own.slice(0, -1);
+    const child = spawn(process.execPath, [
+      '-r',
+      TS_REGISTER,
+      CONSUMER,
+      REDIS_URL,
+      name,
+      '1',
+      '1000',
+      'stuck',
+    ]);
+    const lines: string[] = [];
+    child.stdout.on('data', (data: Buffer) =>
+      lines.push(...data.toString().split('\n').filter(Boolean)),
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const queue = new BullmqRunQueue({
+      connection: REDIS_URL,
+      prefix: name,
+      lockDurationMs: 1000,
+      stalledIntervalMs: 300,
+    });
+    try {
+      await waitFor(() => lines.includes('ready'), 30_000, 'consumer ready');
+      await queue.enqueue('stuck');
+      await waitFor(() => lines.includes('started stuck'), 15_000, 'job started');
+      child.kill('SIGKILL');
+      await exited;
+      const deliveries: number[] = [];
+      queue.consume((job) => {
+        deliveries.push(job.delivery);
+        return Promise.resolve();
+      });
+      await waitFor(() => deliveries.length === 1, 20_000, 'job delivered again');
+      expect(deliveries[0]).toBeGreaterThanOrEqual(2);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await queue.close();
+      await deleteKeys(own);
+    }
+  }, 60_000);
+
   it('survives a Redis crash: fast failures meanwhile, nothing accepted lost or run twice', async () => {
     const redis = await PrivateRedis.start();
     const errors: unknown[] = [];

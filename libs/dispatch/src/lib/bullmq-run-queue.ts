@@ -109,7 +109,8 @@ export class BullmqRunQueue implements RunQueue {
       this.queueName,
       async (job: Job<{ runId?: unknown }>) => {
         const runId = typeof job.data.runId === 'string' ? job.data.runId : String(job.id);
-        await handler({ runId, delivery: job.attemptsMade + 1 });
+        // attemptsStarted also counts a start whose consumer died (a stalled job delivered again).
+        await handler({ runId, delivery: Math.max(job.attemptsStarted, job.attemptsMade + 1) });
       },
       {
         connection: workerConnection(this.options.connection),

@@ -191,11 +191,15 @@ export class RedisOutputBus implements OutputBus {
         this.wakeUp = null;
         continue;
       }
-      const runIds = [...this.subscribers.keys()];
-      const positions = runIds.map((runId) => this.readPosition(runId));
+      let runIds: string[] = [];
       let reply: unknown;
       try {
         this.readerId ??= Number(await this.untilClosed(this.reader.client('ID')));
+        // From here to the XREAD call nothing awaits: a subscription added later finds
+        // `blocking` set and wakes the XREAD that does not include it yet.
+        runIds = [...this.subscribers.keys()];
+        if (runIds.length === 0) continue;
+        const positions = runIds.map((runId) => this.readPosition(runId));
         this.blocking = true;
         reply = await this.untilClosed(
           this.reader.xread(
