@@ -30,7 +30,7 @@ const DESCRIPTIONS = {
   BUILT_AT:
     'Build stamp shown by `/api/config` and `/api/info`; the image sets it from its `BUILT_AT` build argument.',
   LOGGING_LEVEL:
-    '`DEBUG` adds debug lines to the log; any other value logs errors, warnings and info.',
+    'Python level names: `DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`; that level and everything more severe are logged. Unknown names mean `INFO`.',
   RUNBOOKS_DIR:
     'Folder of runbooks (`*.md`). Must be writable by the server user when History is kept in the files.',
   EXECUTION_DIR:
@@ -60,6 +60,8 @@ const DESCRIPTIONS = {
     'Folder of the run store (`runs.db`, SQLite) and run logs. Back it up; one server per folder.',
   RUNBOOK_HISTORY_MARKDOWN:
     "Also append each run to the runbook's `# History` section (as the reference does). Set `false` when `RUNBOOKS_DIR` is read-only.",
+  RUNBOOK_HISTORY_FSYNC:
+    'fsync each markdown History append (and its folder) before it counts as written. `false` trades crash durability of the History text for lower execute latency; run records and the audit log are unaffected.',
   JWT_PUBLIC_KEY:
     'PEM public key for RS*/ES*/PS* tokens (`\\n` escapes allowed). Replaces `JWT_SECRET`.',
   JWT_JWKS_URL:
