@@ -60,16 +60,19 @@ function nextReady(client: Redis): Promise<boolean> {
   let wait = readyWaits.get(client);
   if (wait === undefined) {
     wait = new Promise<boolean>((resolve) => {
+      // A connection attempt that fails ('close') answers as surely as one that succeeds.
       const onReady = (): void => done(true);
-      const onEnd = (): void => done(false);
+      const onClosed = (): void => done(false);
       function done(ready: boolean): void {
         client.off('ready', onReady);
-        client.off('end', onEnd);
+        client.off('close', onClosed);
+        client.off('end', onClosed);
         readyWaits.delete(client);
         resolve(ready);
       }
       client.once('ready', onReady);
-      client.once('end', onEnd);
+      client.once('close', onClosed);
+      client.once('end', onClosed);
     });
     readyWaits.set(client, wait);
   }
@@ -77,8 +80,9 @@ function nextReady(client: Redis): Promise<boolean> {
 }
 
 /**
- * Resolves when `client` can take commands. A client that is (re)connecting gets up to
- * `timeoutMs`; one that lost its connection is refused at once. Failures throw `code`.
+ * Resolves when `client` can take commands. A client that is connecting gets up to `timeoutMs`
+ * for that attempt; one whose attempt fails, or that lost its connection, is refused at once.
+ * Failures throw `code`.
  */
 export async function whenReady(
   client: Redis,
