@@ -78,11 +78,16 @@ export async function signIn(
   } else {
     // Replace the default role chips with the requested ones.
     const grid = page.getByRole('grid', { name: 'Roles' });
-    while ((await page.getByRole('button', { name: /^Remove role / }).count()) > 0) {
-      await page
-        .getByRole('button', { name: /^Remove role / })
-        .first()
-        .click();
+    // Remove one chip at a time and wait until it is gone: counting and then clicking races with
+    // a chip that is still leaving the DOM (the click would wait for a button that disappears).
+    const removeButtons = page.getByRole('button', { name: /^Remove role / });
+    for (
+      let remaining = await removeButtons.count();
+      remaining > 0;
+      remaining = await removeButtons.count()
+    ) {
+      await removeButtons.first().click();
+      await removeButtons.nth(remaining - 1).waitFor({ state: 'detached' });
     }
     const input = page.getByPlaceholder('Add a role…');
     for (const role of roles) {
