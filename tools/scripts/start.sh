@@ -13,7 +13,7 @@ if [ -f apps/web/project.json ]; then projects+=(web); fi
 echo "Building ${projects[*]}..."
 npx nx run-many -t build -p "${projects[@]}" --outputStyle=static >/dev/null
 
-demo=data/demo
+demo="$PWD/data/demo"
 mkdir -p "$demo/runbooks" "$demo/execution" "$demo/data"
 # Copy the samples once; later starts keep the history the demo runs appended.
 cp -rn samples/runbooks/. "$demo/runbooks/"
@@ -26,7 +26,7 @@ if [ -f dist/apps/web/browser/index.html ]; then web_dir=dist/apps/web/browser; 
 cat <<BANNER
 
   Runbooks demo — http://localhost:${port}/
-  runbooks: ${demo}/runbooks (a copy of samples/runbooks)   runs: ${demo}/data/runs.db
+  runbooks: data/demo/runbooks (a copy of samples/runbooks)   runs: data/demo/data/runs.db
   dev-login is enabled; the JWT secret is random for each start (tokens from an earlier start stop working).
 
   Try it:

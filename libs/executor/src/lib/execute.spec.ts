@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   killMarked,
   liveProcessesMarked,
@@ -89,6 +89,14 @@ describe('execute: run directory and script', () => {
     const { result } = await run({ script: 'mkdir -p a/b; echo x > a/b/c; chmod 500 a' });
     expect(result.returnCode).toBe(0);
     expect(existsSync(result.runDirPath ?? '')).toBe(false);
+  });
+
+  it('accepts an execution dir relative to the working directory', async () => {
+    const relativeRoot = relative(process.cwd(), root);
+    expect(relativeRoot.startsWith('/')).toBe(false);
+    const { result } = await run({ script: 'echo ran' }, { executionDir: relativeRoot });
+    expect(result).toMatchObject({ returnCode: 0, stdout: 'ran\n', stderr: '' });
+    expect(result.runDirPath).toBe(join(root, result.runDir ?? ''));
   });
 
   it('falls back to the system temp dir when the execution dir does not exist', async () => {

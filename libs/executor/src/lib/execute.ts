@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -220,7 +220,9 @@ class ScriptRun {
     }
     if (this.isAborted) return this.cancelBeforeStart();
 
-    const root = executionRoot(settings.executionDir);
+    // Resolved once: the script path handed to zsh must not depend on the run dir as cwd.
+    const configuredRoot = settings.executionDir ? resolve(settings.executionDir) : undefined;
+    const root = executionRoot(configuredRoot);
     try {
       this.runDirPath = mkdtempSync(join(root, `runbook-exec-${hexPrefix(this.id)}-`));
     } catch (error) {
@@ -252,7 +254,7 @@ class ScriptRun {
     const systemEnv = request.system
       ? buildSystemEnv({
           ...request.system,
-          executionDir: root === settings.executionDir ? root : null,
+          executionDir: root === configuredRoot ? root : null,
           runDirPath: this.runDirPath,
         })
       : {};
