@@ -86,7 +86,7 @@ const DESCRIPTIONS = {
   RATE_LIMIT_STORAGE_BACKEND:
     '`memory` (one instance) or `redis` (several instances share their counters).',
   REDIS_URL:
-    'Redis for `RATE_LIMIT_STORAGE_BACKEND=redis`, e.g. `redis://:password@redis:6379/0`. Checked by `/health/ready`.',
+    'Redis for `RATE_LIMIT_STORAGE_BACKEND=redis` and for the distributed mode (queues, live output, cancels, events), e.g. `redis://:password@redis:6379/0`; must be set explicitly with `DATABASE_URL`. Turn AOF on and use `maxmemory-policy noeviction`. Checked by `/health/ready`.',
   RATE_LIMIT_KEY_PREFIX:
     'Prefix of the rate-limit keys in Redis; give deployments that share one Redis different prefixes.',
   TRUST_PROXY:
@@ -95,6 +95,24 @@ const DESCRIPTIONS = {
   RUNBOOK_DEMO: 'Marks a demo server (`npm start` sets it).',
   LOG_FORMAT:
     "`text`: Nest's readable lines; `json`: one JSON object per line, for log collectors.",
+  DATABASE_URL:
+    'PostgreSQL for the run store, e.g. `postgres://runbooks:password@db:5432/runbooks`. Setting it selects the distributed mode (with `REDIS_URL`): many API instances and workers share runs. Empty: the embedded mode (SQLite in `RUNBOOK_DATA_DIR`, in-process queue).',
+  RUNBOOK_ROLE:
+    'Distributed mode only. `api`: answers HTTP and queues runs, never runs scripts; `worker`: runs scripts taken from the queue; `all`: both.',
+  REDIS_KEY_PREFIX:
+    'Prefix of the distributed-mode keys in Redis (queues, output streams, cancels); give deployments that share one Redis different prefixes.',
+  MAX_CONCURRENT_NESTED_RUNS:
+    'Distributed mode: sub-runbooks (called by a running script) a worker runs at once, from their own queue so they never wait behind their parents.',
+  RECONCILE_INTERVAL_SECONDS:
+    'Distributed mode: how often the reconciler leader (one process, chosen by a PostgreSQL advisory lock) re-queues stuck runs, marks lost runs and enforces deadlines.',
+  LOST_AFTER_SECONDS:
+    'Distributed mode: a running run whose worker sent no heartbeat (every 10 s) for this long is marked `lost`.',
+  EVENTS_STREAM:
+    'Distributed mode: Redis Stream the reconciler leader publishes run events to (see docs/events.md).',
+  EVENTS_WEBHOOK_URL:
+    'Distributed mode: also POST every run event to this URL (HMAC-signed, retried). Empty: no webhook.',
+  EVENTS_WEBHOOK_SECRET:
+    'Key of the webhook signature (`X-Runbooks-Signature`); required with `EVENTS_WEBHOOK_URL`.',
 };
 
 /** Loads the schema by transpiling the TypeScript source (it has no imports) and running it. */

@@ -23,10 +23,12 @@ import { RunbooksThrottlerGuard } from './rate-limit/runbooks-throttler.guard';
 import { RunbookAccess } from './runbooks/runbook-access.service';
 import { RunbookCatalog } from './runbooks/runbook-catalog.service';
 import { RunbooksController } from './runbooks/runbooks.controller';
+import { DispatchHolder } from './runs/dispatch.provider';
 import { ExecuteResponder } from './runs/execute-responder';
 import { LastRunIndex } from './runs/last-run-index.service';
 import { OutputBus } from './runs/output-bus';
 import { RunEventsService } from './runs/run-events.service';
+import { RunReconciler } from './runs/run-reconciler.service';
 import { RunService } from './runs/run.service';
 import { RunStoreHolder } from './runs/run-store.provider';
 import { RunsController } from './runs/runs.controller';
@@ -59,8 +61,10 @@ export class AppModule implements NestModule {
         RunbookAccess,
         HistoryRecorder,
         RunStoreHolder,
+        DispatchHolder,
         OutputBus,
         RunService,
+        RunReconciler,
         RunEventsService,
         ExecuteResponder,
         LastRunIndex,

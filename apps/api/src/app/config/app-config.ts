@@ -53,10 +53,37 @@ export interface AppConfig {
   demo: boolean;
   /** `text` (Nest's console format) or `json` (one object per line). */
   logFormat: 'text' | 'json';
+  /**
+   * Distributed mode (PostgreSQL + Redis), chosen by `DATABASE_URL`; null in the embedded mode
+   * (SQLite file, in-process queue and bus), which stays the default.
+   */
+  distributed: DistributedConfig | null;
   /** The server's environment at boot (scripts get only what they declare or pass through). */
   serverEnv: Readonly<Record<string, string | undefined>>;
   /** `config_items` as `/api/config` and history records show them (secrets masked). */
   items: ConfigItem[];
+}
+
+/** What a process of the distributed mode does. */
+export type RunbookRole = 'api' | 'worker' | 'all';
+
+/** Settings of the distributed mode. */
+export interface DistributedConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  /** `api` answers HTTP and never runs scripts; `worker` runs scripts; `all` does both. */
+  role: RunbookRole;
+  /** Prefix of the dispatch keys in Redis (BullMQ `<prefix>:runs…`, streams `<prefix>:run:…`). */
+  keyPrefix: string;
+  /** Concurrency of the second queue, for sub-runbooks called by a running script. */
+  maxConcurrentNestedRuns: number;
+  reconcileIntervalSeconds: number;
+  /** A running run whose heartbeat is older than this is marked `lost`. */
+  lostAfterSeconds: number;
+  /** Redis Stream the reconciler leader relays run events to. */
+  eventsStream: string;
+  webhookUrl: string;
+  webhookSecret: string;
 }
 
 /** Injection token of {@link AppConfig}. */

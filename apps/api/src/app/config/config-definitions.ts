@@ -80,6 +80,15 @@ export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   { name: 'WEB_DIR', kind: 'string', defaultValue: '' },
   { name: 'RUNBOOK_DEMO', kind: 'bool', defaultValue: 'false' },
   { name: 'LOG_FORMAT', kind: 'string', defaultValue: 'text', oneOf: ['text', 'json'] },
+  { name: 'DATABASE_URL', kind: 'string', defaultValue: '', secret: true },
+  { name: 'RUNBOOK_ROLE', kind: 'string', defaultValue: 'all', oneOf: ['api', 'worker', 'all'] },
+  { name: 'REDIS_KEY_PREFIX', kind: 'string', defaultValue: 'runbooks' },
+  { name: 'MAX_CONCURRENT_NESTED_RUNS', kind: 'int', defaultValue: '4', min: 1 },
+  { name: 'RECONCILE_INTERVAL_SECONDS', kind: 'int', defaultValue: '10', min: 1 },
+  { name: 'LOST_AFTER_SECONDS', kind: 'int', defaultValue: '30', min: 5 },
+  { name: 'EVENTS_STREAM', kind: 'string', defaultValue: 'runs.events' },
+  { name: 'EVENTS_WEBHOOK_URL', kind: 'string', defaultValue: '' },
+  { name: 'EVENTS_WEBHOOK_SECRET', kind: 'string', defaultValue: '', secret: true },
 ];
 
 /** Every variable, in `/api/config` order. */

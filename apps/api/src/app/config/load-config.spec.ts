@@ -139,6 +139,49 @@ describe('loadConfig', () => {
     expect(loadConfig({ EXECUTION_DIR: dir, JWT_JWKS_URL: 'http://idp/jwks' }).ok).toBe(true);
   });
 
+  it('stays embedded without DATABASE_URL and reads the distributed settings with it', () => {
+    const embedded = loadConfig(valid());
+    expect(embedded.ok && embedded.config.distributed).toBeNull();
+    const result = loadConfig({
+      ...valid(),
+      DATABASE_URL: 'postgres://runbooks@db:5432/runbooks',
+      REDIS_URL: 'redis://redis:6379/0',
+      RUNBOOK_ROLE: 'worker',
+      LOST_AFTER_SECONDS: '45',
+    });
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    expect(result.config.distributed).toEqual({
+      databaseUrl: 'postgres://runbooks@db:5432/runbooks',
+      redisUrl: 'redis://redis:6379/0',
+      role: 'worker',
+      keyPrefix: 'runbooks',
+      maxConcurrentNestedRuns: 4,
+      reconcileIntervalSeconds: 10,
+      lostAfterSeconds: 45,
+      eventsStream: 'runs.events',
+      webhookUrl: '',
+      webhookSecret: '',
+    });
+    expect(result.config.items.find((item) => item.name === 'DATABASE_URL')?.value).toBe('secret');
+  });
+
+  it('refuses incomplete distributed settings, listing every problem', () => {
+    const result = loadConfig({
+      ...valid(),
+      DATABASE_URL: 'mysql://db/runbooks',
+      EVENTS_WEBHOOK_URL: 'https://hooks.example/runs',
+    });
+    expect(result.ok ? [] : result.errors).toEqual([
+      'DATABASE_URL must be a postgres:// or postgresql:// URL',
+      'REDIS_URL must be set when DATABASE_URL is set (the distributed mode needs both)',
+      'EVENTS_WEBHOOK_SECRET must be set when EVENTS_WEBHOOK_URL is set',
+    ]);
+    const role = loadConfig({ ...valid(), RUNBOOK_ROLE: 'api' });
+    expect(role.ok ? [] : role.errors).toEqual([
+      'RUNBOOK_ROLE=api or worker needs the distributed mode: set DATABASE_URL and REDIS_URL',
+    ]);
+  });
+
   it('keeps the server environment for scripts to take declared variables from', () => {
     const result = loadConfig({ ...valid(), TEST_VAR: 'x' });
     expect(result.ok && result.config.serverEnv['TEST_VAR']).toBe('x');

@@ -2,7 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 
 import type { ConfigItem } from '@runbooks/types';
 
-import type { AppConfig, RequiredClaimsConfig } from './app-config';
+import type { AppConfig, RequiredClaimsConfig, RunbookRole } from './app-config';
 import { ALL_CONFIG, type ConfigDefinition } from './config-definitions';
 
 /** The default JWT secret; the server refuses to start with it (as the reference). */
@@ -69,6 +69,10 @@ function checkExecutionDir(dir: string): string | null {
   return null;
 }
 
+function roleOf(value: string): RunbookRole {
+  return value === 'api' || value === 'worker' ? value : 'all';
+}
+
 const isTrue = (value: string) => /^(true|1|yes)$/i.test(value.trim());
 
 /**
@@ -93,6 +97,21 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     );
   const executionDirError = checkExecutionDir(value('EXECUTION_DIR'));
   if (executionDirError) errors.push(executionDirError);
+  const databaseUrl = value('DATABASE_URL');
+  if (databaseUrl !== '') {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl))
+      errors.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+    if (raw['REDIS_URL']?.from !== 'environment')
+      errors.push(
+        'REDIS_URL must be set when DATABASE_URL is set (the distributed mode needs both)',
+      );
+  } else if (raw['RUNBOOK_ROLE']?.from === 'environment' && value('RUNBOOK_ROLE') !== 'all') {
+    errors.push(
+      'RUNBOOK_ROLE=api or worker needs the distributed mode: set DATABASE_URL and REDIS_URL',
+    );
+  }
+  if (value('EVENTS_WEBHOOK_URL') !== '' && value('EVENTS_WEBHOOK_SECRET') === '')
+    errors.push('EVENTS_WEBHOOK_SECRET must be set when EVENTS_WEBHOOK_URL is set');
   if (errors.length > 0) return { ok: false, errors };
 
   const int = (name: string) => Number(value(name));
@@ -151,6 +170,21 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       webDir: value('WEB_DIR'),
       demo: isTrue(value('RUNBOOK_DEMO')),
       logFormat: value('LOG_FORMAT') === 'json' ? 'json' : 'text',
+      distributed:
+        databaseUrl === ''
+          ? null
+          : {
+              databaseUrl,
+              redisUrl: value('REDIS_URL'),
+              role: roleOf(value('RUNBOOK_ROLE')),
+              keyPrefix: value('REDIS_KEY_PREFIX'),
+              maxConcurrentNestedRuns: int('MAX_CONCURRENT_NESTED_RUNS'),
+              reconcileIntervalSeconds: int('RECONCILE_INTERVAL_SECONDS'),
+              lostAfterSeconds: int('LOST_AFTER_SECONDS'),
+              eventsStream: value('EVENTS_STREAM'),
+              webhookUrl: value('EVENTS_WEBHOOK_URL'),
+              webhookSecret: value('EVENTS_WEBHOOK_SECRET'),
+            },
       serverEnv: Object.freeze({ ...env }),
       items,
     },

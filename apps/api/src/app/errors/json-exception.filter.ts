@@ -1,4 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import { isDispatchError } from '@runbooks/dispatch';
+import { isHistoryError } from '@runbooks/history';
 import type { Request, Response } from 'express';
 
 import { AppError, STATUS_OF } from './app-error';
@@ -34,6 +36,23 @@ function healthReportOf(exception: HttpException): object | null {
   const body = exception.getResponse();
   if (typeof body !== 'object' || body === null) return null;
   return 'status' in body && 'details' in body ? body : null;
+}
+
+/**
+ * Distributed mode: PostgreSQL or Redis unreachable (`STORE_UNAVAILABLE`, `QUEUE_UNAVAILABLE`,
+ * `BUS_UNAVAILABLE`, `CANCEL_UNAVAILABLE`), or an adapter already closed while shutting down
+ * (`*_CLOSED`): 503, the client may retry.
+ */
+function unavailableMessageOf(exception: unknown): string | null {
+  if (isHistoryError(exception, 'STORE_UNAVAILABLE'))
+    return 'Service unavailable: the run store cannot be reached';
+  if (isHistoryError(exception, 'STORE_CLOSED')) return 'Server is shutting down';
+  if (isDispatchError(exception)) {
+    if (exception.code.endsWith('_UNAVAILABLE'))
+      return 'Service unavailable: the dispatch service cannot be reached';
+    if (exception.code.endsWith('_CLOSED')) return 'Server is shutting down';
+  }
+  return null;
 }
 
 function messageOf(exception: HttpException): string {
@@ -83,6 +102,8 @@ export class JsonExceptionFilter implements ExceptionFilter {
       if (exception.withSuccessFlag) answer.success = false;
       return answer;
     }
+    const unavailable = unavailableMessageOf(exception);
+    if (unavailable !== null) return { status: 503, error: unavailable };
     if (isBodyParserError(exception)) {
       if (exception.type === 'entity.too.large')
         return { status: 413, error: 'Request body is larger than 1 MB' };

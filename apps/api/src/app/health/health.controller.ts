@@ -9,6 +9,7 @@ import Redis from 'ioredis';
 import { Public } from '../auth/public.decorator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ApiJsonResult, ApiOperationDoc } from '../docs/api-docs.decorators';
+import { DispatchHolder } from '../runs/dispatch.provider';
 import { RunStoreHolder } from '../runs/run-store.provider';
 
 /** `/health/live` (the process answers) and `/health/ready` (it can do its work). */
@@ -20,6 +21,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly holder: RunStoreHolder,
     private readonly indicators: HealthIndicatorService,
+    private readonly dispatchHolder: DispatchHolder,
   ) {}
 
   /** Runs a probe as a named indicator: up, or down with a message that names no paths. */
@@ -54,7 +56,7 @@ export class HealthController {
     operationId: 'healthReady',
     summary: 'Readiness',
     description:
-      'The runbooks folder is readable, the execution folder writable, the run store answers, and Redis answers when it holds the rate limits. 503 with the failing checks otherwise.',
+      'The runbooks folder is readable, the execution folder writable, the run store answers (SQLite, or PostgreSQL in the distributed mode), Redis answers in the distributed mode (`dispatch_redis`) and when it holds the rate limits. 503 with the failing checks otherwise.',
   })
   @ApiJsonResult(200, 'HealthReport', 'Ready', { rateLimited: false })
   @ApiJsonResult(503, 'HealthReport', 'Not ready: `error` names the failing checks', {
@@ -72,6 +74,8 @@ export class HealthController {
           this.holder.store.list({}, { limit: 1, includeOutput: false }),
         ),
     ];
+    const dispatch = this.dispatchHolder.dispatch;
+    if (dispatch) checks.push(() => this.probe('dispatch_redis', () => dispatch.ping()));
     if (this.config.rateLimit.enabled && this.config.rateLimit.storage === 'redis') {
       checks.push(() => this.probe('redis', () => this.pingRedis()));
     }

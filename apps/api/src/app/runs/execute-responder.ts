@@ -43,7 +43,7 @@ export class ExecuteResponder {
       await this.stream(response, runId);
       return;
     }
-    const result = await submission.result;
+    const result = await submission.result();
     if (!response.writableEnded) response.status(200).json(result);
   }
 

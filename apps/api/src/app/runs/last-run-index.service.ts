@@ -1,26 +1,65 @@
-import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Run } from '@runbooks/history';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { isTerminalStatus, type Run } from '@runbooks/history';
 import type { RunSummary } from '@runbooks/types';
 
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RunStoreHolder } from './run-store.provider';
+
+/** Distributed mode: how often the index re-reads the store (workers change runs elsewhere). */
+const REFRESH_MS = 5_000;
 
 /** The latest run of each runbook, kept in memory so listings need no query per runbook. */
 @Injectable()
-export class LastRunIndex implements OnApplicationBootstrap {
+export class LastRunIndex implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly latest = new Map<string, RunSummary>();
   private changes = 0;
+  private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly holder: RunStoreHolder) {}
+  constructor(
+    private readonly holder: RunStoreHolder,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const page = await this.holder.store.list({}, { limit: 500, includeOutput: false });
     for (const run of [...page.items].reverse()) this.note(run);
+    if (this.config.distributed) {
+      this.timer = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_MS);
+      this.timer.unref();
+    }
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Distributed: picks up runs created elsewhere and the progress of unfinished ones. */
+  private async refresh(): Promise<void> {
+    const page = await this.holder.store.list({}, { limit: 100, includeOutput: false });
+    for (const run of [...page.items].reverse()) this.note(run);
+    for (const summary of [...this.latest.values()]) {
+      if (isTerminalStatus(summary.status)) continue;
+      const run = await this.holder.store.get(summary.id);
+      if (run) this.note(run);
+    }
   }
 
   /** Records a run's latest state (newer runs replace older ones). */
   note(run: Run): void {
     const current = this.latest.get(run.runbook);
     if (current && current.id !== run.id && current.created_at > run.createdAt) return;
+    if (
+      current?.id === run.id &&
+      current.status === run.status &&
+      current.finished_at === run.finishedAt &&
+      current.return_code === run.returnCode
+    )
+      return;
     this.changes++;
     this.latest.set(run.runbook, {
       id: run.id,

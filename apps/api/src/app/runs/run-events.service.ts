@@ -29,6 +29,25 @@ export class RunEventsService {
 
   /** Streams the run into `sink`; returns a function that stops following it. */
   async follow(runId: string, afterSeq: number, sink: RunEventSink): Promise<() => void> {
+    const dispatch = this.runs.distributed;
+    if (dispatch) {
+      // Distributed: a finished run replays from the store (below, as in the embedded mode); a
+      // live one follows the Redis stream, which replays, backfills gaps from the store and
+      // ends with `done`, whichever worker runs it.
+      const run = await this.holder.store.get(runId);
+      if (run && !isTerminalStatus(run.status)) {
+        let lastSeq = afterSeq;
+        const subscription = dispatch.bus.subscribe(runId, afterSeq, (signal) => {
+          if (signal.kind === 'output') {
+            lastSeq = Math.max(lastSeq, signal.line.seq);
+            sink.output(signal.line);
+          } else {
+            sink.done(signal.result, Math.max(lastSeq, signal.lastSeq) + 1);
+          }
+        });
+        return () => subscription.close();
+      }
+    }
     let lastSeq = afterSeq;
     let replaying = true;
     let finished = false;

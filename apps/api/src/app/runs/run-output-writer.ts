@@ -1,6 +1,6 @@
 import type { OutputChunkInput, RunStore } from '@runbooks/history';
 
-import type { OutputBus } from './output-bus';
+import type { LiveOutput } from './live-output';
 
 /** Lines waiting longer than this are written (and published) even if the batch is small. */
 const FLUSH_DELAY_MS = 25;
@@ -17,7 +17,7 @@ export class RunOutputWriter {
 
   constructor(
     private readonly store: RunStore,
-    private readonly bus: OutputBus,
+    private readonly bus: LiveOutput,
     private readonly runId: string,
     private readonly attempt?: number,
     private readonly onError: (error: unknown) => void = () => undefined,

@@ -7,15 +7,28 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { openSqliteRunStore, type RunStore } from '@runbooks/history';
+import {
+  isHistoryError,
+  openPostgresRunStore,
+  openSqliteRunStore,
+  type PostgresRunStore,
+  type RunStore,
+} from '@runbooks/history';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
-/** Owns the embedded run store (SQLite in `RUNBOOK_DATA_DIR/runs.db`). */
+/** How long the boot waits for PostgreSQL before giving up (exit with a clear message). */
+const PG_BOOT_WAIT_MS = 60_000;
+
+/**
+ * Owns the run store: SQLite in `RUNBOOK_DATA_DIR/runs.db` (embedded), or PostgreSQL at
+ * `DATABASE_URL` (distributed).
+ */
 @Injectable()
 export class RunStoreHolder implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('RunStore');
   private opened: RunStore | null = null;
+  private postgres: PostgresRunStore | null = null;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -25,9 +38,47 @@ export class RunStoreHolder implements OnModuleInit, OnApplicationShutdown {
     return this.opened;
   }
 
+  /** The PostgreSQL store (advisory locks, outbox) in the distributed mode; null when embedded. */
+  get postgresStore(): PostgresRunStore | null {
+    return this.postgres;
+  }
+
   async onModuleInit(): Promise<void> {
-    this.opened = await openSqliteRunStore({ file: join(this.config.dataDir, 'runs.db') });
-    await this.markLeftoversLost();
+    const distributed = this.config.distributed;
+    if (!distributed) {
+      this.opened = await openSqliteRunStore({ file: join(this.config.dataDir, 'runs.db') });
+      await this.markLeftoversLost();
+      return;
+    }
+    // Distributed: never mark leftovers lost here (other processes own them); the reconciler
+    // leader decides from heartbeats.
+    this.postgres = await this.openPostgres(distributed.databaseUrl);
+    this.opened = this.postgres;
+  }
+
+  /** Opens PostgreSQL, retrying with back-off while it is unavailable; exits after a while. */
+  private async openPostgres(connectionString: string): Promise<PostgresRunStore> {
+    const deadline = Date.now() + PG_BOOT_WAIT_MS;
+    let waitMs = 250;
+    for (;;) {
+      try {
+        return await openPostgresRunStore({
+          connectionString,
+          outbox: true,
+          onPoolError: (error) => this.logger.warn(`PostgreSQL: ${error.message}`),
+        });
+      } catch (error) {
+        if (!isHistoryError(error, 'STORE_UNAVAILABLE') || Date.now() > deadline) {
+          this.logger.error(
+            `Cannot open the run store on PostgreSQL (DATABASE_URL): ${(error as Error).message}`,
+          );
+          throw error;
+        }
+        this.logger.warn(`PostgreSQL is unavailable, retrying in ${waitMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        waitMs = Math.min(waitMs * 2, 5000);
+      }
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,8 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { isDispatchError, type RunConsumer, type RunJob } from '@runbooks/dispatch';
 import { execute, type ExecutionResult } from '@runbooks/executor';
-import type { Run, RunStore, TransitionResult } from '@runbooks/history';
+import {
+  isTerminalStatus,
+  type Run,
+  type RunStore,
+  type TransitionResult,
+} from '@runbooks/history';
 import type { ExecuteResult, RunStatus } from '@runbooks/types';
 
 import type { Caller } from '../auth/caller';
@@ -13,8 +26,10 @@ import { pythonIsoFormat } from '../history/python-iso-format';
 import { MetricsService } from '../metrics/metrics.service';
 import { RunbookAccess } from '../runbooks/runbook-access.service';
 import { RunbookCatalog, type CatalogEntry } from '../runbooks/runbook-catalog.service';
+import { DispatchHolder, type Dispatch, type RunRequestDetails } from './dispatch.provider';
 import { LastRunIndex } from './last-run-index.service';
 import { LineSplitter } from './line-splitter';
+import { DispatchLiveOutput, type LiveOutput } from './live-output';
 import { OutputBus } from './output-bus';
 import { RunOutputWriter } from './run-output-writer';
 import { InProcessRunQueue } from './run-queue';
@@ -32,10 +47,10 @@ export interface ExecuteCommand {
   remoteIp: string;
 }
 
-/** A submitted run: its record, and the final result once it settles. */
+/** A submitted run: its record, and the final result once it settles (waited for on demand). */
 export interface Submission {
   run: Run;
-  result: Promise<ExecuteResult>;
+  result: () => Promise<ExecuteResult>;
 }
 
 /** A run this process owns until it finishes. */
@@ -52,6 +67,10 @@ interface ActiveRun {
 /** A partial line is sent after this much quiet, so progress without newlines still streams. */
 const PARTIAL_LINE_FLUSH_MS = 150;
 const HEARTBEAT_MS = 10_000;
+/** How often a distributed result waiter re-reads the record (in case `done` never reaches it). */
+const RESULT_POLL_MS = 5_000;
+/** How often the queue backlog gauge is refreshed in the distributed mode. */
+const QUEUE_COUNTS_MS = 5_000;
 
 /**
  * Runs runbooks: every execution is a record before it is a process (queued → running → final),
@@ -59,11 +78,19 @@ const HEARTBEAT_MS = 10_000;
  * survive their client disconnecting.
  */
 @Injectable()
-export class RunService {
+export class RunService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Runs');
-  private readonly workerId = `api-${process.pid}-${randomUUID().slice(0, 8)}`;
+  /** Recorded on the runs this process claims (`<host>-<pid>-<random>` in the distributed mode). */
+  private readonly workerId: string;
   private readonly active = new Map<string, ActiveRun>();
   private readonly queue: InProcessRunQueue;
+  /** The distributed adapters, or null in the embedded mode. */
+  private readonly dispatch: Dispatch | null;
+  /** Where live output goes: the in-process bus (embedded) or Redis (distributed). */
+  private readonly live: LiveOutput;
+  private consumers: RunConsumer[] = [];
+  private closingConsumers: Promise<unknown> | null = null;
+  private countsTimer: NodeJS.Timeout | null = null;
   private accepting = true;
 
   constructor(
@@ -75,11 +102,53 @@ export class RunService {
     private readonly bus: OutputBus,
     private readonly metrics: MetricsService,
     private readonly lastRuns: LastRunIndex,
+    dispatchHolder: DispatchHolder,
   ) {
     this.queue = new InProcessRunQueue(config.maxConcurrentRuns, (running, waiting) => {
       this.metrics.activeRuns.set(running);
       this.metrics.queuedRuns.set(waiting);
     });
+    this.dispatch = dispatchHolder.dispatch;
+    this.workerId = `${this.dispatch ? hostname() : 'api'}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.live = this.dispatch
+      ? new DispatchLiveOutput(this.dispatch.bus, (error) =>
+          this.logger.warn(`Could not complete a run's output stream: ${String(error)}`),
+        )
+      : bus;
+  }
+
+  /** The distributed adapters (null in the embedded mode). */
+  get distributed(): Dispatch | null {
+    return this.dispatch;
+  }
+
+  onApplicationBootstrap(): void {
+    const dispatch = this.dispatch;
+    if (!dispatch) return;
+    // runbook_queued_runs: the jobs waiting in the shared queues (the whole cluster's backlog).
+    this.countsTimer = setInterval(() => {
+      void Promise.all([dispatch.queue.counts(), dispatch.nestedQueue.counts()])
+        .then(([top, nested]) => this.metrics.queuedRuns.set(top.waiting + nested.waiting))
+        .catch(() => undefined);
+    }, QUEUE_COUNTS_MS);
+    this.countsTimer.unref();
+    if (dispatch.settings.role === 'api') return;
+    const handler = (job: RunJob) => this.handleJob(job);
+    this.consumers = [
+      dispatch.queue.consume(handler, { concurrency: this.config.maxConcurrentRuns }),
+      dispatch.nestedQueue.consume(handler, {
+        concurrency: dispatch.settings.maxConcurrentNestedRuns,
+      }),
+    ];
+    this.logger.log(
+      `Worker ${this.workerId} takes runs (concurrency ${this.config.maxConcurrentRuns}, nested ${dispatch.settings.maxConcurrentNestedRuns})`,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.countsTimer) clearInterval(this.countsTimer);
+    this.closingConsumers ??= Promise.allSettled(this.consumers.map((c) => c.close()));
+    await this.closingConsumers;
   }
 
   private get store() {
@@ -151,13 +220,155 @@ export class RunService {
         validation.warnings,
       );
     }
-    return { run, result: this.enqueue(run, entry, command, newStack, validation.warnings) };
+    if (this.dispatch) {
+      await this.dispatchRun(this.dispatch, run, command, stack.length > 0, validation.warnings);
+      return { run, result: () => this.waitForResult(run.id) };
+    }
+    const result = this.enqueue(run, entry, command, newStack, validation.warnings);
+    return { run, result: () => result };
+  }
+
+  /**
+   * Distributed: leaves the request details for the worker, then queues the run. When Redis is
+   * away the run fails at once (it never ran) and the caller gets 503.
+   */
+  private async dispatchRun(
+    dispatch: Dispatch,
+    run: Run,
+    command: ExecuteCommand,
+    nested: boolean,
+    warnings: string[],
+  ): Promise<void> {
+    try {
+      await dispatch.saveRequest(run.id, {
+        envVars: command.envVars,
+        token: command.caller.token,
+        remoteIp: command.remoteIp,
+        warnings,
+      });
+      await (nested ? dispatch.nestedQueue : dispatch.queue).enqueue(run.id);
+    } catch (error) {
+      if (!isDispatchError(error)) throw error;
+      const message = 'The run queue is unavailable; the run was not started';
+      await this.transition(run.id, run.attempt, ['queued'], 'failure', {
+        returnCode: 1,
+        errors: [message],
+      }).catch(() => undefined);
+      this.metrics.runs.inc({ runbook: run.runbook, status: 'failure' });
+      this.logger.warn(`Run ${run.id} refused: ${error.message}`);
+      throw new AppError('UNAVAILABLE', message, true);
+    }
+  }
+
+  /** Distributed: the result of a run executed by any worker (its `done` on the bus). */
+  private waitForResult(runId: string): Promise<ExecuteResult> {
+    const dispatch = this.dispatch;
+    if (!dispatch) return Promise.reject(new Error('not in the distributed mode'));
+    return new Promise<ExecuteResult>((resolve) => {
+      let settled = false;
+      const settle = (result: ExecuteResult) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(poll);
+        subscription.close();
+        resolve(result);
+      };
+      // Only `done` matters here: start after any seq so no line is replayed.
+      const subscription = dispatch.bus.subscribe(runId, Number.MAX_SAFE_INTEGER, (signal) => {
+        if (signal.kind === 'done') settle(signal.result);
+      });
+      const check = () =>
+        void this.store
+          .get(runId)
+          .then((run) => {
+            if (run && isTerminalStatus(run.status)) settle(this.resultFromRecord(run));
+          })
+          .catch(() => undefined);
+      const poll = setInterval(check, RESULT_POLL_MS);
+      check();
+    });
+  }
+
+  /**
+   * Worker side of the distributed mode: claim (a duplicate delivery gets null and is acked),
+   * run with a cancel watch and a fenced heartbeat, record, complete the output stream.
+   */
+  private async handleJob(job: RunJob): Promise<void> {
+    const dispatch = this.dispatch;
+    if (!dispatch || !this.accepting) throw new Error('This worker is shutting down');
+    // Read the details before claiming: if Redis fails here the job is delivered again later and
+    // the run stays queued, instead of failing a run that was already claimed.
+    const details = await dispatch.loadRequest(job.runId);
+    const claimed = await this.store.claim(job.runId, { workerId: this.workerId });
+    if (!claimed) return;
+    this.lastRuns.note(claimed);
+    let settle: (result: ExecuteResult) => void = () => undefined;
+    const active: ActiveRun = {
+      correlationId: claimed.correlationId,
+      stack: claimed.recursionStack,
+      abort: new AbortController(),
+      canceledBy: null,
+      cancelReason: null,
+      finished: new Promise<ExecuteResult>((resolve) => (settle = resolve)),
+    };
+    this.active.set(claimed.id, active);
+    this.metrics.activeRuns.set(this.active.size);
+    const watch = await dispatch.cancel.watch(claimed.id, (request) => {
+      active.canceledBy = request.requestedBy || 'unknown';
+      active.cancelReason = request.reason;
+      active.abort.abort();
+    });
+    let result: ExecuteResult;
+    try {
+      result = await this.runClaimedJob(claimed, details, active);
+    } catch (error) {
+      result = await this.crashed(claimed, error);
+    } finally {
+      await watch.close().catch(() => undefined);
+      await dispatch.dropRequest(claimed.id);
+      this.active.delete(claimed.id);
+      this.metrics.activeRuns.set(this.active.size);
+    }
+    settle(result);
+  }
+
+  private async runClaimedJob(
+    claimed: Run,
+    details: RunRequestDetails | null,
+    active: ActiveRun,
+  ): Promise<ExecuteResult> {
+    if (!details) throw new Error('the request details of this run expired before it started');
+    const entry = await this.catalog.get(claimed.runbook, true);
+    const command: ExecuteCommand = {
+      filename: claimed.runbook,
+      caller: {
+        userId: claimed.requestedBy,
+        roles: claimed.roles,
+        token: details.token,
+        claims: {},
+      },
+      envVars: details.envVars,
+      labels: claimed.labels,
+      correlationId: claimed.correlationId,
+      recursionHeader: undefined,
+      remoteIp: details.remoteIp,
+    };
+    return this.runClaimed(
+      claimed,
+      claimed,
+      entry,
+      command,
+      claimed.recursionStack,
+      details.warnings,
+      active,
+    );
   }
 
   /** Cancels a queued or running run; returns the record as it is afterwards. */
   async cancel(runId: string, caller: Caller, reason: string | undefined): Promise<Run> {
     const run = await this.store.get(runId);
     if (!run) throw new AppError('NOT_FOUND', `Run not found: ${runId}`);
+    if (this.dispatch) return this.cancelDistributed(this.dispatch, run, caller, reason);
     const active = this.active.get(runId);
     if (!active || (run.status !== 'queued' && run.status !== 'running')) {
       throw new AppError('CONFLICT', `Run ${runId} is not active (status: ${run.status})`);
@@ -169,9 +380,69 @@ export class RunService {
     return (await this.store.get(runId)) ?? run;
   }
 
-  /** Stops taking new runs (shutdown). */
+  /**
+   * Distributed cancel, wherever the request landed: a queued run is canceled in the store (the
+   * fenced transition wins or loses against a claim); a running one is asked to stop through the
+   * cancel channel, which reaches the worker that owns it.
+   */
+  private async cancelDistributed(
+    dispatch: Dispatch,
+    run: Run,
+    caller: Caller,
+    reason: string | undefined,
+  ): Promise<Run> {
+    const canceledBy = caller.userId || 'unknown';
+    if (run.status === 'queued') {
+      const outcome = await this.transition(run.id, run.attempt, ['queued'], 'canceled', {
+        returnCode: null,
+        canceledBy,
+        cancelReason: reason ?? null,
+      });
+      if (outcome.applied) {
+        await Promise.allSettled([
+          dispatch.queue.remove(run.id),
+          dispatch.nestedQueue.remove(run.id),
+          dispatch.dropRequest(run.id),
+        ]);
+        this.metrics.runs.inc({ runbook: run.runbook, status: 'canceled' });
+        this.live.publish(run.id, {
+          kind: 'done',
+          result: {
+            success: false,
+            runbook: run.runbook,
+            return_code: -15,
+            stdout: '',
+            stderr: '',
+            errors: ['Run canceled before it started'],
+            warnings: [],
+            run_id: run.id,
+          },
+        });
+        return outcome.run ?? run;
+      }
+      run = outcome.run ?? run;
+    }
+    if (run.status !== 'running') {
+      throw new AppError('CONFLICT', `Run ${run.id} is not active (status: ${run.status})`);
+    }
+    await dispatch.cancel.request({
+      runId: run.id,
+      requestedBy: canceledBy,
+      reason: reason ?? null,
+    });
+    const deadline = Date.now() + (this.config.killGraceSeconds + 2) * 1000;
+    for (;;) {
+      const current = await this.store.get(run.id);
+      if (!current || isTerminalStatus(current.status) || Date.now() > deadline)
+        return current ?? run;
+      await delay(100);
+    }
+  }
+
+  /** Stops taking new runs (shutdown); a worker stops taking jobs from the queues. */
   stopAccepting(): void {
     this.accepting = false;
+    this.closingConsumers ??= Promise.allSettled(this.consumers.map((c) => c.close()));
   }
 
   /** Number of runs queued or running in this process. */
@@ -203,7 +474,7 @@ export class RunService {
     errors: string[],
     warnings: string[],
   ): Promise<Submission> {
-    const writer = new RunOutputWriter(this.store, this.bus, run.id);
+    const writer = new RunOutputWriter(this.store, this.live, run.id);
     writer.add('stderr', stderr);
     await writer.flush();
     const settled = await this.transition(run.id, run.attempt, ['queued'], 'failure', {
@@ -223,8 +494,8 @@ export class RunService {
       warnings,
       run_id: run.id,
     };
-    this.bus.publish(run.id, { kind: 'done', result });
-    return { run: settled.run ?? run, result: Promise.resolve(result) };
+    this.live.publish(run.id, { kind: 'done', result });
+    return { run: settled.run ?? run, result: () => Promise.resolve(result) };
   }
 
   private enqueue(
@@ -291,7 +562,7 @@ export class RunService {
       warnings: [],
       run_id: run.id,
     };
-    this.bus.publish(run.id, { kind: 'done', result });
+    this.live.publish(run.id, { kind: 'done', result });
     return result;
   }
 
@@ -306,13 +577,38 @@ export class RunService {
     const claimed = await this.store.claim(run.id, { workerId: this.workerId });
     if (!claimed) return this.resultFromRecord((await this.store.get(run.id)) ?? run);
     this.lastRuns.note(claimed);
+    return this.runClaimed(run, claimed, entry, command, stack, warnings, active);
+  }
+
+  /** Runs a claimed run's script, streams its output, records the outcome. */
+  private async runClaimed(
+    run: Run,
+    claimed: Run,
+    entry: CatalogEntry,
+    command: ExecuteCommand,
+    stack: string[],
+    warnings: string[],
+    active: ActiveRun,
+  ): Promise<ExecuteResult> {
     const startedAt = new Date();
     this.logger.log(`Run ${run.id} of ${run.runbook} started for ${run.requestedBy || 'unknown'}`);
-    const writer = new RunOutputWriter(this.store, this.bus, run.id, claimed.attempt, (error) =>
+    const writer = new RunOutputWriter(this.store, this.live, run.id, claimed.attempt, (error) =>
       this.logger.error(`Could not store output of run ${run.id}: ${(error as Error).message}`),
     );
+    const fenced = this.dispatch !== null;
     const heartbeat = setInterval(
-      () => void this.store.heartbeat(run.id, claimed.attempt).catch(() => undefined),
+      () =>
+        void this.store
+          .heartbeat(run.id, claimed.attempt)
+          .then((alive) => {
+            // Distributed: a refused heartbeat means the reconciler gave the run up (lost or
+            // timeout); stop the script, its outcome can no longer be recorded.
+            if (!alive && fenced) {
+              this.logger.warn(`Run ${run.id} was fenced out; stopping its script`);
+              active.abort.abort();
+            }
+          })
+          .catch(() => undefined),
       HEARTBEAT_MS,
     );
     const runbook = entry.parsed.runbook;
@@ -450,7 +746,7 @@ export class RunService {
       warnings,
       run_id: run.id,
     };
-    this.bus.publish(run.id, { kind: 'done', result: done });
+    this.live.publish(run.id, { kind: 'done', result: done });
     return done;
   }
 
@@ -474,7 +770,7 @@ export class RunService {
       warnings: [],
       run_id: run.id,
     };
-    this.bus.publish(run.id, { kind: 'done', result });
+    this.live.publish(run.id, { kind: 'done', result });
     return result;
   }
 

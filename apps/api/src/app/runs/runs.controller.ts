@@ -197,7 +197,8 @@ export class RunsController {
           !query.fields || query.fields.includes('stdout') || query.fields.includes('stderr'),
       });
     } catch (error) {
-      if (isHistoryError(error)) throw new AppError('BAD_REQUEST', error.message);
+      if (isHistoryError(error, 'INVALID_CURSOR') || isHistoryError(error, 'INVALID_FILTER'))
+        throw new AppError('BAD_REQUEST', error.message);
       throw error;
     }
   }

@@ -1,0 +1,204 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import {
+  EventRelay,
+  RedisStreamEventSink,
+  WebhookEventSink,
+  type RunEventSink,
+} from '@runbooks/dispatch';
+import type { AdvisoryLock, Run } from '@runbooks/history';
+
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import type { Dispatch } from './dispatch.provider';
+import { RunService } from './run.service';
+import { RunStoreHolder } from './run-store.provider';
+
+/** Name of the PostgreSQL advisory lock held by the reconciler leader. */
+export const RECONCILER_LOCK = 'runbooks:reconciler';
+/** A queued run older than this with no sign of progress is queued again (a no-op if its job exists). */
+const REQUEUE_AFTER_MS = 30_000;
+const PAGE = 500;
+
+/**
+ * Distributed mode only. Every process competes for one advisory lock; the leader, each tick:
+ * re-enqueues stuck `queued` runs, marks `running` runs whose worker stopped heart-beating
+ * `lost`, enforces deadlines of runs whose worker vanished, and relays the outbox to the Redis
+ * Stream `runs.events` (and the optional webhook). Losing the lock stops all of that.
+ */
+@Injectable()
+export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Reconciler');
+  private timer: NodeJS.Timeout | null = null;
+  private lock: AdvisoryLock | null = null;
+  private relay: EventRelay | null = null;
+  private ticking: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly holder: RunStoreHolder,
+    private readonly runs: RunService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** True while this process is the leader. */
+  get isLeader(): boolean {
+    return this.lock?.isHeld === true;
+  }
+
+  onApplicationBootstrap(): void {
+    const dispatch = this.runs.distributed;
+    if (!dispatch) return;
+    const everyMs = dispatch.settings.reconcileIntervalSeconds * 1000;
+    const loop = () => {
+      if (this.stopped) return;
+      this.ticking = this.tick(dispatch)
+        .catch((error: unknown) => this.logger.warn(`Reconcile failed: ${String(error)}`))
+        .finally(() => {
+          this.ticking = null;
+          if (!this.stopped) this.timer = setTimeout(loop, everyMs);
+        });
+    };
+    this.timer = setTimeout(loop, Math.min(everyMs, 1000));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    await this.resign();
+  }
+
+  /** One round: make sure of the leadership, then reconcile. */
+  async tick(dispatch: Dispatch): Promise<void> {
+    if (!(await this.lead(dispatch))) return;
+    const now = Date.now();
+    await this.requeueStuck(dispatch, now);
+    await this.markLost(dispatch, now);
+    await this.enforceDeadlines(dispatch, now);
+  }
+
+  private async lead(dispatch: Dispatch): Promise<boolean> {
+    const store = this.holder.postgresStore;
+    if (!store) return false;
+    if (this.lock && !(await this.lock.check())) await this.resign();
+    if (!this.lock) {
+      const lock = await store.tryAdvisoryLock(RECONCILER_LOCK);
+      if (!lock) return false;
+      this.lock = lock;
+      this.logger.log('This process is now the reconciler leader');
+      void lock.lost.then(() => {
+        if (this.lock === lock) void this.resign();
+      });
+      this.startRelay(dispatch);
+    }
+    return true;
+  }
+
+  private async resign(): Promise<void> {
+    const lock = this.lock;
+    const relay = this.relay;
+    this.lock = null;
+    this.relay = null;
+    if (relay) await relay.stop({ closeSinks: true }).catch(() => undefined);
+    if (lock) {
+      await lock.release().catch(() => undefined);
+      this.logger.log('No longer the reconciler leader');
+    }
+  }
+
+  private startRelay(dispatch: Dispatch): void {
+    const store = this.holder.postgresStore;
+    if (!store || this.relay) return;
+    const onError = (error: unknown) => this.logger.warn(`Event relay: ${String(error)}`);
+    const sinks: RunEventSink[] = [
+      new RedisStreamEventSink({
+        connection: dispatch.settings.redisUrl,
+        stream: dispatch.settings.eventsStream,
+        onError,
+      }),
+    ];
+    if (dispatch.settings.webhookUrl) {
+      sinks.push(
+        new WebhookEventSink({
+          url: dispatch.settings.webhookUrl,
+          secret: dispatch.settings.webhookSecret,
+        }),
+      );
+    }
+    this.relay = new EventRelay({ source: store, sinks, onError });
+    this.relay.start();
+  }
+
+  /** Queued runs without progress for a while: queue them again (no-op when their job exists). */
+  private async requeueStuck(dispatch: Dispatch, now: number): Promise<void> {
+    const stuck = await this.holder.store.listByStatus(['queued'], {
+      heartbeatBefore: new Date(now - REQUEUE_AFTER_MS),
+      limit: PAGE,
+    });
+    for (const run of stuck) {
+      const queue = run.recursionStack.length > 1 ? dispatch.nestedQueue : dispatch.queue;
+      await queue.enqueue(run.id).catch(() => undefined);
+    }
+  }
+
+  /** Running runs whose worker stopped heart-beating: `lost` (the worker's scripts died with it). */
+  private async markLost(dispatch: Dispatch, now: number): Promise<void> {
+    const silentFor = dispatch.settings.lostAfterSeconds;
+    const stale = await this.holder.store.listByStatus(['running'], {
+      heartbeatBefore: new Date(now - silentFor * 1000),
+      limit: PAGE,
+    });
+    for (const run of stale) {
+      await this.settle(dispatch, run, 'lost', {
+        errors: [
+          ...run.errors,
+          `The worker running this run stopped (no heartbeat for ${silentFor} s)`,
+        ],
+      });
+    }
+  }
+
+  /** Runs past their deadline (timeout + grace), e.g. because their worker vanished: `timeout`. */
+  private async enforceDeadlines(dispatch: Dispatch, now: number): Promise<void> {
+    const graceSeconds = this.config.killGraceSeconds + dispatch.settings.lostAfterSeconds;
+    const overdue = await this.holder.store.listByStatus(['running'], {
+      startedBefore: new Date(now - (this.config.scriptTimeoutSeconds + graceSeconds) * 1000),
+      limit: PAGE,
+    });
+    for (const run of overdue) {
+      const settled = await this.settle(dispatch, run, 'timeout', {
+        errors: [...run.errors, 'The run passed its deadline and was stopped'],
+      });
+      if (settled)
+        await dispatch.cancel
+          .request({ runId: run.id, requestedBy: 'system', reason: 'deadline passed' })
+          .catch(() => undefined);
+    }
+  }
+
+  private async settle(
+    dispatch: Dispatch,
+    run: Run,
+    status: 'lost' | 'timeout',
+    patch: { errors: string[] },
+  ): Promise<boolean> {
+    const outcome = await this.holder.store.transition(run.id, run.attempt, ['running'], status, {
+      ...patch,
+      returnCode: status === 'timeout' ? -9 : null,
+    });
+    if (!outcome.applied || !outcome.run) return false;
+    this.logger.warn(`Run ${run.id} of ${run.runbook} is now ${status}`);
+    this.metrics.runs.inc({ runbook: run.runbook, status });
+    await dispatch.bus
+      .complete(run.id, this.runs.resultFromRecord(outcome.run))
+      .catch(() => undefined);
+    return true;
+  }
+}

@@ -1,0 +1,247 @@
+#!/usr/bin/env node
+// Benchmark of the distributed mode against the embedded one (built server: dist/apps/api/main.js).
+// Prints, for an `echo` runbook executed through the HTTP API (JSON answers):
+//   - embedded (one process, SQLite, in-process queue): latency of one execute at a time
+//     (median/p95) and runs/s with --concurrency requests in flight;
+//   - distributed (PostgreSQL + Redis): one API (role api) + 1 worker, then + 2 workers: same
+//     figures, and the latency added by dispatch (median distributed − median embedded).
+// Creates its own PostgreSQL database (dropped at the end) and its own Redis key prefix (keys
+// deleted at the end). Rate limits are off; markdown History is off (it is not what is measured).
+// Usage: npx nx build api && node tools/bench/distributed.mjs [--runs 300] [--samples 100]
+//        [--concurrency 16] [--pg postgres://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379/0]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+const { Client } = require('pg');
+const { Redis } = require('ioredis');
+const jwt = require('jsonwebtoken');
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 && args[index + 1] !== undefined ? args[index + 1] : fallback;
+};
+const RUNS = Number(option('runs', '300'));
+const SAMPLES = Number(option('samples', '100'));
+const CONCURRENCY = Number(option('concurrency', '16'));
+const PG_ADMIN = option('pg', 'postgres://postgres@127.0.0.1:5432/postgres');
+const REDIS_URL = option('redis', 'redis://127.0.0.1:6379/0');
+const MAIN = join(root, 'dist/apps/api/main.js');
+const SECRET = `bench-${randomBytes(16).toString('hex')}`;
+const ID = randomBytes(4).toString('hex');
+const DATABASE = `runbooks_bench_${ID}`;
+const PREFIX = `rbbench-dist:${ID}`;
+
+const RUNBOOK = [
+  '# Echo',
+  'Prints one line.',
+  '',
+  '# Environment Requirements',
+  '```yaml',
+  '{}',
+  '```',
+  '',
+  '# File System Requirements',
+  '```yaml',
+  'Input: []',
+  '```',
+  '',
+  '# Script',
+  '```sh',
+  'echo hello',
+  '```',
+  '',
+  '# History',
+  '',
+].join('\n');
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+};
+const median = (values) => percentile(values, 0.5);
+const ms = (value) => `${value.toFixed(1)} ms`;
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+
+const token = jwt.sign({ iss: 'dev-idp', aud: 'dev-api', sub: 'bench', roles: ['admin'] }, SECRET, {
+  algorithm: 'HS256',
+  expiresIn: '1h',
+});
+
+const children = [];
+
+/** Starts one server process and waits until it answers /health/ready. */
+async function startServer(dirs, env) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: dirs.root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME ?? '/root',
+      LANG: 'C.UTF-8',
+      API_PORT: String(port),
+      API_HOST: '127.0.0.1',
+      RUNBOOKS_DIR: dirs.runbooks,
+      EXECUTION_DIR: dirs.execution,
+      RUNBOOK_DATA_DIR: dirs.data,
+      JWT_SECRET: SECRET,
+      RATE_LIMIT_ENABLED: 'false',
+      RUNBOOK_HISTORY_MARKDOWN: 'false',
+      LOGGING_LEVEL: 'WARNING',
+      MAX_CONCURRENT_RUNS: '8',
+      ...env,
+    },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
+    const ok = await fetch(`${url}/health/ready`)
+      .then((r) => r.status === 200)
+      .catch(() => false);
+    if (ok) return url;
+    if (i > 600) throw new Error('server did not become ready');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function execute(url) {
+  const response = await fetch(`${url}/api/runbooks/Echo.md/execute`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  const body = await response.json();
+  if (response.status !== 200 || body.success !== true)
+    throw new Error(`execute failed: ${response.status} ${JSON.stringify(body)}`);
+}
+
+/** Latency of one execute at a time, then runs/s with CONCURRENCY in flight. */
+async function measure(url) {
+  for (let i = 0; i < 10; i++) await execute(url); // warm-up
+  const latencies = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const start = performance.now();
+    await execute(url);
+    latencies.push(performance.now() - start);
+  }
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < RUNS) {
+        next++;
+        await execute(url);
+      }
+    }),
+  );
+  const elapsed = performance.now() - start;
+  return {
+    median: median(latencies),
+    p95: percentile(latencies, 0.95),
+    perSecond: (RUNS / elapsed) * 1000,
+  };
+}
+
+function makeDirs() {
+  const rootDir = mkdtempSync(join(tmpdir(), 'runbooks-bench-dist-'));
+  const dirs = {
+    root: rootDir,
+    runbooks: join(rootDir, 'runbooks'),
+    execution: join(rootDir, 'execution'),
+    data: join(rootDir, 'data'),
+  };
+  for (const dir of [dirs.runbooks, dirs.execution, dirs.data]) mkdirSync(dir);
+  writeFileSync(join(dirs.runbooks, 'Echo.md'), RUNBOOK);
+  return dirs;
+}
+
+async function stopAll() {
+  await Promise.all(
+    children.splice(0).map(
+      (child) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', resolve);
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+async function cleanup(dirs) {
+  await stopAll();
+  const admin = new Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`).catch(() => undefined);
+  await admin.end();
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+  rmSync(dirs.root, { recursive: true, force: true });
+}
+
+const print = (label, figures) =>
+  console.log(
+    `${label.padEnd(34)} median ${ms(figures.median).padStart(9)}  p95 ${ms(figures.p95).padStart(9)}  ${figures.perSecond.toFixed(1).padStart(7)} runs/s`,
+  );
+
+const dirs = makeDirs();
+try {
+  console.log(
+    `Echo runbook, ${SAMPLES} sequential executes (latency), ${RUNS} executes with ${CONCURRENCY} in flight (throughput)`,
+  );
+  const embeddedUrl = await startServer(dirs, {});
+  const embedded = await measure(embeddedUrl);
+  print('embedded (SQLite, in-process)', embedded);
+  await stopAll();
+
+  const admin = new Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${DATABASE}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN);
+  url.pathname = `/${DATABASE}`;
+  const distributed = {
+    DATABASE_URL: url.toString(),
+    REDIS_URL,
+    REDIS_KEY_PREFIX: PREFIX,
+    EVENTS_STREAM: `${PREFIX}:runs.events`,
+  };
+  const apiUrl = await startServer(dirs, { ...distributed, RUNBOOK_ROLE: 'api' });
+  await startServer(dirs, { ...distributed, RUNBOOK_ROLE: 'worker' });
+  const one = await measure(apiUrl);
+  print('distributed, 1 API + 1 worker', one);
+  await startServer(dirs, { ...distributed, RUNBOOK_ROLE: 'worker' });
+  const two = await measure(apiUrl);
+  print('distributed, 1 API + 2 workers', two);
+  console.log(`added latency of dispatch (median, 1 worker): ${ms(one.median - embedded.median)}`);
+} finally {
+  await cleanup(dirs);
+}
