@@ -1,4 +1,7 @@
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger';
+import { RUN_RECORD_FIELDS } from '../runs/run-query';
+
+const OPTIONAL_RUN_FIELDS: readonly string[] = ['canceled_by', 'cancel_reason'];
 
 const text = (description?: string): SchemaObject =>
   description ? { type: 'string', description } : { type: 'string' };
@@ -167,27 +170,7 @@ export const OPENAPI_SCHEMAS = {
   },
   RunRecord: {
     type: 'object',
-    required: [
-      'id',
-      'runbook',
-      'status',
-      'operation',
-      'return_code',
-      'requested_by',
-      'roles',
-      'correlation_id',
-      'recursion_stack',
-      'labels',
-      'env_var_names',
-      'created_at',
-      'started_at',
-      'finished_at',
-      'attempt',
-      'stdout',
-      'stderr',
-      'errors',
-      'warnings',
-    ],
+    required: RUN_RECORD_FIELDS.filter((field) => !OPTIONAL_RUN_FIELDS.includes(field)),
     properties: {
       id: text(),
       runbook: text(),

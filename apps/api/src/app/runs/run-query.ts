@@ -11,7 +11,8 @@ export interface RunQuery {
   fields: (keyof RunRecord)[] | null;
 }
 
-const FIELDS: readonly (keyof RunRecord)[] = [
+/** Every field of a wire run record, in wire order (sparse fieldsets and the OpenAPI schema use it). */
+export const RUN_RECORD_FIELDS: readonly (keyof RunRecord)[] = [
   'id',
   'runbook',
   'status',
@@ -91,7 +92,9 @@ export function parseRunQuery(query: Record<string, unknown>): RunQuery {
       .split(',')
       .map((f) => f.trim())
       .filter(Boolean);
-    const unknown = requested.filter((field) => !FIELDS.includes(field as keyof RunRecord));
+    const unknown = requested.filter(
+      (field) => !RUN_RECORD_FIELDS.includes(field as keyof RunRecord),
+    );
     if (unknown.length > 0)
       throw new AppError('BAD_REQUEST', `Unknown field: ${unknown.join(', ')}`);
     fields = requested as (keyof RunRecord)[];
