@@ -26,29 +26,32 @@ export class Cluster {
     readonly keyPrefix: string,
     runbooks: Record<string, string>,
     readonly redisUrl: string,
+    private readonly pgAdminUrl: string,
   ) {
     this.dirs = makeDirs(false);
     for (const [name, text] of Object.entries(runbooks))
       writeFileSync(join(this.dirs.runbooks, name), text);
   }
 
-  /** Creates the database; nothing starts yet. */
+  /** Creates the database (on the shared servers unless told otherwise); nothing starts yet. */
   static async create(
     runbooks: Record<string, string>,
-    redisUrl: string = REDIS_URL,
+    servers: { redisUrl?: string; pgAdminUrl?: string } = {},
   ): Promise<Cluster> {
+    const redisUrl = servers.redisUrl ?? REDIS_URL;
+    const pgAdminUrl = servers.pgAdminUrl ?? PG_ADMIN_URL;
     const id = randomBytes(6).toString('hex');
     const database = `runbooks_e2e_${id}`;
-    const admin = new Client({ connectionString: PG_ADMIN_URL });
+    const admin = new Client({ connectionString: pgAdminUrl });
     await admin.connect();
     try {
       await admin.query(`CREATE DATABASE ${database}`);
     } finally {
       await admin.end();
     }
-    const url = new URL(PG_ADMIN_URL);
+    const url = new URL(pgAdminUrl);
     url.pathname = `/${database}`;
-    return new Cluster(url.toString(), database, `rbe2e:${id}`, runbooks, redisUrl);
+    return new Cluster(url.toString(), database, `rbe2e:${id}`, runbooks, redisUrl, pgAdminUrl);
   }
 
   /** Environment of the distributed mode for one role (shared folders, private keys). */
@@ -81,7 +84,7 @@ export class Cluster {
   /** Stops every server, drops the database, deletes the Redis keys and the folders. */
   async destroy(): Promise<void> {
     await Promise.all(this.servers.map((server) => server.stop('SIGKILL')));
-    const admin = new Client({ connectionString: PG_ADMIN_URL });
+    const admin = new Client({ connectionString: this.pgAdminUrl });
     await admin.connect();
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);

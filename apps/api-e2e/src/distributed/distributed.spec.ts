@@ -9,29 +9,10 @@ import Redis from 'ioredis';
 import type { ApiServer } from '../support/api-server';
 import { call } from '../support/http-client';
 import { runbookText } from '../support/runbook-text';
+import { ancestorAmong, isAlive } from '../support/processes';
 import { LiveStream } from '../support/sse';
 import { waitFor } from '../support/wait-for';
 import { Cluster, REDIS_URL } from './cluster';
-
-/** Parent pid of a process (from /proc), or null when it is gone. */
-function parentOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[1]);
-  } catch {
-    return null;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 /** 2 API instances (role api) and 2 workers on one PostgreSQL database and one Redis prefix. */
 describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
@@ -215,10 +196,10 @@ describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
       { timeoutMs: 20_000, what: 'the script to start' },
     );
     // The worker that runs it is an ancestor of the script.
-    const workerPids = new Map(workers.map((worker) => [worker.child.pid, worker]));
-    let owner: ApiServer | undefined;
-    for (let pid: number | null = scriptPid; pid && pid > 1 && !owner; pid = parentOf(pid))
-      owner = workerPids.get(pid);
+    const owner = ancestorAmong(
+      scriptPid,
+      new Map(workers.map((worker) => [worker.child.pid, worker])),
+    );
     expect(owner).toBeDefined();
     const killedAt = Date.now();
     await owner?.crash();

@@ -32,3 +32,36 @@ export function killMarked(marker: string): void {
     }
   }
 }
+
+/** Parent pid of a process (from /proc), or null when it is gone. */
+export function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a process exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** The first of `candidates` (pid → value) that is an ancestor of `pid`, if any. */
+export function ancestorAmong<T>(
+  pid: number,
+  candidates: Map<number | undefined, T>,
+): T | undefined {
+  for (let current: number | null = pid; current && current > 1; current = parentOf(current)) {
+    const found = candidates.get(current);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

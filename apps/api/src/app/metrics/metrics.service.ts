@@ -69,6 +69,11 @@ export class MetricsService {
   readonly rateLimitHits = counter('runbook_rate_limit_hits_total', 'Requests refused with 429', [
     'route',
   ]);
+  readonly reconcilerLeader = gauge(
+    'runbook_reconciler_leader',
+    'Distributed mode: 1 while this process is the reconciler leader, else 0',
+    [],
+  );
   readonly info = gauge('runbook_api_info', 'Constant 1, labelled with the server version', [
     'version',
   ]);

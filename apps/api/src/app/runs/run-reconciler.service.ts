@@ -23,6 +23,12 @@ import { RunStoreHolder } from './run-store.provider';
 export const RECONCILER_LOCK = 'runbooks:reconciler';
 /** A queued run older than this with no sign of progress is queued again (a no-op if its job exists). */
 const REQUEUE_AFTER_MS = 30_000;
+/**
+ * Slack past a run's deadline (script timeout + kill grace) before the leader steps in: a live
+ * worker settles its own timed-out run well within it, so the leader only acts when the worker
+ * is gone or frozen. It also absorbs small clock differences between machines.
+ */
+const DEADLINE_SLACK_SECONDS = 5;
 const PAGE = 500;
 
 /**
@@ -55,6 +61,7 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
   onApplicationBootstrap(): void {
     const dispatch = this.runs.distributed;
     if (!dispatch) return;
+    this.metrics.reconcilerLeader.set(0);
     const everyMs = dispatch.settings.reconcileIntervalSeconds * 1000;
     const loop = () => {
       if (this.stopped) return;
@@ -80,8 +87,9 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
     if (!(await this.lead(dispatch))) return;
     const now = Date.now();
     await this.requeueStuck(dispatch, now);
-    await this.markLost(dispatch, now);
+    // Deadlines first: a run past its deadline whose worker also vanished is a `timeout`.
     await this.enforceDeadlines(dispatch, now);
+    await this.markLost(dispatch, now);
   }
 
   private async lead(dispatch: Dispatch): Promise<boolean> {
@@ -92,6 +100,7 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
       const lock = await store.tryAdvisoryLock(RECONCILER_LOCK);
       if (!lock) return false;
       this.lock = lock;
+      this.metrics.reconcilerLeader.set(1);
       this.logger.log('This process is now the reconciler leader');
       void lock.lost.then(() => {
         if (this.lock === lock) void this.resign();
@@ -106,6 +115,7 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
     const relay = this.relay;
     this.lock = null;
     this.relay = null;
+    if (lock) this.metrics.reconcilerLeader.set(0);
     if (relay) await relay.stop({ closeSinks: true }).catch(() => undefined);
     if (lock) {
       await lock.release().catch(() => undefined);
@@ -165,9 +175,15 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  /** Runs past their deadline (timeout + grace), e.g. because their worker vanished: `timeout`. */
+  /**
+   * Runs past their deadline (script timeout + kill grace + slack) that no worker settled, because
+   * it vanished or froze: `timeout`, and a cancel in case the worker comes back.
+   */
   private async enforceDeadlines(dispatch: Dispatch, now: number): Promise<void> {
-    const graceSeconds = this.config.killGraceSeconds + dispatch.settings.lostAfterSeconds;
+    const graceSeconds =
+      this.config.killGraceSeconds +
+      DEADLINE_SLACK_SECONDS +
+      dispatch.settings.reconcileIntervalSeconds;
     const overdue = await this.holder.store.listByStatus(['running'], {
       startedBefore: new Date(now - (this.config.scriptTimeoutSeconds + graceSeconds) * 1000),
       limit: PAGE,

@@ -700,6 +700,8 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
           ? 'success'
           : 'failure';
     const errors: string[] = [];
+    const settledElsewhere = await this.settledElsewhere(run.id, attempt);
+    if (settledElsewhere) return settledElsewhere;
     await this.history.record({
       filename: entry.filename,
       operation: 'execute',
@@ -719,7 +721,7 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
         roles: command.caller.roles,
       },
     });
-    await this.transition(run.id, attempt, ['running'], status, {
+    const outcome = await this.transition(run.id, attempt, ['running'], status, {
       returnCode: result.returnCode,
       stdout: result.stdout,
       stderr: result.stderr,
@@ -728,6 +730,7 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
       canceledBy: active.canceledBy,
       cancelReason: active.cancelReason,
     });
+    if (!outcome.applied && outcome.run) return this.resultFromRecord(outcome.run);
     this.metrics.runs.inc({ runbook: entry.filename, status });
     this.logger.log(
       `Run ${run.id} of ${entry.filename} ended ${status} (return code ${result.returnCode}) after ${finishedAt.getTime() - startedAt.getTime()} ms`,
@@ -748,6 +751,21 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
     };
     this.live.publish(run.id, { kind: 'done', result: done });
     return done;
+  }
+
+  /**
+   * Distributed: the reconciler may have settled this run while its worker was gone or frozen
+   * (`lost` or `timeout`, with a new fence). Then the worker's own outcome is dropped: no history
+   * entry, no second count, no second `done`; the caller gets the recorded result.
+   */
+  private async settledElsewhere(runId: string, attempt: number): Promise<ExecuteResult | null> {
+    if (!this.dispatch) return null;
+    const current = await this.store.get(runId);
+    if (!current || (current.status === 'running' && current.attempt === attempt)) return null;
+    this.logger.warn(
+      `Run ${runId} was settled elsewhere (${current.status}) while this worker ran it; its outcome here is dropped`,
+    );
+    return this.resultFromRecord(current);
   }
 
   private async crashed(run: Run, error: unknown): Promise<ExecuteResult> {

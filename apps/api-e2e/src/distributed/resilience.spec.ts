@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { decodeRunEventEntry, type RunEvent } from '@runbooks/dispatch';
+import type { RunAccepted, RunRecord } from '@runbooks/types';
+import Redis from 'ioredis';
+
+import type { ApiServer } from '../support/api-server';
+import { call } from '../support/http-client';
+import { ancestorAmong, isAlive } from '../support/processes';
+import { runbookText } from '../support/runbook-text';
+import { waitFor } from '../support/wait-for';
+import { Cluster, REDIS_URL } from './cluster';
+
+/** Lines of a file that a script appends to (empty when it does not exist yet). */
+function linesOf(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+}
+
+/** Helpers bound to one cluster and token. */
+function clientFor(token: string) {
+  const submit = async (
+    server: ApiServer,
+    runbook: string,
+    envVars: Record<string, string> = {},
+  ) => {
+    const response = await call<RunAccepted>(server, `/api/runbooks/${runbook}/execute`, {
+      method: 'POST',
+      token,
+      headers: { Prefer: 'respond-async' },
+      json: { env_vars: envVars },
+    });
+    expect(response.status).toBe(202);
+    return response.body.run_id;
+  };
+  const record = async (server: ApiServer, id: string) =>
+    (await call<RunRecord>(server, `/api/runs/${id}`, { token })).body;
+  const statusBecomes = (server: ApiServer, id: string, status: string, timeoutMs: number) =>
+    waitFor(
+      async () => {
+        const current = await record(server, id);
+        return current.status === status ? current : null;
+      },
+      { timeoutMs, intervalMs: 250, what: `run ${id} to become ${status}` },
+    );
+  return { submit, record, statusBecomes };
+}
+
+/** The pid a Hang script wrote, once a new one appears after `before` lines. */
+function nextScriptPid(pidsFile: string, before: number): Promise<number> {
+  return waitFor(
+    () => {
+      const pids = linesOf(pidsFile);
+      return pids.length > before ? Number(pids.at(-1)) : null;
+    },
+    { timeoutMs: 20_000, what: 'the script to start' },
+  );
+}
+
+describe('distributed mode: deadlines of runs whose worker vanished or froze', () => {
+  let cluster: Cluster;
+  let api: ApiServer;
+  let client: ReturnType<typeof clientFor>;
+  let pidsFile: string;
+
+  beforeAll(async () => {
+    pidsFile = join('/tmp', `runbooks-deadline-${randomUUID().slice(0, 8)}-pids.txt`);
+    cluster = await Cluster.create({
+      'Hang.md': runbookText({ name: 'Hang', script: `print -r -- $$ >> ${pidsFile}\nsleep 600` }),
+    });
+    api = await cluster.start('api', deadlineEnv());
+    client = clientFor(api.token());
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const pid of linesOf(pidsFile).map(Number)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    await cluster?.destroy();
+    if (pidsFile) rmSync(pidsFile, { force: true });
+  }, 60_000);
+
+  /** A 3 s script timeout, and `lost` detection far away: only the deadline can settle a run. */
+  function deadlineEnv(): Record<string, string> {
+    return {
+      SCRIPT_TIMEOUT_SECONDS: '3',
+      KILL_GRACE_SECONDS: '1',
+      LOST_AFTER_SECONDS: '300',
+      RECONCILE_INTERVAL_SECONDS: '1',
+    };
+  }
+
+  it('kill -9 of the worker: the run still ends `timeout` at its deadline', async () => {
+    const worker = await cluster.start('worker', deadlineEnv());
+    const before = linesOf(pidsFile).length;
+    const id = await client.submit(api, 'Hang.md');
+    const scriptPid = await nextScriptPid(pidsFile, before);
+    expect(ancestorAmong(scriptPid, new Map([[worker.child.pid, worker]]))).toBe(worker);
+    await worker.crash();
+    // Deadline: 3 s timeout + 1 s kill grace + 5 s slack + one reconcile interval.
+    const settled = await client.statusBecomes(api, id, 'timeout', 30_000);
+    expect(settled.errors).toContain('The run passed its deadline and was stopped');
+    expect(settled.return_code).toBe(-9);
+    await waitFor(() => !isAlive(scriptPid), { timeoutMs: 10_000, what: 'the script to die' });
+  }, 90_000);
+
+  it('a frozen worker: `timeout` while frozen; thawed, it stops the script and keeps the record', async () => {
+    const worker = await cluster.start('worker', deadlineEnv());
+    const before = linesOf(pidsFile).length;
+    const id = await client.submit(api, 'Hang.md');
+    const scriptPid = await nextScriptPid(pidsFile, before);
+    worker.child.kill('SIGSTOP');
+    let settled: RunRecord;
+    try {
+      settled = await client.statusBecomes(api, id, 'timeout', 30_000);
+      // Frozen, the worker could not stop its script: only the record says `timeout` so far.
+      expect(isAlive(scriptPid)).toBe(true);
+    } finally {
+      worker.child.kill('SIGCONT');
+    }
+    await waitFor(() => !isAlive(scriptPid), { timeoutMs: 20_000, what: 'the script to die' });
+    await waitFor(() => worker.logs.includes(`Run ${id} was settled elsewhere (timeout)`), {
+      timeoutMs: 10_000,
+      what: 'the worker to drop its own outcome',
+    });
+    const after = await client.record(api, id);
+    expect(after.status).toBe('timeout');
+    expect(after.finished_at).toBe(settled.finished_at);
+    expect(after.errors).toEqual(settled.errors);
+  }, 90_000);
+});
+
+describe('distributed mode: nested runs, graceful worker shutdown, reconciler failover', () => {
+  let cluster: Cluster;
+  let api1: ApiServer;
+  let api2: ApiServer;
+  let worker: ApiServer;
+  let client: ReturnType<typeof clientFor>;
+  let marksFile: string;
+
+  beforeAll(async () => {
+    marksFile = join('/tmp', `runbooks-nested-${randomUUID().slice(0, 8)}-marks.txt`);
+    cluster = await Cluster.create({
+      'Parent.md': runbookText({
+        name: 'Parent',
+        script: [
+          'answer=$(curl -sS -X POST "$RUNBOOK_URL/Child.md/execute" \\',
+          '  -H "$RUNBOOK_H_AUTH" -H "$RUNBOOK_H_CORR" -H "$RUNBOOK_H_RECUR" -H "$RUNBOOK_H_CTYPE" \\',
+          "  -H 'Accept: application/json' -d '{\"env_vars\":{}}')",
+          '[[ $answer == *\'"success":true\'* ]] || { print -u2 -r -- "child failed: $answer"; exit 3 }',
+          'print -r -- "child answered"',
+        ].join('\n'),
+      }),
+      'Child.md': runbookText({ name: 'Child', script: 'sleep 1; print -r -- "child ran"' }),
+      'Slow.md': runbookText({
+        name: 'Slow',
+        script: 'for i in {1..15}; do print -r -- "line $i"; sleep 0.2; done',
+      }),
+      'Mark.md': runbookText({
+        name: 'Mark',
+        env: { MARK: 'A value the script appends to a shared file' },
+        script: `print -r -- "$MARK" >> ${marksFile}`,
+      }),
+    });
+    // One top-level slot: a parent holds it while its child needs the nested queue.
+    const workerEnv = { MAX_CONCURRENT_RUNS: '1', SHUTDOWN_GRACE_SECONDS: '30' };
+    [api1, api2, worker] = await Promise.all([
+      cluster.start('api'),
+      cluster.start('api'),
+      cluster.start('worker', workerEnv),
+    ]);
+    client = clientFor(api1.token());
+  }, 120_000);
+
+  afterAll(async () => {
+    await cluster?.destroy();
+    if (marksFile) rmSync(marksFile, { force: true });
+  }, 60_000);
+
+  it('parents on a one-slot worker call their children through the API: no deadlock', async () => {
+    const parents = await Promise.all([
+      client.submit(api1, 'Parent.md'),
+      client.submit(api2, 'Parent.md'),
+    ]);
+    for (const id of parents) {
+      const done = await client.statusBecomes(api1, id, 'success', 60_000);
+      expect(done.stdout).toContain('child answered');
+    }
+    const children = await call<{ data: RunRecord[] }>(
+      api1,
+      '/api/runs?filter[runbook]=Child.md&limit=10',
+      { token: api1.token() },
+    );
+    expect(children.body.data.map((run) => run.status)).toEqual(['success', 'success']);
+    for (const child of children.body.data)
+      expect(child.recursion_stack).toEqual(['Parent.md', 'Child.md']);
+    const parentCorrelations = await Promise.all(
+      parents.map(async (id) => (await client.record(api1, id)).correlation_id),
+    );
+    expect(children.body.data.map((run) => run.correlation_id).sort()).toEqual(
+      [...parentCorrelations].sort(),
+    );
+  }, 120_000);
+
+  it('SIGTERM of a worker mid-run: the run finishes, no new run is taken, the worker exits 0', async () => {
+    const slow = await client.submit(api1, 'Slow.md');
+    await client.statusBecomes(api1, slow, 'running', 20_000);
+    const stopped = worker.stop('SIGTERM');
+    await waitFor(() => worker.logs.includes('Shutting down'), {
+      timeoutMs: 10_000,
+      what: 'the worker to begin its shutdown',
+    });
+    const mark = `drain-${randomUUID()}`;
+    const queuedMeanwhile = await client.submit(api2, 'Mark.md', { MARK: mark });
+    const finished = await client.statusBecomes(api1, slow, 'success', 30_000);
+    expect(finished.stdout.trim().split('\n')).toEqual(
+      Array.from({ length: 15 }, (_, i) => `line ${i + 1}`),
+    );
+    expect(await stopped).toBe(0);
+    // The draining worker did not take the run submitted meanwhile: it waits for a worker.
+    expect((await client.record(api1, queuedMeanwhile)).status).toBe('queued');
+    expect(linesOf(marksFile)).not.toContain(mark);
+    worker = await cluster.start('worker', { MAX_CONCURRENT_RUNS: '1' });
+    await client.statusBecomes(api1, queuedMeanwhile, 'success', 30_000);
+    expect(linesOf(marksFile).filter((line) => line === mark)).toHaveLength(1);
+  }, 120_000);
+
+  it('kill -9 of the reconciler leader: another process leads and relays events', async () => {
+    const isLeader = async (server: ApiServer) => {
+      const metrics = await fetch(`${server.url}/metrics`).catch(() => null);
+      return /^runbook_reconciler_leader 1$/m.test((await metrics?.text()) ?? '');
+    };
+    const processes = [api1, api2, worker];
+    const leader = await waitFor(
+      async () => {
+        const flags = await Promise.all(processes.map(isLeader));
+        expect(flags.filter(Boolean).length).toBeLessThanOrEqual(1);
+        return processes[flags.indexOf(true)] ?? null;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, what: 'a reconciler leader' },
+    );
+    // Keep one API and one worker whatever the leader was.
+    const spare = leader === worker ? await cluster.start('worker') : null;
+    await leader.crash();
+    const survivors = [
+      ...processes.filter((server) => server !== leader),
+      ...(spare ? [spare] : []),
+    ];
+    await waitFor(async () => (await Promise.all(survivors.map(isLeader))).some(Boolean), {
+      timeoutMs: 20_000,
+      intervalMs: 250,
+      what: 'a new reconciler leader',
+    });
+    const entryApi = leader === api1 ? api2 : api1;
+    const id = await client.submit(entryApi, 'Mark.md', { MARK: `failover-${randomUUID()}` });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const events = await waitFor(
+        async () => {
+          const entries = await redis.xrange(`${cluster.keyPrefix}:runs.events`, '-', '+');
+          const mine: RunEvent[] = entries
+            .map(([, fields]) => decodeRunEventEntry(fields))
+            .filter((event) => event.payload.id === id);
+          return mine.length >= 3 ? mine : null;
+        },
+        { timeoutMs: 30_000, intervalMs: 250, what: "the run's events on the stream" },
+      );
+      expect(events.map((e) => [e.event_type, e.payload.status])).toEqual([
+        ['create', 'queued'],
+        ['update', 'running'],
+        ['update', 'success'],
+      ]);
+    } finally {
+      redis.disconnect();
+    }
+  }, 120_000);
+});
