@@ -106,7 +106,7 @@ const DESCRIPTIONS = {
   RECONCILE_INTERVAL_SECONDS:
     'Distributed mode: how often the reconciler leader (one process, chosen by a PostgreSQL advisory lock) re-queues stuck runs, marks lost runs and enforces deadlines.',
   LOST_AFTER_SECONDS:
-    'Distributed mode: a running run whose worker sent no heartbeat (every 10 s) for this long is marked `lost`.',
+    'Distributed mode: a running run whose worker sent no heartbeat for this long is marked `lost` (or queued again under its Retry Policy). Workers heart-beat every 10 s, or every third of this when it is shorter than 30 s.',
   EVENTS_STREAM:
     'Distributed mode: Redis Stream the reconciler leader publishes run events to (see docs/events.md).',
   EVENTS_WEBHOOK_URL:

@@ -1,11 +1,18 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 import { parseRunbook } from '@runbooks/runbook-format';
 
 import { loadConfigSchema, type ConfigVariable } from './support/config-schema';
 import { keyValues, parseDockerfile } from './support/dockerfile-lint';
+import { freePort } from './support/free-port';
+import { kustomizeBuild, objectNamed, resolveEnv, type EnvVar } from './support/kustomize';
 import { DEPLOY_DIR, REPO_ROOT, SAMPLE_RUNBOOKS } from './support/repo-paths';
+import { runCommand } from './support/run-command';
+import { waitFor } from './support/wait-for';
 import {
   asArray,
   asRecord,
@@ -31,6 +38,12 @@ const IMAGE_PATHS = {
   execution: imageEnv.get('EXECUTION_DIR') ?? '',
 };
 const shutdownGrace = Number(schema.get('SHUTDOWN_GRACE_SECONDS')?.defaultValue ?? NaN);
+/** What the operator puts in the Secret for the bundled datastores (kustomization.yaml's header). */
+const OPERATOR_SECRETS: ReadonlyMap<string, string> = new Map([
+  ['runbooks-secrets/JWT_SECRET', 'jwt-secret-from-the-secret'],
+  ['runbooks-secrets/POSTGRES_PASSWORD', '0a1b2c3d4e5f'],
+  ['runbooks-secrets/REDIS_PASSWORD', 'f5e4d3c2b1a0'],
+]);
 
 /** Problems with `value` for a variable of the config schema (compose interpolation resolved to its default). */
 function valueProblems(name: string, raw: unknown): string[] {
@@ -190,21 +203,38 @@ describe('compose files', () => {
       expect(services['redis']).toBeDefined();
     });
 
-    it('points nginx.conf and prometheus.yml at exactly those instances', () => {
+    it('points nginx.conf at exactly the API instances', () => {
       const expected = apis.map((n) => `${n}:8083`).sort();
       const nginx = readFileSync(join(DEPLOY_DIR, 'nginx.conf'), 'utf8');
       const upstream = [...nginx.matchAll(/^\s*server (api-\d+:\d+)/gm)].map((m) => m[1]).sort();
       expect(upstream).toEqual(expected);
-      const targets = dig(
-        readYaml(join(DEPLOY_DIR, 'prometheus.yml')),
-        'scrape_configs',
-        0,
-        'static_configs',
-        0,
-        'targets',
-      );
-      expect((targets as string[]).sort()).toEqual(expected);
       expect(imageEnv.get('API_PORT')).toBe('8083');
+    });
+
+    it('has Prometheus scrape every API instance and worker in one job, labelled with its role', () => {
+      const instances = Object.keys(services).filter((n) =>
+        String(dig(services[n], 'image')).startsWith('runbooks:'),
+      );
+      const roleOf = (name: string) => envOf(name)['RUNBOOK_ROLE'];
+      expect(instances.filter((n) => roleOf(n) === 'worker').length).toBeGreaterThanOrEqual(2);
+      const jobs = asArray(
+        dig(readYaml(join(DEPLOY_DIR, 'prometheus.yml')), 'scrape_configs'),
+        'scrape_configs',
+      );
+      expect(jobs.map((j) => dig(j, 'job_name'))).toEqual(['runbooks']);
+      const scraped = asArray(dig(jobs[0], 'static_configs'), 'static_configs').flatMap((config) =>
+        asArray(dig(config, 'targets'), 'targets').map((target) => ({
+          target: String(target),
+          role: dig(config, 'labels', 'role'),
+        })),
+      );
+      const byTarget = (a: { target: string }, b: { target: string }) =>
+        a.target.localeCompare(b.target);
+      expect(scraped.sort(byTarget)).toEqual(
+        instances
+          .map((n) => ({ target: `${n}:${imageEnv.get('API_PORT')}`, role: roleOf(n) }))
+          .sort(byTarget),
+      );
     });
 
     it('publishes the web service on the ports nginx.conf listens on, with the certificates it reads', () => {
@@ -241,9 +271,10 @@ describe('Kubernetes manifests', () => {
   const configMap = find('ConfigMap', 'runbooks-config');
   const configData = asRecord(configMap['data'], 'ConfigMap data');
 
-  it('kustomization lists every manifest and sets the image of this version', () => {
+  it('kustomization lists every manifest but the Secret and sets the image of this version', () => {
+    // Applying secret.yaml would replace the Secret the operator created with its empty values.
     expect((kustomization['resources'] as string[]).sort()).toEqual(
-      files.filter((f) => f !== 'kustomization.yaml').sort(),
+      files.filter((f) => f !== 'kustomization.yaml' && f !== 'secret.yaml').sort(),
     );
     expect(kustomization['namespace']).toBe('runbooks');
     expect(kustomization['images']).toEqual([
@@ -407,3 +438,395 @@ describe('Kubernetes manifests', () => {
     expect(dirname(join(k8sDir, 'x'))).toBe(k8sDir);
   });
 });
+
+describe('Kubernetes distributed mode (deploy/k8s/distributed, rendered by kustomize)', () => {
+  const k8sDir = join(DEPLOY_DIR, 'k8s');
+  const distributedDir = join(k8sDir, 'distributed');
+  const externalDir = join(k8sDir, 'external-datastores');
+  const component = readYaml(join(distributedDir, 'kustomization.yaml'));
+  const baseImages = readYaml(join(k8sDir, 'kustomization.yaml'))['images'];
+  const composeImages = new Map(
+    Object.entries(
+      asRecord(readYaml(join(DEPLOY_DIR, 'compose.multi.yaml'))['services'], 'services'),
+    ).map(([name, service]) => [name, String(dig(service, 'image'))]),
+  );
+  let objects: YamlNode[];
+  let api: Workload;
+  let worker: Workload;
+  let postgres: Workload;
+  let redis: Workload;
+
+  /** The Service that selects `pod`'s pods (throws when there is none). */
+  const serviceFor = (pod: Workload) => {
+    const service = objects.find(
+      (o) => o['kind'] === 'Service' && selects(dig(o, 'spec', 'selector'), pod.labels),
+    );
+    if (!service) throw new Error(`no Service selects ${JSON.stringify(pod.labels)}`);
+    expect(dig(service, 'spec', 'ports', 0, 'targetPort')).toBe(
+      dig(pod.container, 'ports', 0, 'name'),
+    );
+    return service;
+  };
+
+  beforeAll(() => {
+    objects = kustomizeBuild(k8sDir, { components: [distributedDir] });
+    api = workload(objectNamed(objects, 'Deployment', 'runbooks'));
+    worker = workload(objectNamed(objects, 'Deployment', 'runbooks-worker'));
+    postgres = workload(objectNamed(objects, 'StatefulSet', 'runbooks-postgres'));
+    redis = workload(objectNamed(objects, 'StatefulSet', 'runbooks-redis'));
+  });
+
+  it('lists every manifest of its folder and gives the workers the API pods’ image', () => {
+    const files = readdirSync(distributedDir).filter(
+      (f) => f.endsWith('.yaml') && f !== 'kustomization.yaml',
+    );
+    expect((component['resources'] as string[]).sort()).toEqual(files.sort());
+    expect(component['images']).toEqual(baseImages);
+    const image = `${String(dig(baseImages, 0, 'newName'))}:${version}`;
+    expect([api.container['image'], worker.container['image']]).toEqual([image, image]);
+    // An overlay that names its own registry moves both.
+    const moved = kustomizeBuild(k8sDir, {
+      components: [distributedDir],
+      extra: {
+        images: [
+          { name: dig(baseImages, 0, 'newName'), newName: 'registry.example/rb', newTag: '9.9.9' },
+        ],
+      },
+    });
+    for (const name of ['runbooks', 'runbooks-worker'])
+      expect(workload(objectNamed(moved, 'Deployment', name)).container['image']).toBe(
+        'registry.example/rb:9.9.9',
+      );
+  });
+
+  it('runs 3 stateless API pods and 2 workers, sharing rate limits through Redis', () => {
+    expect(dig(api.object, 'spec', 'replicas')).toBe(3);
+    expect(dig(api.object, 'spec', 'strategy')).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
+    expect(dig(worker.object, 'spec', 'replicas')).toBe(2);
+    expect(objects.filter((o) => o['kind'] === 'PersistentVolumeClaim')).toEqual([]);
+    for (const pod of [api, worker]) {
+      expect(
+        asArray(pod.spec['volumes'], 'volumes').filter((v) => dig(v, 'persistentVolumeClaim')),
+      ).toEqual([]);
+      expect(Number(pod.spec['terminationGracePeriodSeconds'])).toBeGreaterThan(shutdownGrace);
+    }
+    expect([api.env.get('RUNBOOK_ROLE'), worker.env.get('RUNBOOK_ROLE')]).toEqual([
+      'api',
+      'worker',
+    ]);
+    const config = asRecord(
+      objectNamed(objects, 'ConfigMap', 'runbooks-config')['data'],
+      'ConfigMap data',
+    );
+    expect(config['RATE_LIMIT_STORAGE_BACKEND']).toBe('redis');
+    expect(Object.entries(config).flatMap(([k, v]) => valueProblems(k, v))).toEqual([]);
+    const workerPdb = objectNamed(objects, 'PodDisruptionBudget', 'runbooks-worker');
+    expect(selects(dig(workerPdb, 'spec', 'selector', 'matchLabels'), worker.labels)).toBe(true);
+  });
+
+  it('ships PostgreSQL: a StatefulSet on its own volume, a Service, pg_isready probes', () => {
+    expect(postgres.container['image']).toBe(composeImages.get('postgres'));
+    expect(dig(postgres.object, 'spec', 'replicas')).toBe(1);
+    const dataMount = mountOf(postgres, 'data');
+    expect(claimTemplate(postgres, 'data')).toEqual(
+      expect.objectContaining({ accessModes: ['ReadWriteOnce'] }),
+    );
+    expect(postgres.env.get('PGDATA')?.startsWith(`${dataMount}/`)).toBe(true);
+    expect(postgres.env.get('POSTGRES_PASSWORD')).toBe(
+      OPERATOR_SECRETS.get('runbooks-secrets/POSTGRES_PASSWORD'),
+    );
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'])
+      expect(dig(postgres.container, probe, 'exec', 'command')).toEqual([
+        'pg_isready',
+        '-h',
+        '127.0.0.1',
+        '-p',
+        '5432',
+        '-U',
+        postgres.env.get('POSTGRES_USER'),
+        '-d',
+        postgres.env.get('POSTGRES_DB'),
+      ]);
+    expect(serviceFor(postgres)).toBeDefined();
+  });
+
+  it('probes PostgreSQL with a pg_isready call that works (against this machine’s PostgreSQL)', () => {
+    const [command, ...args] = asArray(
+      dig(postgres.container, 'readinessProbe', 'exec', 'command'),
+      'probe',
+    ).map(String);
+    const result = runCommand(command ?? '', args);
+    expect(result.stdout).toBe('127.0.0.1:5432 - accepting connections\n');
+    expect(result.status).toBe(0);
+  });
+
+  it('ships Redis with AOF on and noeviction, its AOF on its own volume', () => {
+    expect(redis.container['image']).toBe(composeImages.get('redis'));
+    const settings = redisSettings(redis);
+    expect(settings.get('appendonly')).toBe('yes');
+    expect(settings.get('appendfsync')).toBe('everysec');
+    expect(settings.get('maxmemory-policy')).toBe('noeviction');
+    expect(settings.get('dir')).toBe(mountOf(redis, 'data'));
+    expect(claimTemplate(redis, 'data')).toEqual(
+      expect.objectContaining({ accessModes: ['ReadWriteOnce'] }),
+    );
+    expect(String(dig(redis.container, 'readinessProbe', 'exec', 'command'))).toContain(
+      'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping',
+    );
+    expect(serviceFor(redis)).toBeDefined();
+  });
+
+  it('points DATABASE_URL and REDIS_URL of API and worker pods at the bundled services', () => {
+    for (const pod of [api, worker]) {
+      const database = new URL(String(pod.env.get('DATABASE_URL')));
+      const pgService = serviceFor(postgres);
+      expect({
+        host: database.hostname,
+        port: database.port,
+        user: database.username,
+        password: database.password,
+        name: database.pathname,
+      }).toEqual({
+        host: dig(pgService, 'metadata', 'name'),
+        port: String(dig(pgService, 'spec', 'ports', 0, 'port')),
+        user: postgres.env.get('POSTGRES_USER'),
+        password: postgres.env.get('POSTGRES_PASSWORD'),
+        name: `/${postgres.env.get('POSTGRES_DB')}`,
+      });
+      const cache = new URL(String(pod.env.get('REDIS_URL')));
+      const redisService = serviceFor(redis);
+      expect({ host: cache.hostname, port: cache.port, password: cache.password }).toEqual({
+        host: dig(redisService, 'metadata', 'name'),
+        port: String(dig(redisService, 'spec', 'ports', 0, 'port')),
+        password: redis.env.get('REDIS_PASSWORD'),
+      });
+      // Everything else the server reads is a config variable; the passwords only build URLs.
+      expect(
+        [...pod.env.keys()].filter((n) => !schema.has(n) && !/^(POSTGRES|REDIS)_PASSWORD$/.test(n)),
+      ).toEqual([]);
+    }
+  });
+
+  it('hardens every pod for the restricted Pod Security Standard, with requests and limits', () => {
+    const pods = objects
+      .filter((o) => ['Deployment', 'StatefulSet'].includes(String(o['kind'])))
+      .map((o) => workload(o));
+    expect(pods.length).toBe(4);
+    for (const pod of pods) {
+      expect(pod.spec['automountServiceAccountToken']).toBe(false);
+      expect(pod.spec['securityContext']).toEqual(
+        expect.objectContaining({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }),
+      );
+      expect(Number(dig(pod.spec, 'securityContext', 'runAsUser'))).toBeGreaterThan(0);
+      expect(pod.container['securityContext']).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      for (const kind of ['requests', 'limits'])
+        for (const resource of ['cpu', 'memory'])
+          expect(dig(pod.container, 'resources', kind, resource)).toBeDefined();
+      expect(String(pod.container['image'])).toMatch(/^[a-z0-9./-]+:[A-Za-z0-9.-]+$/);
+    }
+  });
+
+  it('lets only the API and worker pods reach PostgreSQL and Redis', () => {
+    for (const datastore of [postgres, redis]) {
+      const name = String(dig(datastore.object, 'metadata', 'name'));
+      const policy = objectNamed(objects, 'NetworkPolicy', name);
+      expect(selects(dig(policy, 'spec', 'podSelector', 'matchLabels'), datastore.labels)).toBe(
+        true,
+      );
+      const from = asRecord(dig(policy, 'spec', 'ingress', 0, 'from', 0, 'podSelector'), 'from');
+      const allowed = asArray(dig(from, 'matchExpressions', 0, 'values'), 'values');
+      expect(dig(from, 'matchExpressions', 0, 'key')).toBe('app.kubernetes.io/name');
+      expect(allowed.sort()).toEqual(
+        [api.labels['app.kubernetes.io/name'], worker.labels['app.kubernetes.io/name']].sort(),
+      );
+      expect(dig(policy, 'spec', 'ingress', 0, 'ports', 0, 'port')).toBe(
+        dig(datastore.container, 'ports', 0, 'name'),
+      );
+    }
+  });
+
+  it('annotates worker pods for Prometheus like the API pods, on the port they serve', () => {
+    const annotations = dig(worker.object, 'spec', 'template', 'metadata', 'annotations');
+    expect(annotations).toEqual(dig(api.object, 'spec', 'template', 'metadata', 'annotations'));
+    expect(annotations).toEqual(
+      expect.objectContaining({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics' }),
+    );
+    expect(String(dig(annotations, 'prometheus.io/port'))).toBe(
+      String(dig(worker.container, 'ports', 0, 'containerPort')),
+    );
+    expect(dig(worker.container, 'readinessProbe', 'httpGet')).toEqual({
+      path: '/health/ready',
+      port: 'http',
+    });
+    // The role label of the Kubernetes scrape job (docs/operations.md) comes from here.
+    expect([
+      api.labels['app.kubernetes.io/component'],
+      worker.labels['app.kubernetes.io/component'],
+    ]).toEqual(['api', 'worker']);
+    expect(dig(postgres.object, 'spec', 'template', 'metadata', 'annotations')).toBeUndefined();
+  });
+
+  it('with external-datastores: no bundled datastores, DATABASE_URL and REDIS_URL from the Secret', () => {
+    const external = kustomizeBuild(k8sDir, { components: [distributedDir, externalDir] });
+    const names = external.map((o) => `${String(o['kind'])}/${String(dig(o, 'metadata', 'name'))}`);
+    expect(names.filter((n) => /postgres|redis/.test(n))).toEqual([]);
+    expect(names.sort()).toEqual(
+      objects
+        .map((o) => `${String(o['kind'])}/${String(dig(o, 'metadata', 'name'))}`)
+        .filter((n) => !/postgres|redis/.test(n))
+        .sort(),
+    );
+    const managed = new Map([
+      ...OPERATOR_SECRETS,
+      ['runbooks-secrets/DATABASE_URL', 'postgres://runbooks:pw@db.example:5432/runbooks'],
+      ['runbooks-secrets/REDIS_URL', 'redis://:pw@cache.example:6379/0'],
+    ]);
+    for (const name of ['runbooks', 'runbooks-worker']) {
+      const pod = workload(objectNamed(external, 'Deployment', name), managed);
+      expect(pod.env.get('DATABASE_URL')).toBe(managed.get('runbooks-secrets/DATABASE_URL'));
+      expect(pod.env.get('REDIS_URL')).toBe(managed.get('runbooks-secrets/REDIS_URL'));
+      expect([...pod.env.keys()].filter((n) => /PASSWORD/.test(n))).toEqual([]);
+    }
+  });
+
+  it('starts a real redis-server as the manifest does: AOF on, noeviction, password required', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-k8s-redis-'));
+    const server = await startManifestRedis(redis, dir, 'k8s-redis-password');
+    const cli = (...args: string[]) =>
+      runCommand('redis-cli', ['-p', String(server.port), ...args]).stdout.trim();
+    const authed = (...args: string[]) =>
+      cli('-a', 'k8s-redis-password', '--no-auth-warning', ...args);
+    try {
+      expect(cli('PING')).toMatch(/NOAUTH/);
+      expect(authed('PING')).toBe('PONG');
+      const setting = (name: string) => authed('CONFIG', 'GET', name).split('\n')[1];
+      expect(setting('appendonly')).toBe('yes');
+      expect(setting('appendfsync')).toBe('everysec');
+      expect(setting('maxmemory-policy')).toBe('noeviction');
+      expect(setting('maxmemory')).toBe(String(256 * 1024 * 1024));
+      expect(authed('SET', 'k8s-manifest-check', '1')).toBe('OK');
+      await server.stop();
+      // The append-only file is where the volume is mounted.
+      expect(readdirSync(dir)).toContain('appendonlydir');
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start Redis with an empty password', () => {
+    const command = asArray(redis.container['command'], 'command').map(String);
+    const result = runCommand(command[0] ?? 'sh', [...command.slice(1), '--port', '0'], {
+      env: { PATH: process.env['PATH'], REDIS_PASSWORD: '' },
+      timeoutMs: 10_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('REDIS_PASSWORD is empty');
+  });
+});
+
+/** A Deployment or StatefulSet: its pod spec and labels, first container, env as the pod sees it. */
+interface Workload {
+  object: YamlNode;
+  spec: YamlNode;
+  labels: YamlNode;
+  container: YamlNode;
+  env: Map<string, string>;
+}
+
+function workload(object: YamlNode, secrets = OPERATOR_SECRETS): Workload {
+  const spec = asRecord(dig(object, 'spec', 'template', 'spec'), 'pod spec');
+  const container = asRecord(dig(spec, 'containers', 0), 'container');
+  return {
+    object,
+    spec,
+    labels: asRecord(dig(object, 'spec', 'template', 'metadata', 'labels'), 'pod labels'),
+    container,
+    env: resolveEnv((container['env'] as EnvVar[] | undefined) ?? [], secrets),
+  };
+}
+
+/** Whether a label selector (matchLabels or a Service's selector) picks pods labelled `labels`. */
+function selects(selector: unknown, labels: YamlNode): boolean {
+  const wanted = Object.entries(asRecord(selector, 'selector'));
+  return wanted.length > 0 && wanted.every(([k, v]) => labels[k] === v);
+}
+
+/** Where the container mounts the volume (or volume claim template) `name`. */
+function mountOf(pod: Workload, name: string): string {
+  const mount = asArray(pod.container['volumeMounts'], 'volumeMounts').find(
+    (m) => dig(m, 'name') === name,
+  );
+  return String(dig(mount, 'mountPath'));
+}
+
+/** The spec of a StatefulSet's volume claim template `name`. */
+function claimTemplate(pod: Workload, name: string): YamlNode {
+  const template = asArray(
+    dig(pod.object, 'spec', 'volumeClaimTemplates'),
+    'volumeClaimTemplates',
+  ).find((t) => dig(t, 'metadata', 'name') === name);
+  expect(dig(template, 'spec', 'resources', 'requests', 'storage')).toMatch(/^\d+[GM]i$/);
+  return asRecord(dig(template, 'spec'), `claim template ${name}`);
+}
+
+/** redis-server's `--name value` arguments of the Redis container. */
+function redisSettings(pod: Workload): Map<string, string> {
+  const args = asArray(pod.container['args'], 'args').map(String);
+  const settings = new Map<string, string>();
+  for (let i = 0; i < args.length; i += 2) {
+    const name = args[i] ?? '';
+    expect(name).toMatch(/^--[a-z-]+$/);
+    settings.set(name.slice(2), args[i + 1] ?? '');
+  }
+  return settings;
+}
+
+/**
+ * Runs the Redis container's command and args on this machine's redis-server, as the kubelet
+ * would, on loopback and with `dir` standing in for the volume.
+ */
+async function startManifestRedis(pod: Workload, dir: string, password: string) {
+  const port = await freePort();
+  const command = asArray(pod.container['command'], 'command').map(String);
+  // redis-server enters each --dir as it reads it: the volume's path is replaced, not overridden.
+  const args = asArray(pod.container['args'], 'args').map((arg, i, all) =>
+    all[i - 1] === '--dir' ? dir : String(arg),
+  );
+  expect(args).toContain(dir);
+  const child = spawn(
+    command[0] ?? 'sh',
+    [...command.slice(1), ...args, '--port', String(port), '--bind', '127.0.0.1'],
+    { env: { PATH: process.env['PATH'], REDIS_PASSWORD: password }, stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await exited;
+  };
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolveUp) => {
+        const socket = createConnection({ host: '127.0.0.1', port }, () => {
+          socket.destroy();
+          resolveUp(true);
+        });
+        socket.on('error', () => resolveUp(false));
+      }),
+    'the manifest’s redis-server to listen',
+    20_000,
+  ).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { port, stop };
+}

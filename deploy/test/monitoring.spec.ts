@@ -1,13 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,6 +15,7 @@ import { projectConfigMapVolume } from './support/configmap-volume';
 import { freePort } from './support/free-port';
 import { httpCall, openStream } from './support/http-client';
 import { parseExposition, type Exposition } from './support/prometheus-exposition';
+import { startPrometheus, type PrometheusServer } from './support/prometheus-server';
 import {
   literalAlternatives,
   metricSelectors,
@@ -305,13 +297,20 @@ describe('monitoring assets against a live server', () => {
 
   it('documents in docs/operations.md exactly the metrics the server exports', () => {
     const doc = readFileSync(join(DEPLOY_DIR, '..', 'docs', 'operations.md'), 'utf8');
-    const documented = [...doc.matchAll(/^\| `([a-z_]+)` \| (counter|gauge|histogram) \|/gm)].map(
-      (m) => m[1] ?? '',
+    const rows = [
+      ...doc.matchAll(/^\| `([a-z_]+)` \| (counter|gauge|histogram) \|[^|]*\| ([^|]*)\|/gm),
+    ].map((m) => ({ name: m[1] ?? '', meaning: m[3] ?? '' }));
+    const exported = new Set(
+      [...exposition.keys()]
+        .filter((name) => !/^(process|nodejs)_/.test(name))
+        .map((name) => name.replace(/_(bucket|sum|count)$/, '')),
     );
-    const exported = [...exposition.keys()]
-      .filter((name) => !/^(process|nodejs)_/.test(name))
-      .map((name) => name.replace(/_(bucket|sum|count)$/, ''));
-    expect(documented.sort()).toEqual([...new Set(exported)].sort());
+    // This server runs the embedded mode: a labelled distributed-mode counter has no series yet.
+    const expected = rows
+      .filter((row) => exported.has(row.name) || !row.meaning.startsWith('distributed mode'))
+      .map((row) => row.name);
+    expect(expected.sort()).toEqual([...exported].sort());
+    expect(rows.map((row) => row.name)).toContain('runbook_run_retries_total');
   });
 
   it('covers what operators watch: the issue’s alerts and panels', () => {
@@ -383,66 +382,40 @@ describe('monitoring assets against a live server', () => {
   });
 
   describe('a real Prometheus scraping the server with deploy/prometheus.yml', () => {
-    let promDir: string;
-    let prometheus: ChildProcess | undefined;
-    let promUrl: string;
-    let promLog = '';
-
-    const query = async (expr: string) => {
-      const answer = await httpCall(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      return JSON.parse(answer.body) as {
-        status: string;
-        error?: string;
-        data?: { result: unknown[] };
-      };
+    let prometheus: PrometheusServer | undefined;
+    const query = (expr: string) => {
+      if (!prometheus) throw new Error('prometheus did not start');
+      return prometheus.query(expr);
     };
 
     beforeAll(async () => {
-      promDir = mkdtempSync(join(tmpdir(), 'deploy-prometheus-'));
-      // The shipped config, pointed at the test server and scraping every second.
+      // The shipped config, its API instances replaced by the test server (labels kept).
       const config = readYaml(join(DEPLOY_DIR, 'prometheus.yml'));
-      asRecord(config['global'], 'global')['scrape_interval'] = '1s';
-      asRecord(config['global'], 'global')['evaluation_interval'] = '1s';
       const job = asRecord(
         asArray(config['scrape_configs'], 'scrape_configs')[0],
         'first scrape config',
       );
       expect(job['job_name']).toBe('runbooks');
-      job['static_configs'] = [{ targets: [`127.0.0.1:${server.port}`] }];
-      writeFileSync(join(promDir, 'prometheus.yml'), dump(config));
-      copyFileSync(ALERTS_FILE, join(promDir, 'prometheus-alerts.yml'));
-      const port = await freePort();
-      promUrl = `http://127.0.0.1:${port}`;
-      prometheus = spawn(
-        'prometheus',
-        [
-          `--config.file=${join(promDir, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${join(promDir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-          '--log.level=warn',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+      const apiTargets = asArray(job['static_configs'], 'static_configs').find(
+        (c) => dig(c, 'labels', 'role') === 'api',
       );
-      prometheus.stdout?.on('data', (c: Buffer) => (promLog += c.toString()));
-      prometheus.stderr?.on('data', (c: Buffer) => (promLog += c.toString()));
+      job['static_configs'] = [
+        { ...asRecord(apiTargets, 'API targets'), targets: [`127.0.0.1:${server.port}`] },
+      ];
+      const started = await startPrometheus(config, [ALERTS_FILE]);
+      prometheus = started;
       await waitFor(async () => {
-        const answer = await query('count_over_time(up{job="runbooks"}[20s])');
-        const sample = answer.data?.result[0] as { value?: [number, string] } | undefined;
-        return Number(sample?.value?.[1] ?? 0) >= 4;
-      }, `Prometheus to scrape the server four times\n${promLog}`);
+        const answer = await started.query('count_over_time(up{job="runbooks"}[20s])');
+        return Number(answer.data?.result[0]?.value[1] ?? 0) >= 4;
+      }, 'Prometheus to scrape the server four times');
     });
 
     afterAll(async () => {
-      if (prometheus && prometheus.exitCode === null) {
-        const exited = new Promise((r) => prometheus?.once('exit', r));
-        prometheus.kill('SIGTERM');
-        await exited;
-      }
-      if (promDir) rmSync(promDir, { recursive: true, force: true });
+      await prometheus?.stop();
     });
 
-    it('scrapes the target successfully', async () => {
-      const answer = await query('up{job="runbooks"}');
+    it('scrapes the target successfully, labelled with its role', async () => {
+      const answer = await query('up{job="runbooks", role="api"}');
       expect(answer.data?.result).toEqual([
         expect.objectContaining({ value: [expect.any(Number), '1'] }),
       ]);
@@ -451,7 +424,9 @@ describe('monitoring assets against a live server', () => {
     it('evaluates every alert rule without error', async () => {
       await waitFor(
         async () => {
-          const answer = JSON.parse((await httpCall(`${promUrl}/api/v1/rules`)).body) as {
+          const answer = JSON.parse(
+            (await httpCall(`${prometheus?.url ?? ''}/api/v1/rules`)).body,
+          ) as {
             data: { groups: Array<{ rules: Array<{ health: string; lastEvaluation: string }> }> };
           };
           const rules = answer.data.groups.flatMap((g) => g.rules);

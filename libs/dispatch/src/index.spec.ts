@@ -18,6 +18,7 @@ describe('@runbooks/dispatch public API', () => {
         'WebhookEventSink',
         'decodeRunEventEntry',
         'isDispatchError',
+        'jobIdOf',
         'signWebhookBody',
         'verifyWebhookSignature',
       ].sort(),

@@ -2,8 +2,10 @@ export { DispatchError, isDispatchError } from './lib/dispatch-error';
 export type { DispatchErrorCode } from './lib/dispatch-error';
 export type { RedisConnection } from './lib/redis-connection';
 
+export { jobIdOf } from './lib/run-queue';
 export type {
   ConsumeOptions,
+  EnqueueOptions,
   RunConsumer,
   RunJob,
   RunJobHandler,

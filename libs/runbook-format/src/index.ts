@@ -10,12 +10,14 @@ export { isEscapingInputPath } from './lib/input-path';
 export { normalizeText } from './lib/normalize-text';
 export { ENV_VAR_NAME, SHELL_LANGUAGES } from './lib/read-blocks';
 export { YAML_LANGUAGES } from './lib/yaml-block';
-export { REQUIRED_SECTIONS, SECTION_TITLES } from './lib/runbook';
+export { MAX_ATTEMPTS_LIMIT, REQUIRED_SECTIONS, SECTION_TITLES } from './lib/runbook';
+export { NO_RETRY } from './lib/read-blocks';
 export type {
   EnvRequirement,
   HistoryEntry,
   HistoryEntryFormat,
   RequiredClaims,
+  RetryPolicy,
   Runbook,
   RunbookScript,
   SectionRange,

@@ -24,6 +24,7 @@ function salient(runbook: Runbook) {
     environment: runbook.environment?.map((v) => `${v.name}: ${v.description}`) ?? null,
     inputs: runbook.inputs,
     requiredClaims: runbook.requiredClaims,
+    retryPolicy: runbook.retryPolicy,
     script: runbook.script && {
       language: runbook.script.language,
       content: runbook.script.content,

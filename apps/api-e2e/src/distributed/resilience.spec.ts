@@ -129,16 +129,20 @@ describe('distributed mode: deadlines of runs whose worker vanished or froze', (
   }, 90_000);
 });
 
-describe('distributed mode: nested runs, graceful worker shutdown, reconciler failover', () => {
+describe('distributed mode: nested runs, worker shutdown and loss, reconciler failover', () => {
+  /** Quick loss detection (heartbeats follow: every 2 s) for the retry test. */
+  const common = { LOST_AFTER_SECONDS: '6' };
   let cluster: Cluster;
   let api1: ApiServer;
   let api2: ApiServer;
   let worker: ApiServer;
   let client: ReturnType<typeof clientFor>;
   let marksFile: string;
+  let pidsFile: string;
 
   beforeAll(async () => {
     marksFile = join('/tmp', `runbooks-nested-${randomUUID().slice(0, 8)}-marks.txt`);
+    pidsFile = marksFile.replace(/marks\.txt$/, 'pids.txt');
     cluster = await Cluster.create({
       'Parent.md': runbookText({
         name: 'Parent',
@@ -160,20 +164,26 @@ describe('distributed mode: nested runs, graceful worker shutdown, reconciler fa
         env: { MARK: 'A value the script appends to a shared file' },
         script: `print -r -- "$MARK" >> ${marksFile}`,
       }),
+      'Idempotent.md': runbookText({
+        name: 'Idempotent',
+        maxAttempts: 2,
+        script: `print -r -- $$ >> ${pidsFile}\nsleep 3\nprint -r -- finished`,
+      }),
     });
     // One top-level slot: a parent holds it while its child needs the nested queue.
-    const workerEnv = { MAX_CONCURRENT_RUNS: '1', SHUTDOWN_GRACE_SECONDS: '30' };
+    const workerEnv = { ...common, MAX_CONCURRENT_RUNS: '1', SHUTDOWN_GRACE_SECONDS: '30' };
     [api1, api2, worker] = await Promise.all([
-      cluster.start('api'),
-      cluster.start('api'),
+      cluster.start('api', common),
+      cluster.start('api', common),
       cluster.start('worker', workerEnv),
     ]);
     client = clientFor(api1.token());
   }, 120_000);
 
   afterAll(async () => {
+    for (const pid of linesOf(pidsFile).map(Number)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     await cluster?.destroy();
-    if (marksFile) rmSync(marksFile, { force: true });
+    for (const file of [marksFile, pidsFile]) if (file) rmSync(file, { force: true });
   }, 60_000);
 
   it('parents on a one-slot worker call their children through the API: no deadlock', async () => {
@@ -219,9 +229,39 @@ describe('distributed mode: nested runs, graceful worker shutdown, reconciler fa
     // The draining worker did not take the run submitted meanwhile: it waits for a worker.
     expect((await client.record(api1, queuedMeanwhile)).status).toBe('queued');
     expect(linesOf(marksFile)).not.toContain(mark);
-    worker = await cluster.start('worker', { MAX_CONCURRENT_RUNS: '1' });
+    worker = await cluster.start('worker', { ...common, MAX_CONCURRENT_RUNS: '1' });
     await client.statusBecomes(api1, queuedMeanwhile, 'success', 30_000);
     expect(linesOf(marksFile).filter((line) => line === mark)).toHaveLength(1);
+  }, 120_000);
+
+  it('kill -9 of a worker mid-run of a runbook with a Retry Policy: another worker runs it again', async () => {
+    const spare = await cluster.start('worker', common);
+    const id = await client.submit(api2, 'Idempotent.md');
+    const firstPid = await nextScriptPid(pidsFile, 0);
+    const owner = ancestorAmong(
+      firstPid,
+      new Map([worker, spare].map((server) => [server.child.pid, server])),
+    );
+    expect(owner).toBeDefined();
+    await owner?.crash();
+    worker = owner === worker ? spare : worker;
+    const secondPid = await nextScriptPid(pidsFile, 1);
+    expect(ancestorAmong(secondPid, new Map([[worker.child.pid, worker]]))).toBe(worker);
+    const done = await client.statusBecomes(api1, id, 'success', 60_000);
+    expect(done.attempt).toBe(2);
+    expect(done.stdout.trim()).toBe('finished');
+    expect(done.errors).toEqual([
+      'The worker running attempt 1 stopped (no heartbeat for 6 s); queued again for attempt 2 of 2',
+    ]);
+    expect(isAlive(firstPid)).toBe(false);
+    expect(linesOf(pidsFile)).toHaveLength(2);
+    // Counted by the reconciler leader, whichever process that is.
+    const metrics = await Promise.all(
+      [api1, api2, worker].map(async (server) => (await fetch(`${server.url}/metrics`)).text()),
+    );
+    expect(metrics.join('\n')).toMatch(
+      /^runbook_run_retries_total\{runbook="Idempotent\.md"\} 1$/m,
+    );
   }, 120_000);
 
   it('kill -9 of the reconciler leader: another process leads and relays events', async () => {
@@ -239,7 +279,7 @@ describe('distributed mode: nested runs, graceful worker shutdown, reconciler fa
       { timeoutMs: 20_000, intervalMs: 250, what: 'a reconciler leader' },
     );
     // Keep one API and one worker whatever the leader was.
-    const spare = leader === worker ? await cluster.start('worker') : null;
+    const spare = leader === worker ? await cluster.start('worker', common) : null;
     await leader.crash();
     const survivors = [
       ...processes.filter((server) => server !== leader),

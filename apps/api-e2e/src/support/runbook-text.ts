@@ -7,6 +7,8 @@ export interface RunbookSpec {
   /** Required claims as YAML values, e.g. `{ roles: 'sre, api' }`; omitted → no section. */
   claims?: Record<string, string>;
   inputs?: string[];
+  /** `max_attempts` of a Retry Policy section; omitted → no section. */
+  maxAttempts?: number;
 }
 
 /** Writes a valid runbook's markdown for the given script. */
@@ -32,6 +34,8 @@ export function runbookText(spec: RunbookSpec): string {
     for (const [claim, values] of Object.entries(spec.claims)) lines.push(`${claim}: ${values}`);
     lines.push('```', '');
   }
+  if (spec.maxAttempts !== undefined)
+    lines.push('# Retry Policy', '```yaml', `max_attempts: ${spec.maxAttempts}`, '```', '');
   lines.push('# Script', '```sh', spec.script, '```', '', '# History', '');
   return lines.join('\n');
 }

@@ -11,13 +11,15 @@ import {
   withTimeout,
 } from './redis-connection';
 import type { RedisConnection } from './redis-connection';
-import type {
-  ConsumeOptions,
-  RunConsumer,
-  RunJobHandler,
-  RunQueue,
-  RunQueueCounts,
-  RunQueueOptions,
+import {
+  jobIdOf,
+  type ConsumeOptions,
+  type EnqueueOptions,
+  type RunConsumer,
+  type RunJobHandler,
+  type RunQueue,
+  type RunQueueCounts,
+  type RunQueueOptions,
 } from './run-queue';
 
 /** Options of `BullmqRunQueue`. */
@@ -76,7 +78,7 @@ export class BullmqRunQueue implements RunQueue {
     this.queue.on('error', (error) => this.onError(error));
   }
 
-  async enqueue(runId: string): Promise<void> {
+  async enqueue(runId: string, options: EnqueueOptions = {}): Promise<void> {
     this.assertOpen();
     assertRunId(runId);
     await this.produce(() =>
@@ -84,7 +86,7 @@ export class BullmqRunQueue implements RunQueue {
         'run',
         { runId },
         {
-          jobId: runId,
+          jobId: jobIdOf(runId, options.attempt),
           attempts: this.maxDeliveries,
           backoff: { type: 'exponential', delay: this.retryDelayMs },
           removeOnComplete: true,

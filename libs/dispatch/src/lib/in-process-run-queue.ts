@@ -1,11 +1,13 @@
 import { assertRunId, DispatchError } from './dispatch-error';
-import type {
-  ConsumeOptions,
-  RunConsumer,
-  RunJobHandler,
-  RunQueue,
-  RunQueueCounts,
-  RunQueueOptions,
+import {
+  jobIdOf,
+  type ConsumeOptions,
+  type EnqueueOptions,
+  type RunConsumer,
+  type RunJobHandler,
+  type RunQueue,
+  type RunQueueCounts,
+  type RunQueueOptions,
 } from './run-queue';
 
 interface Consumer {
@@ -16,10 +18,9 @@ interface Consumer {
   idle: Set<() => void>;
 }
 
-type JobState =
-  | { state: 'waiting'; delivery: number }
-  | { state: 'delayed'; timer: NodeJS.Timeout; delivery: number }
-  | { state: 'active'; delivery: number };
+type JobState = { runId: string; delivery: number } & (
+  { state: 'waiting' } | { state: 'delayed'; timer: NodeJS.Timeout } | { state: 'active' }
+);
 
 /**
  * The embedded RunQueue: FIFO in this process, each consumer limited to its concurrency. Needs no
@@ -41,16 +42,17 @@ export class InProcessRunQueue implements RunQueue {
     this.onError = options.onError ?? (() => undefined);
   }
 
-  enqueue(runId: string): Promise<void> {
+  enqueue(runId: string, options: EnqueueOptions = {}): Promise<void> {
     try {
       this.assertOpen();
       assertRunId(runId);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    if (!this.jobs.has(runId)) {
-      this.jobs.set(runId, { state: 'waiting', delivery: 1 });
-      this.waiting.push(runId);
+    const jobId = jobIdOf(runId, options.attempt);
+    if (!this.jobs.has(jobId)) {
+      this.jobs.set(jobId, { runId, state: 'waiting', delivery: 1 });
+      this.waiting.push(jobId);
       this.pump();
     }
     return Promise.resolve();
@@ -104,11 +106,11 @@ export class InProcessRunQueue implements RunQueue {
     while (this.waiting.length > 0) {
       const consumer = this.freeConsumer();
       if (consumer === null) return;
-      const runId = this.waiting.shift() as string;
-      const job = this.jobs.get(runId);
+      const jobId = this.waiting.shift() as string;
+      const job = this.jobs.get(jobId);
       if (job === undefined) continue;
-      this.jobs.set(runId, { state: 'active', delivery: job.delivery });
-      void this.handle(consumer, runId, job.delivery);
+      this.jobs.set(jobId, { runId: job.runId, state: 'active', delivery: job.delivery });
+      void this.handle(consumer, jobId, job.runId, job.delivery);
     }
   }
 
@@ -125,14 +127,19 @@ export class InProcessRunQueue implements RunQueue {
     return null;
   }
 
-  private async handle(consumer: Consumer, runId: string, delivery: number): Promise<void> {
+  private async handle(
+    consumer: Consumer,
+    jobId: string,
+    runId: string,
+    delivery: number,
+  ): Promise<void> {
     consumer.running += 1;
     try {
       await consumer.handler({ runId, delivery });
-      this.jobs.delete(runId);
+      this.jobs.delete(jobId);
     } catch (error) {
       this.onError(error);
-      this.retry(runId, delivery);
+      this.retry(jobId, runId, delivery);
     } finally {
       consumer.running -= 1;
       if (consumer.running === 0) {
@@ -143,18 +150,18 @@ export class InProcessRunQueue implements RunQueue {
     }
   }
 
-  private retry(runId: string, delivery: number): void {
+  private retry(jobId: string, runId: string, delivery: number): void {
     if (delivery >= this.maxDeliveries || this.closed) {
-      this.jobs.delete(runId);
+      this.jobs.delete(jobId);
       return;
     }
     const delayMs = this.retryDelayMs * 2 ** (delivery - 1);
     const timer = setTimeout(() => {
-      this.jobs.set(runId, { state: 'waiting', delivery: delivery + 1 });
-      this.waiting.push(runId);
+      this.jobs.set(jobId, { runId, state: 'waiting', delivery: delivery + 1 });
+      this.waiting.push(jobId);
       this.pump();
     }, delayMs);
-    this.jobs.set(runId, { state: 'delayed', timer, delivery: delivery + 1 });
+    this.jobs.set(jobId, { runId, state: 'delayed', timer, delivery: delivery + 1 });
   }
 
   private assertOpen(): void {

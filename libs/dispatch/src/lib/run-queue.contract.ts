@@ -6,6 +6,7 @@ import { waitFor } from '../../test/redis-test-keys';
 import { isDispatchError } from './dispatch-error';
 import type { DispatchErrorCode } from './dispatch-error';
 import type { RunJob, RunQueue, RunQueueOptions } from './run-queue';
+import { jobIdOf } from './run-queue';
 
 /** How the suite gets a fresh, empty queue for each test, and cleans up after it. */
 export interface RunQueueHarness {
@@ -89,6 +90,33 @@ export function describeRunQueueContract(name: string, harness: RunQueueHarness)
       await queue.enqueue('dup');
       await waitFor(() => handled.length === 3);
       expect(handled).toEqual(['dup', 'sentinel', 'dup']);
+    });
+
+    it('queues a later attempt of a run as a job of its own, each attempt once', async () => {
+      await open();
+      const handled: string[] = [];
+      const stuck = gate();
+      queue.consume(
+        async (job) => {
+          handled.push(job.runId);
+          if (job.runId === 'again') await stuck.promise; // e.g. a consumer that died mid-job
+        },
+        { concurrency: 3 },
+      );
+      await queue.enqueue('again');
+      await waitFor(() => handled.length === 1);
+      await queue.enqueue('again', { attempt: 2 });
+      await waitFor(() => handled.length === 2, 10_000, 'the second attempt handled');
+      // Both attempts are pending: enqueueing either again is a no-op.
+      await queue.enqueue('again', { attempt: 2 });
+      await queue.enqueue('again');
+      await queue.enqueue('sentinel');
+      await waitFor(() => handled.includes('sentinel'), 10_000, 'sentinel handled');
+      expect(handled).toEqual(['again', 'again', 'sentinel']);
+      stuck.open();
+      expect(jobIdOf('again')).toBe('again');
+      expect(jobIdOf('again', 1)).toBe('again');
+      expect(jobIdOf('again', 3)).toBe('again.attempt-3');
     });
 
     it('keeps each consumer to its concurrency and counts waiting and active jobs', async () => {

@@ -35,14 +35,29 @@ export interface RunQueueCounts {
   active: number;
 }
 
+/** Options of `RunQueue.enqueue`. */
+export interface EnqueueOptions {
+  /**
+   * The attempt the job is for (the run's attempt + 1; default 1). Each attempt is a job of its
+   * own, so a retry of a lost run is queued even while the lost attempt's job is still held by its
+   * dead consumer; enqueueing the same attempt again stays a no-op.
+   */
+  attempt?: number;
+}
+
+/** The queue's job id of a run's attempt: the run id for the first, `<runId>.attempt-<n>` after. */
+export function jobIdOf(runId: string, attempt = 1): string {
+  return attempt > 1 ? `${runId}.attempt-${Math.floor(attempt)}` : runId;
+}
+
 /**
  * Port for dispatching runs to workers. `enqueue(runId)` is idempotent while the job is pending
  * (waiting or being handled): enqueueing the same id again is a no-op. Delivery is at least once.
  */
 export interface RunQueue {
   /** Queues a run; a no-op when that run's job is already pending. Throws QUEUE_UNAVAILABLE fast. */
-  enqueue(runId: string): Promise<void>;
-  /** Takes a waiting job out (cancel before start); false when it is being handled or unknown. */
+  enqueue(runId: string, options?: EnqueueOptions): Promise<void>;
+  /** Takes a run's waiting first-attempt job out (cancel before start); false when it is being handled or unknown. */
   remove(runId: string): Promise<boolean>;
   /** Starts handling jobs with `handler`; several consumers may share a queue. */
   consume(handler: RunJobHandler, options?: ConsumeOptions): RunConsumer;

@@ -357,6 +357,38 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
     return claimed ? rowToRun(claimed) : null;
   }
 
+  async requeue(
+    id: string,
+    attempt: number,
+    patch: { errors?: string[] } = {},
+  ): Promise<TransitionResult> {
+    this.assertOpen();
+    const now = this.now().toISOString();
+    const set: Updateable<RunsTable> = {
+      status: 'queued',
+      worker_id: null,
+      heartbeat_at: now,
+      updated_at: now,
+    };
+    if (patch.errors !== undefined) set.errors = JSON.stringify(stringList(patch.errors, 'errors'));
+    const updated = await this.changeRun(now, (db) =>
+      db
+        .updateTable('runs')
+        .set(set)
+        .set((eb) => ({ event_seq: eb('event_seq', '+', 1) }))
+        .where('id', '=', id)
+        .where('attempt', '=', attempt)
+        .where('status', '=', 'running')
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    if (updated) return { applied: true, run: rowToRun(updated) };
+    const current = await this.get(id);
+    if (current === null) return { applied: false, reason: 'RUN_NOT_FOUND', run: null };
+    const reason = current.attempt !== attempt ? 'STALE_ATTEMPT' : 'STATUS_MISMATCH';
+    return { applied: false, reason, run: current };
+  }
+
   /**
    * Runs one conditional update of a run; with the outbox on, in a transaction that also writes
    * the `update` event. The update comes first, so the run's row lock orders its events.

@@ -315,6 +315,48 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
         expect((await store.get('l1'))?.status).toBe('lost');
       });
 
+      it('requeues a lost run for a retry: the old worker is fenced out, the next claim is attempt + 1', async () => {
+        await make({ id: 'r1' });
+        const first = await store.claim('r1', { workerId: 'dead-worker' });
+        const attempt = first?.attempt ?? -1;
+        tick(60_000);
+        const requeued = await store.requeue('r1', attempt, { errors: ['worker vanished'] });
+        expect(requeued.applied).toBe(true);
+        expect(requeued.run).toMatchObject({
+          status: 'queued',
+          attempt,
+          workerId: null,
+          heartbeatAt: iso(60_000),
+          finishedAt: null,
+          errors: ['worker vanished'],
+        });
+        expect(await store.heartbeat('r1', attempt)).toBe(false);
+        const late = await store.transition('r1', attempt, ['running'], 'success');
+        expect(late).toMatchObject({ applied: false, reason: 'STATUS_MISMATCH' });
+        // Not twice: the run is no longer running.
+        expect(await store.requeue('r1', attempt)).toMatchObject({
+          applied: false,
+          reason: 'STATUS_MISMATCH',
+        });
+        tick();
+        const second = await store.claim('r1', { workerId: 'other-worker' });
+        expect(second).toMatchObject({
+          status: 'running',
+          attempt: attempt + 1,
+          workerId: 'other-worker',
+          startedAt: iso(61_000),
+        });
+        expect(await store.requeue('r1', attempt)).toMatchObject({
+          applied: false,
+          reason: 'STALE_ATTEMPT',
+        });
+        expect(await store.requeue('nope', 1)).toEqual({
+          applied: false,
+          reason: 'RUN_NOT_FOUND',
+          run: null,
+        });
+      });
+
       it('cancels a queued run so that no delivery can claim it afterwards', async () => {
         await make({ id: 'q1' });
         const canceled = await store.transition('q1', 0, ['queued', 'running'], 'canceled', {
@@ -799,6 +841,19 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
           updated_at: iso(2000),
         });
         expect(JSON.stringify(events)).not.toContain('SECRET_NAME');
+      });
+
+      it('writes an update event when a run is requeued for a retry', async () => {
+        await make({ id: 'e3' });
+        const claimed = await store.claim('e3', { workerId: 'w' });
+        tick();
+        await store.requeue('e3', claimed?.attempt ?? -1);
+        const events = await outbox.readOutbox();
+        expect(events.map((event) => [event.event_type, event.seq, event.payload.status])).toEqual([
+          ['create', 1, 'queued'],
+          ['update', 2, 'running'],
+          ['update', 3, 'queued'],
+        ]);
       });
 
       it('writes nothing for a change that fails or is refused', async () => {

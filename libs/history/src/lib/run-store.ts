@@ -180,6 +180,12 @@ export interface RunStore {
    * claimed run, or null when it is missing or no longer queued (a duplicate delivery must not run).
    */
   claim(id: string, options: ClaimOptions): Promise<Run | null>;
+  /**
+   * Gives a `running` run back to the queue (a retry after its worker was lost): `queued`, no
+   * worker, heartbeat now, `errors` replaced when given; fenced on `attempt` like a transition, so
+   * the old worker is fenced out. The next `claim` makes attempt + 1.
+   */
+  requeue(id: string, attempt: number, patch?: { errors?: string[] }): Promise<TransitionResult>;
   /** Records a sign of life; false means the caller lost the run (fenced out) and must stop. */
   heartbeat(id: string, attempt: number): Promise<boolean>;
   /** Runs in the given statuses, oldest heartbeat first (for reconcilers). */

@@ -7,6 +7,7 @@ function runbook(parts: {
   env?: string;
   files?: string;
   claims?: string;
+  retry?: string;
   script?: string;
   history?: string;
 }): string {
@@ -18,6 +19,7 @@ function runbook(parts: {
   );
   chunks.push('# File System Requirements', parts.files ?? `${FENCE}yaml\nInput: []\n${FENCE}`, '');
   if (parts.claims !== undefined) chunks.push('# Required Claims', parts.claims, '');
+  if (parts.retry !== undefined) chunks.push('# Retry Policy', parts.retry, '');
   chunks.push('# Script', parts.script ?? `${FENCE}sh\necho hello\n${FENCE}`, '');
   chunks.push('# History', parts.history ?? '');
   return chunks.join('\n');
@@ -208,6 +210,47 @@ describe('parseRunbook', () => {
     expect(
       parseRunbook(runbook({ claims: `${FENCE}yaml\n${FENCE}` })).runbook.requiredClaims,
     ).toEqual({});
+  });
+
+  it('reads a Retry Policy; without one (or with an empty one) a run is never re-run', () => {
+    expect(parseRunbook(runbook({})).runbook.retryPolicy).toEqual({ maxAttempts: 1 });
+    expect(parseRunbook(runbook({ retry: '' })).runbook.retryPolicy).toEqual({ maxAttempts: 1 });
+    const three = parseRunbook(runbook({ retry: `${FENCE}yaml\nmax_attempts: 3\n${FENCE}` }));
+    expect(three.runbook.retryPolicy).toEqual({ maxAttempts: 3 });
+    expect(three.diagnostics).toEqual([]);
+    const unknown = parseRunbook(
+      runbook({ retry: `${FENCE}yaml\nmax_attempts: 2\nbackoff: 5s\n${FENCE}` }),
+    );
+    expect(unknown.runbook.retryPolicy).toEqual({ maxAttempts: 2 });
+    expect(unknown.diagnostics.map((d) => [d.code, d.severity, d.message])).toEqual([
+      [
+        'RETRY_POLICY_INVALID',
+        'warning',
+        "Retry Policy: unknown setting 'backoff' (known: max_attempts)",
+      ],
+    ]);
+  });
+
+  it('fails closed when a Retry Policy cannot be read or is out of bounds', () => {
+    for (const bad of [
+      'max_attempts: 0',
+      'max_attempts: 11',
+      'max_attempts: 2.5',
+      "max_attempts: '3'",
+    ]) {
+      const parsed = parseRunbook(runbook({ retry: `${FENCE}yaml\n${bad}\n${FENCE}` }));
+      expect(parsed.runbook.retryPolicy).toBeNull();
+      expect(parsed.diagnostics.map((d) => [d.code, d.message])).toEqual([
+        ['RETRY_POLICY_INVALID', 'Retry Policy: max_attempts must be a whole number from 1 to 10'],
+      ]);
+    }
+    const prose = parseRunbook(runbook({ retry: 'Retry twice.' }));
+    expect(prose.runbook.retryPolicy).toBeNull();
+    expect(prose.diagnostics.map((d) => [d.code, d.severity])).toEqual([
+      ['RETRY_POLICY_INVALID', 'error'],
+    ]);
+    const list = parseRunbook(runbook({ retry: `${FENCE}yaml\n- 3\n${FENCE}` }));
+    expect(list.runbook.retryPolicy).toBeNull();
   });
 
   it('reads inputs given as a scalar, as nothing, or wrongly as a mapping', () => {

@@ -2,7 +2,15 @@ import { diagnostic, type Diagnostic } from './diagnostic';
 import { parseHistoryEntries } from './history-entry';
 import { scanMarkdownBlocks } from './markdown-blocks';
 import { normalizeText } from './normalize-text';
-import { readClaims, readEnvironment, readInputs, readScript, type Read } from './read-blocks';
+import {
+  NO_RETRY,
+  readClaims,
+  readEnvironment,
+  readInputs,
+  readRetryPolicy,
+  readScript,
+  type Read,
+} from './read-blocks';
 import { SECTION_TITLES, type Runbook } from './runbook';
 import {
   checkSectionLayout,
@@ -41,6 +49,7 @@ function emptyRunbook(filename: string | null): Runbook {
     environment: null,
     inputs: null,
     requiredClaims: {},
+    retryPolicy: { ...NO_RETRY },
     script: null,
     history: [],
     sections: [],
@@ -96,6 +105,8 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
   if (files) runbook.inputs = take(readInputs(files, fencesIn(files, fences)));
   const claims = findSection(sections, SECTION_TITLES.claims);
   if (claims) runbook.requiredClaims = take(readClaims(claims, fencesIn(claims, fences)));
+  const retry = findSection(sections, SECTION_TITLES.retry);
+  if (retry) runbook.retryPolicy = take(readRetryPolicy(retry, fencesIn(retry, fences)));
   const script = findContentSection(sections, SECTION_TITLES.script);
   if (script) runbook.script = take(readScript(fencesIn(script, fences)));
 

@@ -1,6 +1,13 @@
 import { diagnostic, type Diagnostic } from './diagnostic';
 import type { FenceBlock } from './markdown-blocks';
-import type { EnvRequirement, RequiredClaims, RunbookScript, SectionRange } from './runbook';
+import {
+  MAX_ATTEMPTS_LIMIT,
+  type EnvRequirement,
+  type RequiredClaims,
+  type RetryPolicy,
+  type RunbookScript,
+  type SectionRange,
+} from './runbook';
 import { readYamlBlock, YAML_LANGUAGES, yamlValueToString } from './yaml-block';
 
 /** A value read from a section plus what went wrong while reading it. */
@@ -166,6 +173,50 @@ export function readClaims(
     claims[name] = values;
   }
   return { value: claims, diagnostics };
+}
+
+/** The policy of a runbook without a Retry Policy section (or with an empty one): never re-run. */
+export const NO_RETRY: RetryPolicy = { maxAttempts: 1 };
+
+/** Reads `max_attempts: <1..10>`; null (with an error) when the block is unreadable or wrong. */
+export function readRetryPolicy(
+  section: SectionRange,
+  fences: FenceBlock[],
+): Read<RetryPolicy | null> {
+  if (section.isEmpty) return { value: { ...NO_RETRY }, diagnostics: [] };
+  const { result, fence, diagnostics } = readMapping(section, fences, 'error');
+  diagnostics.forEach((d) => (d.code = 'RETRY_POLICY_INVALID'));
+  if (!result || !fence || result.kind === 'syntax-error' || result.kind === 'not-mapping')
+    return { value: null, diagnostics };
+  if (result.kind === 'empty') return { value: { ...NO_RETRY }, diagnostics };
+  const policy: RetryPolicy = { ...NO_RETRY };
+  for (const [name, raw] of result.entries) {
+    const line = result.keyLines.get(name) ?? fence.contentLine;
+    if (name !== 'max_attempts') {
+      diagnostics.push(
+        diagnostic(
+          'RETRY_POLICY_INVALID',
+          'warning',
+          `Retry Policy: unknown setting '${name}' (known: max_attempts)`,
+          line,
+        ),
+      );
+      continue;
+    }
+    if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > MAX_ATTEMPTS_LIMIT) {
+      diagnostics.push(
+        diagnostic(
+          'RETRY_POLICY_INVALID',
+          'error',
+          `Retry Policy: max_attempts must be a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}`,
+          line,
+        ),
+      );
+      return { value: null, diagnostics };
+    }
+    policy.maxAttempts = raw;
+  }
+  return { value: policy, diagnostics };
 }
 
 /** Reads the first shell-tagged fence of the Script section. */

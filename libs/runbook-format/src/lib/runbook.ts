@@ -3,6 +3,7 @@ export const SECTION_TITLES = {
   environment: 'Environment Requirements',
   files: 'File System Requirements',
   claims: 'Required Claims',
+  retry: 'Retry Policy',
   script: 'Script',
   history: 'History',
 } as const;
@@ -48,6 +49,17 @@ export interface RunbookScript {
 /** Required claims: claim name → allowed values (any one suffices), in file order. */
 export type RequiredClaims = Record<string, string[]>;
 
+/**
+ * What the system may do when the worker running this runbook is lost (distributed mode): queue
+ * the run again until it has been attempted `maxAttempts` times. 1, the default, never re-runs.
+ */
+export interface RetryPolicy {
+  maxAttempts: number;
+}
+
+/** Bounds of `max_attempts` in a Retry Policy section. */
+export const MAX_ATTEMPTS_LIMIT = 10;
+
 /** Which flavour of history entry a record was read from. */
 export type HistoryEntryFormat = 'markdown' | 'legacy-markdown' | 'legacy-json';
 
@@ -84,6 +96,8 @@ export interface Runbook {
    * exists but cannot be read (callers must then deny).
    */
   requiredClaims: RequiredClaims | null;
+  /** `{ maxAttempts: 1 }` without a Retry Policy section; null when the section cannot be read. */
+  retryPolicy: RetryPolicy | null;
   script: RunbookScript | null;
   history: HistoryEntry[];
   /** Every top-level H1 section after the name, in file order. */

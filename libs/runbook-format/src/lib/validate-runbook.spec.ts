@@ -109,6 +109,25 @@ describe('validateRunbook', () => {
     ]);
   });
 
+  it('is invalid when a Retry Policy cannot be read, valid with a good one', () => {
+    const env = { TEST_VAR: 'a', OTHER: 'b' };
+    const bad = complete.replace(
+      '# Script',
+      `# Retry Policy\n${FENCE}yaml\nmax_attempts: 0\n${FENCE}\n# Script`,
+    );
+    expect(validate(bad, undefined, env).errors).toEqual([
+      'Required input file does not exist: ./absent.txt',
+      'Retry Policy section could not be read: write a YAML block with max_attempts: 1 to 10',
+    ]);
+    const good = complete.replace(
+      '# Script',
+      `# Retry Policy\n${FENCE}yaml\nmax_attempts: 3\n${FENCE}\n# Script`,
+    );
+    expect(validate(good, undefined, env).errors).toEqual([
+      'Required input file does not exist: ./absent.txt',
+    ]);
+  });
+
   it('reports empty content alone', () => {
     expect(validate('').errors).toEqual(['Runbook content is empty']);
   });

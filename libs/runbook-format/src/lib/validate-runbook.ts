@@ -2,7 +2,7 @@ import { diagnostic, type Diagnostic } from './diagnostic';
 import { isEscapingInputPath } from './input-path';
 import { filenameStem, NAME_MISSING_MESSAGE } from './parse-runbook';
 import { isVariableSet, type EnvironmentValues } from './required-env';
-import { REQUIRED_SECTIONS, SECTION_TITLES, type Runbook } from './runbook';
+import { MAX_ATTEMPTS_LIMIT, REQUIRED_SECTIONS, SECTION_TITLES, type Runbook } from './runbook';
 import { findSection } from './runbook-sections';
 
 /** What validation checks the runbook against. */
@@ -34,6 +34,7 @@ export function validateRunbook(runbook: Runbook, options: ValidateOptions = {})
         ...checkInputs(runbook, options.fileExists),
         ...checkScript(runbook),
         ...checkClaims(runbook),
+        ...checkRetryPolicy(runbook),
         ...checkName(runbook),
       ];
   const errors = found.filter((d) => d.severity === 'error').map((d) => d.message);
@@ -140,6 +141,19 @@ function checkClaims(runbook: Runbook): Diagnostic[] {
       'CLAIMS_INVALID',
       'error',
       'Required Claims section could not be read: write a YAML block of claim: allowed values',
+      section?.headingLine,
+    ),
+  ];
+}
+
+function checkRetryPolicy(runbook: Runbook): Diagnostic[] {
+  if (runbook.retryPolicy) return [];
+  const section = findSection(runbook.sections, SECTION_TITLES.retry);
+  return [
+    diagnostic(
+      'RETRY_POLICY_INVALID',
+      'error',
+      `Retry Policy section could not be read: write a YAML block with max_attempts: 1 to ${MAX_ATTEMPTS_LIMIT}`,
       section?.headingLine,
     ),
   ];

@@ -62,6 +62,11 @@ export class MetricsService {
   );
   readonly activeRuns = gauge('runbook_active_runs', 'Runs currently executing', []);
   readonly queuedRuns = gauge('runbook_queued_runs', 'Runs waiting for a free slot', []);
+  readonly retries = counter(
+    'runbook_run_retries_total',
+    'Distributed mode: lost runs queued again under their Retry Policy',
+    ['runbook'],
+  );
   readonly rbacDenials = counter('runbook_rbac_denials_total', 'Requests refused by RBAC', [
     'runbook',
     'operation',

@@ -15,6 +15,7 @@ import type { AdvisoryLock, Run } from '@runbooks/history';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { RunbookCatalog } from '../runbooks/runbook-catalog.service';
 import type { Dispatch } from './dispatch.provider';
 import { RunService } from './run.service';
 import { RunStoreHolder } from './run-store.provider';
@@ -51,6 +52,7 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
     private readonly holder: RunStoreHolder,
     private readonly runs: RunService,
     private readonly metrics: MetricsService,
+    private readonly catalog: RunbookCatalog,
   ) {}
 
   /** True while this process is the leader. */
@@ -154,7 +156,7 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
     });
     for (const run of stuck) {
       const queue = run.recursionStack.length > 1 ? dispatch.nestedQueue : dispatch.queue;
-      await queue.enqueue(run.id).catch(() => undefined);
+      await queue.enqueue(run.id, { attempt: run.attempt + 1 }).catch(() => undefined);
     }
   }
 
@@ -166,13 +168,41 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
       limit: PAGE,
     });
     for (const run of stale) {
-      await this.settle(dispatch, run, 'lost', {
-        errors: [
-          ...run.errors,
-          `The worker running this run stopped (no heartbeat for ${silentFor} s)`,
-        ],
-      });
+      const reason = `The worker running attempt ${run.attempt} stopped (no heartbeat for ${silentFor} s)`;
+      if (await this.retry(dispatch, run, reason)) continue;
+      await this.settle(dispatch, run, 'lost', { errors: [...run.errors, reason] });
     }
+  }
+
+  /**
+   * A lost run of a runbook whose Retry Policy allows another attempt goes back to the queue (a
+   * frozen worker that comes back is fenced out at its next heartbeat). True when requeued.
+   */
+  private async retry(dispatch: Dispatch, run: Run, reason: string): Promise<boolean> {
+    const maxAttempts = await this.maxAttemptsOf(run.runbook);
+    if (run.attempt >= maxAttempts) return false;
+    const outcome = await this.holder.store.requeue(run.id, run.attempt, {
+      errors: [
+        ...run.errors,
+        `${reason}; queued again for attempt ${run.attempt + 1} of ${maxAttempts}`,
+      ],
+    });
+    if (!outcome.applied) return false;
+    this.logger.warn(
+      `Run ${run.id} of ${run.runbook} lost attempt ${run.attempt}; queued again (Retry Policy: ${maxAttempts} attempts)`,
+    );
+    this.metrics.retries.inc({ runbook: run.runbook });
+    const queue = run.recursionStack.length > 1 ? dispatch.nestedQueue : dispatch.queue;
+    // A job of its own (the lost attempt's job may still be held); if Redis fails here,
+    // requeueStuck queues it on a later round.
+    await queue.enqueue(run.id, { attempt: run.attempt + 1 }).catch(() => undefined);
+    return true;
+  }
+
+  /** The runbook's Retry Policy attempts; 1 when it has none or cannot be read any more. */
+  private async maxAttemptsOf(filename: string): Promise<number> {
+    const entry = await this.catalog.get(filename).catch(() => null);
+    return entry?.parsed.runbook.retryPolicy?.maxAttempts ?? 1;
   }
 
   /**

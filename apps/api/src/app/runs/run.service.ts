@@ -66,6 +66,7 @@ interface ActiveRun {
 
 /** A partial line is sent after this much quiet, so progress without newlines still streams. */
 const PARTIAL_LINE_FLUSH_MS = 150;
+/** Heartbeat period of a running run; in the distributed mode at least 3 per LOST_AFTER_SECONDS. */
 const HEARTBEAT_MS = 10_000;
 /** How often a distributed result waiter re-reads the record (in case `done` never reaches it). */
 const RESULT_POLL_MS = 5_000;
@@ -325,7 +326,9 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
       result = await this.crashed(claimed, error);
     } finally {
       await watch.close().catch(() => undefined);
-      await dispatch.dropRequest(claimed.id);
+      // A run requeued for a retry while this worker was away still needs its details.
+      const current = await this.store.get(claimed.id).catch(() => null);
+      if (current?.status !== 'queued') await dispatch.dropRequest(claimed.id);
       this.active.delete(claimed.id);
       this.metrics.activeRuns.set(this.active.size);
     }
@@ -596,6 +599,16 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
       this.logger.error(`Could not store output of run ${run.id}: ${(error as Error).message}`),
     );
     const fenced = this.dispatch !== null;
+    if (fenced && claimed.attempt > 1) {
+      // A retry under the runbook's Retry Policy: readers of the output see where it starts.
+      writer.add(
+        'stderr',
+        `[runbooks] attempt ${claimed.attempt}: the worker of the previous attempt was lost; running the script again`,
+      );
+    }
+    const heartbeatMs = this.dispatch
+      ? Math.min(HEARTBEAT_MS, (this.dispatch.settings.lostAfterSeconds * 1000) / 3)
+      : HEARTBEAT_MS;
     const heartbeat = setInterval(
       () =>
         void this.store
@@ -609,7 +622,7 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
             }
           })
           .catch(() => undefined),
-      HEARTBEAT_MS,
+      heartbeatMs,
     );
     const runbook = entry.parsed.runbook;
     const execution = execute(
@@ -699,7 +712,8 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
         : result.returnCode === 0
           ? 'success'
           : 'failure';
-    const errors: string[] = [];
+    // A retried run keeps the notes of its lost attempts.
+    const errors: string[] = attempt > 1 ? [...run.errors] : [];
     const settledElsewhere = await this.settledElsewhere(run.id, attempt);
     if (settledElsewhere) return settledElsewhere;
     await this.history.record({
