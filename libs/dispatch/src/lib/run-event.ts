@@ -1,33 +1,7 @@
-import type { RunOperation, RunStatus } from '@runbooks/types';
+import type { RunEvent } from '@runbooks/types';
 
-/** What kind of change an event reports (playbook-dispatcher's `event_type` values). */
-export type RunEventType = 'create' | 'read' | 'update' | 'delete';
-
-/** The run as an event carries it (snake_case wire names; see docs/run-event.schema.json). */
-export interface RunEventPayload {
-  id: string;
-  runbook: string;
-  operation: RunOperation;
-  status: RunStatus;
-  attempt: number;
-  return_code: number | null;
-  requested_by: string;
-  correlation_id: string;
-  labels: Record<string, string>;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  updated_at: string;
-}
-
-/** One state change of a run in playbook-dispatcher's envelope; `seq` counts a run's events from 1. */
-export interface RunEvent {
-  event_type: RunEventType;
-  /** Unique (UUID): consumers of an at-least-once feed drop repeats by it. */
-  event_id: string;
-  seq: number;
-  payload: RunEventPayload;
-}
+/** The run event envelope is a wire type: it lives in `@runbooks/types`. */
+export type { RunEvent, RunEventPayload, RunEventType } from '@runbooks/types';
 
 /** Where a relay reads events: a RunStore's transactional outbox (`@runbooks/history` stores fit). */
 export interface RunEventSource {

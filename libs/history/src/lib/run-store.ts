@@ -1,4 +1,7 @@
-import type { RunOperation, RunStatus } from '@runbooks/types';
+import type { RunEvent, RunOperation, RunStatus } from '@runbooks/types';
+
+/** The run event envelope is a wire type: it lives in `@runbooks/types`. */
+export type { RunEvent, RunEventPayload, RunEventType } from '@runbooks/types';
 
 /** A run record as the store keeps it (camelCase; `toWire` gives the snake_case API shape). */
 export interface Run {
@@ -201,37 +204,6 @@ export interface RunStore {
   /** Releases the store's resources; later calls throw STORE_CLOSED. */
   close(): Promise<void>;
 }
-
-/** What kind of change a run event reports (playbook-dispatcher's `event_type` values). */
-export type RunEventType = 'create' | 'read' | 'update' | 'delete';
-
-/** The run as an event carries it: snake_case wire names, no output tails, no variable names. */
-export type RunEventPayload = {
-  id: string;
-  runbook: string;
-  operation: RunOperation;
-  status: RunStatus;
-  attempt: number;
-  return_code: number | null;
-  requested_by: string;
-  correlation_id: string;
-  labels: Record<string, string>;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  updated_at: string;
-};
-
-/**
- * One state change of a run in playbook-dispatcher's envelope. `seq` counts a run's events from
- * 1 without gaps; `event_id` is unique, so consumers of an at-least-once feed can drop repeats.
- */
-export type RunEvent = {
-  event_type: RunEventType;
-  event_id: string;
-  seq: number;
-  payload: RunEventPayload;
-};
 
 /**
  * Read side of the transactional outbox: every state change (create, claim, transition) writes
