@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { decodeRunEventEntry, type RunEvent } from '@runbooks/dispatch';
-import type { RunAccepted, RunListResponse, RunRecord } from '@runbooks/types';
+import type { RunListResponse, RunRecord } from '@runbooks/types';
 import Redis from 'ioredis';
 
 import type { ApiServer } from '../support/api-server';
@@ -13,6 +13,7 @@ import { ancestorAmong, isAlive } from '../support/processes';
 import { LiveStream } from '../support/sse';
 import { waitFor } from '../support/wait-for';
 import { Cluster, REDIS_URL } from './cluster';
+import { RunClient } from './run-client';
 
 /** 2 API instances (role api) and 2 workers on one PostgreSQL database and one Redis prefix. */
 describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
@@ -21,6 +22,7 @@ describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
   let api2: ApiServer;
   let workers: ApiServer[];
   let token: string;
+  let client: RunClient;
   let marksFile: string;
   let pidsFile: string;
 
@@ -50,6 +52,7 @@ describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
       cluster.start('worker', { MAX_CONCURRENT_RUNS: '4' }),
     ]);
     token = api1.token();
+    client = new RunClient(token);
   }, 120_000);
 
   afterAll(async () => {
@@ -57,23 +60,9 @@ describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
     for (const file of [marksFile, pidsFile]) if (file) rmSync(file, { force: true });
   }, 60_000);
 
-  const submit = async (
-    server: ApiServer,
-    runbook: string,
-    envVars: Record<string, string> = {},
-  ) => {
-    const response = await call<RunAccepted>(server, `/api/runbooks/${runbook}/execute`, {
-      method: 'POST',
-      token,
-      headers: { Prefer: 'respond-async' },
-      json: { env_vars: envVars },
-    });
-    expect(response.status).toBe(202);
-    return response.body.run_id;
-  };
-
-  const record = async (server: ApiServer, id: string) =>
-    (await call<RunRecord>(server, `/api/runs/${id}`, { token })).body;
+  const submit = (server: ApiServer, runbook: string, envVars: Record<string, string> = {}) =>
+    client.submit(server, runbook, envVars);
+  const record = (server: ApiServer, id: string) => client.record(server, id);
 
   it('200 runs submitted round-robin to both APIs: 200 records, each executed exactly once', async () => {
     const marks = Array.from({ length: 200 }, (_, i) => `m${i}-${randomUUID()}`);
@@ -89,17 +78,7 @@ describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
       );
     }
     expect(new Set(ids).size).toBe(200);
-    await waitFor(
-      async () => {
-        const page = await call<RunListResponse>(
-          api2,
-          '/api/runs?filter[runbook]=Mark.md&filter[status]=queued,running&limit=1',
-          { token },
-        );
-        return page.status === 200 && page.body.data.length === 0;
-      },
-      { timeoutMs: 80_000, intervalMs: 500, what: '200 runs to finish' },
-    );
+    await client.noneActive(api2, 'Mark.md', 80_000);
     const all = await call<RunListResponse>(api1, '/api/runs?filter[runbook]=Mark.md&limit=500', {
       token,
     });

@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import type { RunListResponse } from '@runbooks/types';
-
 import { freePort, type ApiServer } from '../support/api-server';
 import { call } from '../support/http-client';
 import { runbookText } from '../support/runbook-text';
 import { waitFor } from '../support/wait-for';
 import { Cluster } from './cluster';
+import { RunClient } from './run-client';
 import { PrivatePostgres, PrivateRedis } from './private-servers';
 
 describe('distributed mode faults', () => {
@@ -19,6 +18,7 @@ describe('distributed mode faults', () => {
   let postgres: PrivatePostgres;
   let api: ApiServer;
   let token: string;
+  let client: RunClient;
   let marksFile: string;
 
   beforeAll(async () => {
@@ -38,6 +38,7 @@ describe('distributed mode faults', () => {
     );
     [api] = await Promise.all([cluster.start('api'), cluster.start('worker')]);
     token = api.token();
+    client = new RunClient(token);
   }, 120_000);
 
   afterAll(async () => {
@@ -79,17 +80,7 @@ describe('distributed mode faults', () => {
     expect(refused.length).toBeGreaterThan(0);
     // Fast: a refused submission does not wait for Redis to come back.
     for (const answer of refused) expect(answer.ms).toBeLessThan(3000);
-    await waitFor(
-      async () => {
-        const page = await call<RunListResponse>(
-          api,
-          '/api/runs?filter[runbook]=Mark.md&filter[status]=queued,running&limit=1',
-          { token },
-        );
-        return page.status === 200 && page.body.data.length === 0;
-      },
-      { timeoutMs: 80_000, intervalMs: 500, what: 'the accepted runs to finish' },
-    );
+    await client.noneActive(api, 'Mark.md', 80_000);
     const written = readFileSync(marksFile, 'utf8').trim().split('\n');
     expect([...written].sort()).toEqual(accepted.map((a) => a.mark).sort());
   }, 150_000);
@@ -123,16 +114,6 @@ describe('distributed mode faults', () => {
       timeoutMs: 30_000,
       what: 'the run after the restart to execute',
     });
-    await waitFor(
-      async () => {
-        const page = await call<RunListResponse>(
-          api,
-          '/api/runs?filter[runbook]=Mark.md&filter[status]=queued,running&limit=1',
-          { token },
-        );
-        return page.status === 200 && page.body.data.length === 0;
-      },
-      { timeoutMs: 30_000, intervalMs: 250, what: 'the run to be recorded as finished' },
-    );
+    await client.noneActive(api, 'Mark.md', 30_000);
   }, 120_000);
 });

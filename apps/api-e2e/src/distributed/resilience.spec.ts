@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { decodeRunEventEntry, type RunEvent } from '@runbooks/dispatch';
-import type { RunAccepted, RunRecord } from '@runbooks/types';
+import type { RunRecord } from '@runbooks/types';
 import Redis from 'ioredis';
 
 import type { ApiServer } from '../support/api-server';
@@ -12,39 +12,11 @@ import { ancestorAmong, isAlive } from '../support/processes';
 import { runbookText } from '../support/runbook-text';
 import { waitFor } from '../support/wait-for';
 import { Cluster, REDIS_URL } from './cluster';
+import { RunClient } from './run-client';
 
 /** Lines of a file that a script appends to (empty when it does not exist yet). */
 function linesOf(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
-}
-
-/** Helpers bound to one cluster and token. */
-function clientFor(token: string) {
-  const submit = async (
-    server: ApiServer,
-    runbook: string,
-    envVars: Record<string, string> = {},
-  ) => {
-    const response = await call<RunAccepted>(server, `/api/runbooks/${runbook}/execute`, {
-      method: 'POST',
-      token,
-      headers: { Prefer: 'respond-async' },
-      json: { env_vars: envVars },
-    });
-    expect(response.status).toBe(202);
-    return response.body.run_id;
-  };
-  const record = async (server: ApiServer, id: string) =>
-    (await call<RunRecord>(server, `/api/runs/${id}`, { token })).body;
-  const statusBecomes = (server: ApiServer, id: string, status: string, timeoutMs: number) =>
-    waitFor(
-      async () => {
-        const current = await record(server, id);
-        return current.status === status ? current : null;
-      },
-      { timeoutMs, intervalMs: 250, what: `run ${id} to become ${status}` },
-    );
-  return { submit, record, statusBecomes };
 }
 
 /** The pid a Hang script wrote, once a new one appears after `before` lines. */
@@ -61,7 +33,7 @@ function nextScriptPid(pidsFile: string, before: number): Promise<number> {
 describe('distributed mode: deadlines of runs whose worker vanished or froze', () => {
   let cluster: Cluster;
   let api: ApiServer;
-  let client: ReturnType<typeof clientFor>;
+  let client: RunClient;
   let pidsFile: string;
 
   beforeAll(async () => {
@@ -70,7 +42,7 @@ describe('distributed mode: deadlines of runs whose worker vanished or froze', (
       'Hang.md': runbookText({ name: 'Hang', script: `print -r -- $$ >> ${pidsFile}\nsleep 600` }),
     });
     api = await cluster.start('api', deadlineEnv());
-    client = clientFor(api.token());
+    client = new RunClient(api.token());
   }, 120_000);
 
   afterAll(async () => {
@@ -136,7 +108,7 @@ describe('distributed mode: nested runs, worker shutdown and loss, reconciler fa
   let api1: ApiServer;
   let api2: ApiServer;
   let worker: ApiServer;
-  let client: ReturnType<typeof clientFor>;
+  let client: RunClient;
   let marksFile: string;
   let pidsFile: string;
 
@@ -177,7 +149,7 @@ describe('distributed mode: nested runs, worker shutdown and loss, reconciler fa
       cluster.start('api', common),
       cluster.start('worker', workerEnv),
     ]);
-    client = clientFor(api1.token());
+    client = new RunClient(api1.token());
   }, 120_000);
 
   afterAll(async () => {

@@ -326,12 +326,7 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
         .returningAll()
         .executeTakeFirst(),
     );
-    if (updated) return { applied: true, run: rowToRun(updated) };
-
-    const current = await this.get(id);
-    if (current === null) return { applied: false, reason: 'RUN_NOT_FOUND', run: null };
-    const reason = current.attempt !== attempt ? 'STALE_ATTEMPT' : 'STATUS_MISMATCH';
-    return { applied: false, reason, run: current };
+    return updated ? { applied: true, run: rowToRun(updated) } : this.refusal(id, attempt);
   }
 
   async claim(id: string, options: ClaimOptions): Promise<Run | null> {
@@ -382,7 +377,11 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
         .returningAll()
         .executeTakeFirst(),
     );
-    if (updated) return { applied: true, run: rowToRun(updated) };
+    return updated ? { applied: true, run: rowToRun(updated) } : this.refusal(id, attempt);
+  }
+
+  /** Why a fenced change of a run did not apply, with the run as it is now. */
+  private async refusal(id: string, attempt: number): Promise<TransitionResult> {
     const current = await this.get(id);
     if (current === null) return { applied: false, reason: 'RUN_NOT_FOUND', run: null };
     const reason = current.attempt !== attempt ? 'STALE_ATTEMPT' : 'STATUS_MISMATCH';
