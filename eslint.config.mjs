@@ -1,6 +1,8 @@
 // Workspace ESLint flat config: Nx module boundaries with the DESIGN.md tag matrix, type-aware
-// TypeScript rules at error level, Prettier owns formatting.
+// TypeScript rules at error level, Prettier owns formatting. The Angular console (apps/web) also
+// gets angular-eslint: component/directive rules and its templates (.html files and inline ones).
 import nx from '@nx/eslint-plugin';
+import angular from 'angular-eslint';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
@@ -25,6 +27,9 @@ const nodeBuiltins = [
   'process',
 ];
 const frameworks = ['@nestjs/*', '@angular/*', 'rxjs', 'rxjs/*'];
+const webTs = ['apps/web/**/*.ts'];
+// External templates, and the inline ones the processor extracts as `<file>.ts/<n>_inline-template-….html`.
+const webTemplates = ['apps/web/**/*.html'];
 
 export default [
   ...nx.configs['flat/base'],
@@ -113,6 +118,23 @@ export default [
       ],
     },
   },
+  ...angular.configs.tsRecommended.map((config) => ({ ...config, files: webTs })),
+  {
+    files: webTs,
+    processor: angular.processInlineTemplates,
+    rules: {
+      '@angular-eslint/component-selector': [
+        'error',
+        { type: 'element', prefix: 'rb', style: 'kebab-case' },
+      ],
+      '@angular-eslint/directive-selector': [
+        'error',
+        { type: 'attribute', prefix: 'rb', style: 'camelCase' },
+      ],
+    },
+  },
+  ...angular.configs.templateRecommended.map((config) => ({ ...config, files: webTemplates })),
+  ...angular.configs.templateAccessibility.map((config) => ({ ...config, files: webTemplates })),
   {
     // Specs may use Node built-ins (real files, real processes) even in isomorphic libs.
     files: ['**/*.spec.ts', '**/test/**/*.ts'],
