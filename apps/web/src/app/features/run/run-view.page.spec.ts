@@ -32,7 +32,7 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
   };
 }
 
-async function render() {
+async function render(overrides: Partial<RunRecord> = {}) {
   const app = configureApp({
     routes: [
       { path: 'runs', component: Blank },
@@ -44,7 +44,7 @@ async function render() {
   const fixture = TestBed.createComponent(RunViewPage);
   fixture.componentRef.setInput('id', 'run-1');
   await settle(fixture);
-  app.http.expectOne('/api/runs/run-1').flush(record());
+  app.http.expectOne('/api/runs/run-1').flush(record(overrides));
   await settle(fixture);
   return { ...app, body, fixture, el: fixture.nativeElement as HTMLElement };
 }
@@ -173,6 +173,20 @@ describe('RunViewPage', () => {
     await settle(fixture);
     expect(textOf(el.querySelector('rb-status-chip'))).toBe('Canceled');
     expect(textOf(el.querySelector('.summary'))).toContain('alice: wrong input');
+  });
+
+  it('shows the attempt of a run retried after its worker was lost, and its notes', async () => {
+    const note =
+      'The worker running attempt 1 stopped (no heartbeat for 30 s); queued again for attempt 2 of 3';
+    const { el } = await render({ attempt: 2, errors: [note] });
+    expect(textOf(el.querySelector('.attempt'))).toBe('2');
+    expect(textOf(el.querySelector('.problems'))).toContain(note);
+  });
+
+  it('shows no attempt for a run on its first attempt', async () => {
+    const { el } = await render();
+    expect(el.querySelector('.summary')).not.toBeNull();
+    expect(el.querySelector('.attempt')).toBeNull();
   });
 
   it('explains a failed cancel and a missing run', async () => {

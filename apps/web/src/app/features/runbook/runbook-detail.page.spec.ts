@@ -23,6 +23,11 @@ const CONTENT = [
   'roles: sre, api',
   '```',
   '',
+  '# Retry Policy',
+  '```yaml',
+  'max_attempts: 2',
+  '```',
+  '',
   '# Script',
   '```sh',
   'echo "$TEST_VAR"',
@@ -130,6 +135,9 @@ describe('RunbookDetailPage', () => {
     expect(textOf(el.querySelector('#inputs-title')?.parentElement)).toContain('None');
     expect([...el.querySelectorAll('.facts .role')].map(textOf)).toEqual(['sre', 'api']);
     expect(textOf(el.querySelector('.script'))).toBe('echo "$TEST_VAR"');
+    expect(textOf(el.querySelector('.retry'))).toBe(
+      'When the worker running it is lost, the run is run again: up to 2 attempts in all.',
+    );
   });
 
   it('disables Run for a user whose roles do not allow it, but keeps Validate', async () => {

@@ -26,7 +26,13 @@ import { LoadingState } from '../../shared/loading-state';
 import { StatusChip } from '../../shared/status-chip';
 import { HistoryTimeline } from './history-timeline';
 import { renderMarkdown } from './markdown-renderer';
-import { claimRows, customSections, sectionBody, withoutHistory } from './runbook-document';
+import {
+  claimRows,
+  customSections,
+  retrySummary,
+  sectionBody,
+  withoutHistory,
+} from './runbook-document';
 import { RunbookVarsDialog, type VarsDialogData, type VarsDialogMode } from './runbook-vars-dialog';
 
 /** One runbook: rendered document, recognised sections, history timeline, validate and run. */
@@ -95,6 +101,10 @@ export class RunbookDetailPage {
   protected readonly claims = computed(() => {
     const runbook = this.runbook();
     return runbook ? claimRows(runbook) : [];
+  });
+  protected readonly retry = computed(() => {
+    const runbook = this.runbook();
+    return runbook ? retrySummary(runbook) : null;
   });
   protected readonly item = computed(() => this.listing.value() ?? null);
   /** False only when the server said so; unknown means "let the server decide". */

@@ -1,5 +1,11 @@
 import { parseRunbook } from '@runbooks/runbook-format';
-import { claimRows, customSections, sectionBody, withoutHistory } from './runbook-document';
+import {
+  claimRows,
+  customSections,
+  retrySummary,
+  sectionBody,
+  withoutHistory,
+} from './runbook-document';
 
 const TEXT = [
   '# Demo',
@@ -49,5 +55,23 @@ describe('runbook document helpers', () => {
       { claim: 'team', values: ['core'] },
     ]);
     expect(claimRows({ ...runbook, requiredClaims: null })).toEqual([]);
+  });
+
+  it('summarizes a Retry Policy, which is not a custom section', () => {
+    expect(retrySummary(runbook)).toBeNull();
+    const withPolicy = (block: string) =>
+      parseRunbook(TEXT.replace('# History', `# Retry Policy\n${block}\n\n# History`), {
+        filename: 'Demo.md',
+      }).runbook;
+    const three = withPolicy('```yaml\nmax_attempts: 3\n```');
+    expect(retrySummary(three)).toEqual({
+      readable: true,
+      text: 'When the worker running it is lost, the run is run again: up to 3 attempts in all.',
+    });
+    expect(customSections(three).map((s) => s.title)).toEqual(['Rollback']);
+    expect(retrySummary(withPolicy('```yaml\nmax_attempts: 1\n```'))?.text).toBe(
+      'A lost run is never run again.',
+    );
+    expect(retrySummary(withPolicy('```yaml\nmax_attempts: 99\n```'))?.readable).toBe(false);
   });
 });

@@ -2,6 +2,8 @@ import type { Runbook, SectionRange } from '@runbooks/runbook-format';
 
 /** Title of the section runs append to (shown as a timeline, not as markdown). */
 const HISTORY_TITLE = 'History';
+/** Title of the optional section that lets a lost run be run again (distributed mode). */
+const RETRY_TITLE = 'Retry Policy';
 
 /** The lines of a section's body (after its heading), as markdown. */
 export function sectionBody(content: string, section: SectionRange): string {
@@ -27,6 +29,7 @@ export function customSections(runbook: Runbook): SectionRange[] {
     'Environment Requirements',
     'File System Requirements',
     'Required Claims',
+    RETRY_TITLE,
     'Script',
     HISTORY_TITLE,
   ]);
@@ -37,4 +40,24 @@ export function customSections(runbook: Runbook): SectionRange[] {
 export function claimRows(runbook: Runbook): { claim: string; values: string[] }[] {
   if (!runbook.requiredClaims) return [];
   return Object.entries(runbook.requiredClaims).map(([claim, values]) => ({ claim, values }));
+}
+
+/**
+ * What the runbook's Retry Policy means for its runs, or null when it has none (a lost run is
+ * never run again). `readable` is false when the section cannot be read (it fails validation).
+ */
+export function retrySummary(runbook: Runbook): { readable: boolean; text: string } | null {
+  if (!runbook.sections.some((s) => s.title === RETRY_TITLE)) return null;
+  const policy = runbook.retryPolicy;
+  if (!policy) {
+    return {
+      readable: false,
+      text: 'The Retry Policy block cannot be read, so the runbook will not validate.',
+    };
+  }
+  if (policy.maxAttempts <= 1) return { readable: true, text: 'A lost run is never run again.' };
+  return {
+    readable: true,
+    text: `When the worker running it is lost, the run is run again: up to ${policy.maxAttempts} attempts in all.`,
+  };
 }
