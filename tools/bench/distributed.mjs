@@ -5,10 +5,17 @@
 //     (median/p95) and runs/s with --concurrency requests in flight;
 //   - distributed (PostgreSQL + Redis): one API (role api) + 1 worker, then + 2 workers: same
 //     figures, and the latency added by dispatch (median distributed − median embedded).
+// With --breakdown, each mode also prints where a sequential execute spent its time (medians),
+// from the run record's timestamps (ms resolution, all processes on this machine's clock):
+//   accept    request sent → run record created (HTTP, auth, catalog);
+//   dispatch  created → claimed (create transaction, queueing, a worker's pick-up, claim);
+//   run       claimed → final state written (cancel watch, the script, output, histories);
+//   answer    final state written → response received (final transaction, `done`, HTTP).
 // Creates its own PostgreSQL database (dropped at the end) and its own Redis key prefix (keys
 // deleted at the end). Rate limits are off; markdown History is off (it is not what is measured).
 // Usage: npx nx build api && node tools/bench/distributed.mjs [--runs 300] [--samples 100]
-//        [--concurrency 16] [--pg postgres://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379/0]
+//        [--concurrency 16] [--breakdown] [--pg postgres://postgres@127.0.0.1:5432/postgres]
+//        [--redis redis://127.0.0.1:6379/0]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +40,7 @@ const option = (name, fallback) => {
 const RUNS = Number(option('runs', '300'));
 const SAMPLES = Number(option('samples', '100'));
 const CONCURRENCY = Number(option('concurrency', '16'));
+const BREAKDOWN = args.includes('--breakdown');
 const PG_ADMIN = option('pg', 'postgres://postgres@127.0.0.1:5432/postgres');
 const REDIS_URL = option('redis', 'redis://127.0.0.1:6379/0');
 const MAIN = join(root, 'dist/apps/api/main.js');
@@ -126,6 +134,7 @@ async function startServer(dirs, env) {
   }
 }
 
+/** Executes the runbook; returns its run id. */
 async function execute(url) {
   const response = await fetch(`${url}/api/runbooks/Echo.md/execute`, {
     method: 'POST',
@@ -135,16 +144,39 @@ async function execute(url) {
   const body = await response.json();
   if (response.status !== 200 || body.success !== true)
     throw new Error(`execute failed: ${response.status} ${JSON.stringify(body)}`);
+  return body.run_id;
+}
+
+const epochMs = (now) => performance.timeOrigin + now;
+
+/** The steps of one execute, from its record's timestamps and the client's send/receive times. */
+async function stepsOf(url, runId, sentAt, answeredAt) {
+  const response = await fetch(`${url}/api/runs/${runId}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  const run = await response.json();
+  const created = Date.parse(run.created_at);
+  const started = Date.parse(run.started_at);
+  const finished = Date.parse(run.finished_at);
+  return {
+    accept: created - epochMs(sentAt),
+    dispatch: started - created,
+    run: finished - started,
+    answer: epochMs(answeredAt) - finished,
+  };
 }
 
 /** Latency of one execute at a time, then runs/s with CONCURRENCY in flight. */
 async function measure(url) {
   for (let i = 0; i < 10; i++) await execute(url); // warm-up
   const latencies = [];
+  const steps = [];
   for (let i = 0; i < SAMPLES; i++) {
     const start = performance.now();
-    await execute(url);
-    latencies.push(performance.now() - start);
+    const runId = await execute(url);
+    const end = performance.now();
+    latencies.push(end - start);
+    if (BREAKDOWN) steps.push(await stepsOf(url, runId, start, end));
   }
   let next = 0;
   const start = performance.now();
@@ -157,10 +189,16 @@ async function measure(url) {
     }),
   );
   const elapsed = performance.now() - start;
+  const breakdown = {};
+  if (BREAKDOWN) {
+    for (const step of ['accept', 'dispatch', 'run', 'answer'])
+      breakdown[step] = median(steps.map((figures) => figures[step]));
+  }
   return {
     median: median(latencies),
     p95: percentile(latencies, 0.95),
     perSecond: (RUNS / elapsed) * 1000,
+    breakdown,
   };
 }
 
@@ -207,10 +245,13 @@ async function cleanup(dirs) {
   rmSync(dirs.root, { recursive: true, force: true });
 }
 
-const print = (label, figures) =>
+const print = (label, figures) => {
   console.log(
     `${label.padEnd(34)} median ${ms(figures.median).padStart(9)}  p95 ${ms(figures.p95).padStart(9)}  ${figures.perSecond.toFixed(1).padStart(7)} runs/s`,
   );
+  const steps = Object.entries(figures.breakdown).map(([step, value]) => `${step} ${ms(value)}`);
+  if (steps.length > 0) console.log(`${''.padEnd(34)} steps (medians): ${steps.join(', ')}`);
+};
 
 const dirs = makeDirs();
 try {

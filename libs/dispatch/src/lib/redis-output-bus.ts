@@ -69,6 +69,10 @@ export class RedisOutputBus implements OutputBus {
   private readonly onError: (error: unknown) => void;
   private readerId: number | null = null;
   private blocking = false;
+  /** Subscriptions added so far; each one's number tells whether a read already includes it. */
+  private subscriptionCount = 0;
+  /** `subscriptionCount` when the read in flight was built: it covers subscriptions up to it. */
+  private readCovers = 0;
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private closed = false;
@@ -164,8 +168,9 @@ export class RedisOutputBus implements OutputBus {
       ),
     };
     subscribers.add(subscriber);
+    this.subscriptionCount += 1;
     this.loop ??= this.readLoop();
-    this.wake();
+    this.wake(this.subscriptionCount);
     return { close: () => subscriber.cursor.close() };
   }
 
@@ -199,6 +204,7 @@ export class RedisOutputBus implements OutputBus {
         // `blocking` set and wakes the XREAD that does not include it yet.
         runIds = [...this.subscribers.keys()];
         if (runIds.length === 0) continue;
+        this.readCovers = this.subscriptionCount;
         const positions = runIds.map((runId) => this.readPosition(runId));
         this.blocking = true;
         reply = await this.untilClosed(
@@ -259,15 +265,22 @@ export class RedisOutputBus implements OutputBus {
     }
   }
 
-  /** Interrupts a blocked XREAD so a new subscription is read at once (retried once: the XREAD may not have arrived yet). */
-  private wake(): void {
+  /**
+   * Makes the read loop include subscription number `subscription` at once: wakes an idle loop,
+   * or interrupts a blocked XREAD that was built before it (retried once: the XREAD may not have
+   * reached Redis yet). A loop that is not blocked builds its next XREAD with it anyway, and an
+   * XREAD built after it is left alone (an interrupt would only cost another round trip).
+   */
+  private wake(subscription: number): void {
     this.wakeUp?.();
-    const unblock = (): void => {
-      if (!this.blocking || this.readerId === null || this.closed) return;
-      this.writer.client('UNBLOCK', this.readerId).catch(() => undefined);
+    const unblock = (): boolean => {
+      if (!this.blocking || this.readCovers >= subscription || this.closed) return false;
+      if (this.readerId !== null) {
+        this.writer.client('UNBLOCK', this.readerId).catch(() => undefined);
+      }
+      return true;
     };
-    unblock();
-    setTimeout(unblock, 25).unref();
+    if (unblock()) setTimeout(unblock, 25).unref();
   }
 
   private async lastSeq(key: string): Promise<number> {

@@ -2,17 +2,28 @@ import type { OutputChunkInput, RunStore } from '@runbooks/history';
 
 import type { LiveOutput } from './live-output';
 
-/** Lines waiting longer than this are written (and published) even if the batch is small. */
-const FLUSH_DELAY_MS = 25;
+/** At most one write per this interval while output keeps coming (unless a batch fills up). */
+const FLUSH_INTERVAL_MS = 25;
 const MAX_BATCH = 256;
+
+/** A pending write: on the next turn of the event loop, or after a timer. */
+interface ScheduledFlush {
+  cancel(): void;
+}
 
 /**
  * Writes a run's output lines to the store in small batches and publishes them with the
  * sequence numbers the store assigned, so live and replayed events carry the same ids.
+ *
+ * The first line after a quiet spell is written at once (on the next turn of the event loop, so
+ * the lines of one read stay together): a short script's output is then usually stored while
+ * the script is still exiting, and a live client sees it without delay. Lines that follow within
+ * `FLUSH_INTERVAL_MS` of a write wait for the rest of that interval and go together.
  */
 export class RunOutputWriter {
   private pending: OutputChunkInput[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private scheduled: ScheduledFlush | null = null;
+  private lastWriteAtMs = Number.NEGATIVE_INFINITY;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -27,16 +38,18 @@ export class RunOutputWriter {
   add(stream: 'stdout' | 'stderr', data: string): void {
     this.pending.push({ stream, data });
     if (this.pending.length >= MAX_BATCH) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+    else
+      this.scheduled ??= this.schedule(this.lastWriteAtMs + FLUSH_INTERVAL_MS - performance.now());
   }
 
   /** Writes everything queued so far; resolves when it is stored and published. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.scheduled?.cancel();
+    this.scheduled = null;
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return this.chain;
+    this.lastWriteAtMs = performance.now();
     this.chain = this.chain
       .then(async () => {
         const options = this.attempt === undefined ? {} : { attempt: this.attempt };
@@ -45,5 +58,14 @@ export class RunOutputWriter {
       })
       .catch(this.onError);
     return this.chain;
+  }
+
+  private schedule(waitMs: number): ScheduledFlush {
+    if (waitMs <= 0) {
+      const immediate = setImmediate(() => void this.flush());
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const timer = setTimeout(() => void this.flush(), waitMs);
+    return { cancel: () => clearTimeout(timer) };
   }
 }

@@ -1,0 +1,74 @@
+import { openSqliteRunStore, type SqliteRunStore } from '@runbooks/history';
+
+import type { RunSignal } from './output-bus';
+import { RunOutputWriter } from './run-output-writer';
+
+/** Collects what the writer publishes. */
+class PublishedLines {
+  readonly lines: { seq: number; data: string }[] = [];
+
+  publish(_runId: string, signal: RunSignal): void {
+    if (signal.kind === 'output') this.lines.push({ seq: signal.line.seq, data: signal.line.data });
+  }
+}
+
+describe('RunOutputWriter', () => {
+  let store: SqliteRunStore;
+  let runId: string;
+
+  beforeEach(async () => {
+    store = await openSqliteRunStore({ file: ':memory:' });
+    const run = await store.create({ runbook: 'Echo.md', requestedBy: 'tester', roles: [] });
+    runId = run.id;
+  });
+
+  afterEach(async () => {
+    jest.useRealTimers();
+    await store.close();
+  });
+
+  const storedData = async () => (await store.readOutput(runId)).map((chunk) => chunk.data);
+
+  it('stores lines and publishes them with the seqs the store gave them', async () => {
+    const published = new PublishedLines();
+    const writer = new RunOutputWriter(store, published, runId);
+    writer.add('stdout', 'a');
+    writer.add('stderr', 'b');
+    await writer.flush();
+    writer.add('stdout', 'c');
+    await writer.flush();
+    expect(published.lines).toEqual([
+      { seq: 1, data: 'a' },
+      { seq: 2, data: 'b' },
+      { seq: 3, data: 'c' },
+    ]);
+    expect(await storedData()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('writes the first line after a quiet spell at once, then batches lines within the interval', async () => {
+    jest.useFakeTimers();
+    const appends = jest.spyOn(store, 'appendOutput');
+    const published = new PublishedLines();
+    const writer = new RunOutputWriter(store, published, runId);
+    const batches = () => appends.mock.calls.map(([, chunks]) => chunks.map((chunk) => chunk.data));
+
+    writer.add('stdout', 'first');
+    writer.add('stdout', 'same read');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(batches()).toEqual([['first', 'same read']]);
+
+    writer.add('stdout', 'soon after');
+    await jest.advanceTimersByTimeAsync(20);
+    writer.add('stdout', 'sooner after');
+    expect(batches()).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(5);
+    expect(batches()).toEqual([
+      ['first', 'same read'],
+      ['soon after', 'sooner after'],
+    ]);
+
+    await writer.flush();
+    expect(published.lines.map((line) => line.seq)).toEqual([1, 2, 3, 4]);
+    expect(await storedData()).toEqual(['first', 'same read', 'soon after', 'sooner after']);
+  });
+});
