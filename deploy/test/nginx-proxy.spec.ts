@@ -92,6 +92,7 @@ describe('nginx.conf on loopback in front of two API instances', () => {
     mkdirSync(webRoot);
     writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>Runbooks console</title>\n');
     writeFileSync(join(webRoot, 'main.js'), 'console.log("console");\n');
+    writeFileSync(join(webRoot, 'main-ZO4PW7DQ.js'), 'console.log("hashed");\n');
 
     // One shared runbook collection (as compose.multi.yaml), a run store per instance.
     const shared = makeServerDirs(join(root, 'shared'), SAMPLE_RUNBOOKS);
@@ -171,6 +172,11 @@ describe('nginx.conf on loopback in front of two API instances', () => {
     const asset = await httpCall(`${base}/main.js`, { ca });
     expect(asset.body).toContain('console');
     expect(asset.headers['strict-transport-security']).toContain('max-age=');
+    expect(asset.headers['cache-control']).toBeUndefined();
+    const hashed = await httpCall(`${base}/main-ZO4PW7DQ.js`, { ca });
+    expect(hashed.body).toContain('hashed');
+    expect(hashed.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(hashed.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('proxies the API, health and metrics, spreading requests over both instances', async () => {

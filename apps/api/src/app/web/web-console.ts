@@ -4,6 +4,17 @@ import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 
+/** File names the Angular build gives a content hash (`main-ZO4PW7DQ.js`, `chunk-….js`). */
+const HASHED_FILE = /-[A-Z0-9]{8}\.(?:js|css|mjs)$/;
+
+/**
+ * Cache policy of a console file: hashed build output never changes under its name (cache it for
+ * a year, immutable); anything else (index.html, the favicon) is revalidated on every use.
+ */
+export function cacheControlFor(path: string): string {
+  return HASHED_FILE.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
 /** Paths the API owns; everything else may be a console route. */
 const API_PREFIXES = ['/api/', '/docs/', '/health/', '/metrics', '/dev-login'];
 
@@ -16,7 +27,10 @@ export function serveWebConsole(app: NestExpressApplication, webDir: string): bo
   const root = resolve(webDir);
   const index = join(root, 'index.html');
   if (!existsSync(index)) return false;
-  app.useStaticAssets(root, { index: false, maxAge: '1h' });
+  app.useStaticAssets(root, {
+    index: false,
+    setHeaders: (response, path) => response.setHeader('Cache-Control', cacheControlFor(path)),
+  });
   app.use((request: Request, response: Response, next: NextFunction) => {
     const isPageRequest =
       request.method === 'GET' && !API_PREFIXES.some((prefix) => request.path.startsWith(prefix));
