@@ -29,7 +29,9 @@ export function serveWebConsole(app: NestExpressApplication, webDir: string): bo
   if (!existsSync(index)) return false;
   app.useStaticAssets(root, {
     index: false,
-    setHeaders: (response, path) => response.setHeader('Cache-Control', cacheControlFor(path)),
+    setHeaders: (response: Response, path: string) => {
+      response.setHeader('Cache-Control', cacheControlFor(path));
+    },
   });
   app.use((request: Request, response: Response, next: NextFunction) => {
     const isPageRequest =
