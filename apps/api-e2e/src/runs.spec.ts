@@ -337,6 +337,40 @@ describe('runs', () => {
 describe('runs left behind by a dead process', () => {
   afterAll(stopAllServers);
 
+  it('are not touched by a second server on the same RUNBOOK_DATA_DIR: it refuses to start', async () => {
+    const marker = `e2e-shared-${randomUUID()}`;
+    const first = await startApi({ runbooks: RUNBOOKS, samples: false });
+    try {
+      const token = first.token({ sub: 'alice', roles: ['sre'] });
+      const response = await call<RunAccepted>(first, '/api/runbooks/Tree.md/execute', {
+        method: 'POST',
+        token,
+        json: { env_vars: { MARKER: marker } },
+        headers: { Prefer: 'respond-async' },
+      });
+      const id = response.body.run_id;
+      await waitFor(
+        async () =>
+          (await call<RunRecord>(first, `/api/runs/${id}`, { token })).body.status === 'running',
+      );
+      const second = await startApi({
+        dirs: first.dirs,
+        env: { JWT_SECRET: first.secret },
+        waitLive: false,
+      });
+      expect(await second.waitForExit()).not.toBe(0);
+      expect(second.logs).toContain(
+        `RUNBOOK_DATA_DIR ${first.dirs.data} is in use by another Runbooks server (pid ${first.child.pid} on `,
+      );
+      const run = await call<RunRecord>(first, `/api/runs/${id}`, { token });
+      expect(run.body.status).toBe('running');
+    } finally {
+      await first.crash();
+      killMarked(marker);
+      rmSync(first.dirs.root, { recursive: true, force: true });
+    }
+  });
+
   it('are marked lost when the next server starts', async () => {
     const marker = `e2e-lost-${randomUUID()}`;
     const first = await startApi({ runbooks: RUNBOOKS, samples: false });

@@ -10,6 +10,7 @@ import { loadConfig } from './app/config/load-config';
 import { buildOpenApiDocument } from './app/docs/openapi';
 import { OpenApiDocument } from './app/docs/openapi-document';
 import { ShutdownService } from './app/lifecycle/shutdown.service';
+import { StartupError } from './app/lifecycle/startup-error';
 import { CorrelationLogger } from './app/logging/correlation-logger';
 import { logLevelsFor } from './app/logging/log-levels';
 import { serveWebConsole } from './app/web/web-console';
@@ -50,4 +51,14 @@ async function bootstrap(): Promise<void> {
   if (hasConsole) banner.log(`Web console at http://localhost:${config.apiPort}/`);
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(`Runbooks could not start: ${describeStartupFailure(error)}\n`);
+  process.exit(1);
+});
+
+/** An explained start-up failure is its message; anything else keeps its stack for debugging. */
+function describeStartupFailure(error: unknown): string {
+  if (error instanceof StartupError) return error.message;
+  if (error instanceof Error) return error.stack ?? error.message;
+  return String(error);
+}

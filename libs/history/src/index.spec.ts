@@ -26,8 +26,10 @@ describe('@runbooks/history public API', () => {
         'migrateRunStore',
         'openPostgresRunStore',
         'openSqliteRunStore',
+        'readProcessLockOwner',
         'serializeHistoryRecord',
         'toWire',
+        'tryProcessLock',
         'withFileLock',
       ].sort(),
     );

@@ -53,6 +53,8 @@ export type {
 export { MarkdownHistory } from './lib/markdown-history';
 export type { MarkdownHistoryOptions } from './lib/markdown-history';
 export { isProcessAlive, withFileLock } from './lib/file-lock';
+export { readProcessLockOwner, tryProcessLock } from './lib/process-lock';
+export type { ProcessLock, ProcessLockOwner } from './lib/process-lock';
 export type { FileLockOptions, FileLockOwner } from './lib/file-lock';
 export { JsonlAuditLog, serializeHistoryRecord } from './lib/jsonl-audit-log';
 export type { AuditLineSink, JsonlAuditLogOptions } from './lib/jsonl-audit-log';

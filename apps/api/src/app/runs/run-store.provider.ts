@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -11,11 +12,15 @@ import {
   isHistoryError,
   openPostgresRunStore,
   openSqliteRunStore,
+  readProcessLockOwner,
+  tryProcessLock,
   type PostgresRunStore,
+  type ProcessLock,
   type RunStore,
 } from '@runbooks/history';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { StartupError } from '../lifecycle/startup-error';
 
 /** How long the boot waits for PostgreSQL before giving up (exit with a clear message). */
 const PG_BOOT_WAIT_MS = 60_000;
@@ -29,6 +34,7 @@ export class RunStoreHolder implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('RunStore');
   private opened: RunStore | null = null;
   private postgres: PostgresRunStore | null = null;
+  private ownership: ProcessLock | null = null;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -46,6 +52,7 @@ export class RunStoreHolder implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const distributed = this.config.distributed;
     if (!distributed) {
+      this.ownership = this.takeDataDir();
       this.opened = await openSqliteRunStore({ file: join(this.config.dataDir, 'runs.db') });
       await this.markLeftoversLost();
       return;
@@ -69,10 +76,10 @@ export class RunStoreHolder implements OnModuleInit, OnApplicationShutdown {
         });
       } catch (error) {
         if (!isHistoryError(error, 'STORE_UNAVAILABLE') || Date.now() > deadline) {
-          this.logger.error(
+          throw new StartupError(
             `Cannot open the run store on PostgreSQL (DATABASE_URL): ${(error as Error).message}`,
+            { cause: error },
           );
-          throw error;
         }
         this.logger.warn(`PostgreSQL is unavailable, retrying in ${waitMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, waitMs));
@@ -83,6 +90,28 @@ export class RunStoreHolder implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.opened?.close();
+    this.ownership?.release();
+  }
+
+  /**
+   * Embedded mode: one server per `RUNBOOK_DATA_DIR`. Its start-up marks unfinished runs `lost`,
+   * which would wreck the runs of a second server on the same folder, so a second one refuses to
+   * start. The lock dies with its process, so a crashed server never blocks its successor.
+   */
+  private takeDataDir(): ProcessLock {
+    mkdirSync(this.config.dataDir, { recursive: true });
+    const path = join(this.config.dataDir, 'server.lock');
+    const lock = tryProcessLock(path);
+    if (lock) return lock;
+    const owner = readProcessLockOwner(path);
+    const holder = owner
+      ? `pid ${owner.pid} on ${owner.hostname}, since ${owner.acquiredAt}`
+      : 'another process';
+    const message =
+      `RUNBOOK_DATA_DIR ${this.config.dataDir} is in use by another Runbooks server (${holder}). ` +
+      'Give each server its own RUNBOOK_DATA_DIR, or share runs between servers with the ' +
+      'distributed mode (DATABASE_URL).';
+    throw new StartupError(message);
   }
 
   /** Runs a previous process left queued or running can never finish: they become `lost`. */
