@@ -9,7 +9,7 @@ import Redis from 'ioredis';
 import type { ApiServer } from '../support/api-server';
 import { call } from '../support/http-client';
 import { runbookText } from '../support/runbook-text';
-import { ancestorAmong, isAlive } from '../support/processes';
+import { ancestorAmong, waitForDeath } from '../support/processes';
 import { LiveStream } from '../support/sse';
 import { waitFor } from '../support/wait-for';
 import { Cluster, REDIS_URL } from './cluster';
@@ -188,7 +188,7 @@ describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
       what: 'the run to become lost',
     });
     expect(Date.now() - killedAt).toBeLessThan(45_000);
-    await waitFor(() => !isAlive(scriptPid), { timeoutMs: 5_000, what: 'the script to die' });
+    await waitForDeath(scriptPid, 5_000, 'the script to die');
     const after = readFileSync(pidsFile, 'utf8').trim().split('\n');
     expect(after).toHaveLength(before.length + 1);
   }, 80_000);

@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 
 import type { ApiServer } from '../support/api-server';
 import { call } from '../support/http-client';
-import { ancestorAmong, isAlive } from '../support/processes';
+import { ancestorAmong, isAlive, waitForDeath } from '../support/processes';
 import { runbookText } from '../support/runbook-text';
 import { waitFor } from '../support/wait-for';
 import { Cluster, REDIS_URL } from './cluster';
@@ -72,7 +72,7 @@ describe('distributed mode: deadlines of runs whose worker vanished or froze', (
     const settled = await client.statusBecomes(api, id, 'timeout', 30_000);
     expect(settled.errors).toContain('The run passed its deadline and was stopped');
     expect(settled.return_code).toBe(-9);
-    await waitFor(() => !isAlive(scriptPid), { timeoutMs: 10_000, what: 'the script to die' });
+    await waitForDeath(scriptPid, 30_000, 'the script to die with its worker');
   }, 90_000);
 
   it('a frozen worker: `timeout` while frozen; thawed, it stops the script and keeps the record', async () => {
@@ -89,7 +89,7 @@ describe('distributed mode: deadlines of runs whose worker vanished or froze', (
     } finally {
       worker.child.kill('SIGCONT');
     }
-    await waitFor(() => !isAlive(scriptPid), { timeoutMs: 20_000, what: 'the script to die' });
+    await waitForDeath(scriptPid, 20_000, 'the thawed worker to stop the script');
     await waitFor(() => worker.logs.includes(`Run ${id} was settled elsewhere (timeout)`), {
       timeoutMs: 10_000,
       what: 'the worker to drop its own outcome',

@@ -65,3 +65,33 @@ export function ancestorAmong<T>(
   }
   return undefined;
 }
+
+/** `pid 12 (zsh) state S, parent 1 (init)`: what a failed wait for a death reports. */
+export function describeProcess(pid: number): string {
+  const describe = (id: number) => {
+    try {
+      const stat = readFileSync(`/proc/${id}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return { text: `${id} (${comm}) state ${state}`, parent: Number(parent) };
+    } catch {
+      return { text: `${id} gone`, parent: null };
+    }
+  };
+  const self = describe(pid);
+  return self.parent === null
+    ? `pid ${self.text}`
+    : `pid ${self.text}, parent ${describe(self.parent).text}`;
+}
+
+/** Waits until a process is gone (or a zombie); a timeout says what the process looks like. */
+export async function waitForDeath(pid: number, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${what}: ${describeProcess(pid)}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
