@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { RunOperation, RunStatus } from '@runbooks/types';
 import { expressionBuilder, Migrator, sql } from 'kysely';
-import type { Expression, Kysely, Selectable, SqlBool, Updateable } from 'kysely';
+import type {
+  Expression,
+  Kysely,
+  QueryCreator,
+  RawBuilder,
+  Selectable,
+  SqlBool,
+  Updateable,
+  UpdateQueryBuilder,
+  UpdateResult,
+} from 'kysely';
 import { capUtf8Tail } from './cap-utf8-tail';
 import { HistoryError } from './history-error';
 import type { HistoryErrorCode } from './history-error';
@@ -18,6 +28,7 @@ import type {
   Run,
   RunEvent,
   RunEventOutbox,
+  RunEventPayload,
   RunEventType,
   RunFilter,
   RunPage,
@@ -25,7 +36,7 @@ import type {
   RunStore,
   TransitionResult,
 } from './run-store';
-import { RUN_STORE_MIGRATIONS } from './run-store-schema';
+import { isPostgres, RUN_STORE_MIGRATIONS } from './run-store-schema';
 import type { RunDatabase, RunLabelsTable, RunsTable } from './run-store-schema';
 
 /** Default size of the stdout/stderr tails kept on a run record (64 KiB each). */
@@ -103,7 +114,34 @@ const SUMMARY_COLUMNS = [
   'runs.output_seq',
 ] as const;
 const ALL_COLUMNS = [...SUMMARY_COLUMNS, 'runs.stdout', 'runs.stderr'] as const;
+/** The columns of an outbox row written by this store (`position` is generated). */
+const OUTBOX_COLUMNS = [
+  'event_id',
+  'run_id',
+  'seq',
+  'event_type',
+  'payload',
+  'created_at',
+] as const;
+/** Where each field of an event payload comes from, in payload key order (see `eventPayload`). */
+const EVENT_PAYLOAD_COLUMNS = {
+  id: 'id',
+  runbook: 'runbook',
+  operation: 'operation',
+  status: 'status',
+  attempt: 'attempt',
+  return_code: 'return_code',
+  requested_by: 'requested_by',
+  correlation_id: 'correlation_id',
+  labels: 'labels',
+  created_at: 'created_at',
+  started_at: 'started_at',
+  finished_at: 'finished_at',
+  updated_at: 'updated_at',
+} as const satisfies Record<keyof RunEventPayload, keyof RunsTable>;
 type LabelQueryDatabase = RunDatabase & { l0: RunLabelsTable };
+/** A conditional update of one run, before its `RETURNING`. */
+type RunUpdate = UpdateQueryBuilder<RunDatabase, 'runs', 'runs', UpdateResult>;
 
 const runsEb = expressionBuilder<RunDatabase, 'runs'>();
 const labelsEb = expressionBuilder<LabelQueryDatabase, 'l0' | 'runs'>();
@@ -111,7 +149,9 @@ const labelsEb = expressionBuilder<LabelQueryDatabase, 'l0' | 'runs'>();
 /**
  * RunStore over any Kysely database holding the `RunDatabase` schema. All SQL is portable
  * (conditional `UPDATE … RETURNING`, `ON CONFLICT DO NOTHING`, row-value keyset comparisons), so the
- * SQLite adapter and a PostgreSQL one share this class and the contract suite.
+ * SQLite adapter and a PostgreSQL one share this class and the contract suite. The one exception:
+ * with the outbox on, PostgreSQL writes a state change and its event in one statement
+ * (data-modifying CTEs) instead of a transaction of several.
  */
 export class KyselyRunStore implements RunStore, RunEventOutbox {
   /** Whether state changes write outbox events (`KyselyRunStoreOptions.outbox`). */
@@ -120,6 +160,8 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
   private readonly now: () => Date;
   private readonly newId: () => string;
   private readonly labelHitsCap: number;
+  /** PostgreSQL writes a change and its outbox event in one statement (data-modifying CTEs). */
+  private readonly writesEventsInline: boolean;
   private closed = false;
 
   constructor(
@@ -131,21 +173,30 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
     this.newId = options.newId ?? randomUUID;
     this.labelHitsCap = Math.max(1, Math.floor(options.labelHitsCap ?? LABEL_HITS_CAP));
     this.outbox = options.outbox ?? false;
+    this.writesEventsInline = this.outbox && isPostgres(db);
   }
 
   async create(input: NewRun): Promise<Run> {
     this.assertOpen();
     const row = this.newRow(input);
-    const labels = Object.entries(input.labels ?? {});
-    await this.db.transaction().execute(async (trx) => {
+    const run = rowToRun(row);
+    const inserted = this.writesEventsInline
+      ? await this.insertRunWithEvent(row, run)
+      : await this.insertRunInTransaction(row, run);
+    if (!inserted) throw new HistoryError('RUN_EXISTS', `A run with id ${row.id} already exists.`);
+    return run;
+  }
+
+  /** Inserts a new run, its labels and (outbox on) its `create` event in one transaction. */
+  private async insertRunInTransaction(row: RunRow, run: Run): Promise<boolean> {
+    const labels = Object.entries(run.labels);
+    return this.db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('runs')
         .values(row)
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
-        throw new HistoryError('RUN_EXISTS', `A run with id ${row.id} already exists.`);
-      }
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
       if (labels.length > 0) {
         await trx
           .insertInto('run_labels')
@@ -160,8 +211,45 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
           .execute();
       }
       if (this.outbox) await insertEvent(trx, 'create', row, row.created_at);
+      return true;
     });
-    return rowToRun(row);
+  }
+
+  /**
+   * PostgreSQL: inserts a new run, its labels and its `create` event in ONE statement (one round
+   * trip). Labels and event are selected from the inserted row, so a conflicting id writes nothing.
+   */
+  private async insertRunWithEvent(row: RunRow, run: Run): Promise<boolean> {
+    const event = outboxValues('create', row, JSON.stringify(eventPayload(run)), row.created_at);
+    const inserted = await this.db
+      .with('inserted', (db) =>
+        db
+          .insertInto('runs')
+          .values(row)
+          .onConflict((oc) => oc.column('id').doNothing())
+          .returning(['id', 'created_at']),
+      )
+      .with('labelled', (db) =>
+        db
+          .insertInto('run_labels')
+          .columns(['run_id', 'key', 'value', 'created_at'])
+          .expression(
+            db
+              .selectFrom('inserted')
+              .crossJoin(labelPairs(run.labels))
+              .select(['inserted.id', 'pair.key', 'pair.value', 'inserted.created_at']),
+          ),
+      )
+      .with('evented', (db) =>
+        db
+          .insertInto('run_outbox')
+          .columns(OUTBOX_COLUMNS)
+          .expression(db.selectFrom('inserted').select(event)),
+      )
+      .selectFrom('inserted')
+      .select('id')
+      .executeTakeFirst();
+    return inserted !== undefined;
   }
 
   async get(id: string): Promise<Run | null> {
@@ -322,9 +410,7 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
         )
         .where('id', '=', id)
         .where('attempt', '=', attempt)
-        .where('status', 'in', [...from])
-        .returningAll()
-        .executeTakeFirst(),
+        .where('status', 'in', [...from]),
     );
     return updated ? { applied: true, run: rowToRun(updated) } : this.refusal(id, attempt);
   }
@@ -345,9 +431,7 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
           updated_at: now,
         }))
         .where('id', '=', id)
-        .where('status', '=', 'queued')
-        .returningAll()
-        .executeTakeFirst(),
+        .where('status', '=', 'queued'),
     );
     return claimed ? rowToRun(claimed) : null;
   }
@@ -373,9 +457,7 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
         .set((eb) => ({ event_seq: eb('event_seq', '+', 1) }))
         .where('id', '=', id)
         .where('attempt', '=', attempt)
-        .where('status', '=', 'running')
-        .returningAll()
-        .executeTakeFirst(),
+        .where('status', '=', 'running'),
     );
     return updated ? { applied: true, run: rowToRun(updated) } : this.refusal(id, attempt);
   }
@@ -389,19 +471,55 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
   }
 
   /**
-   * Runs one conditional update of a run; with the outbox on, in a transaction that also writes
-   * the `update` event. The update comes first, so the run's row lock orders its events.
+   * Runs one conditional update of a run and returns the run as it left it (undefined when the
+   * update matched nothing). With the outbox on it also writes the `update` event, atomically:
+   * on PostgreSQL in the same statement, elsewhere in a transaction. The update comes first, so
+   * the run's row lock orders its events.
    */
   private async changeRun(
     now: string,
-    update: (db: Kysely<RunDatabase>) => Promise<RunRow | undefined>,
+    update: (db: QueryCreator<RunDatabase>) => RunUpdate,
   ): Promise<RunRow | undefined> {
-    if (!this.outbox) return update(this.db);
+    if (!this.outbox) return update(this.db).returningAll().executeTakeFirst();
+    if (this.writesEventsInline) return this.updateRunWithEvent(now, update);
     return this.db.transaction().execute(async (trx) => {
-      const row = await update(trx);
+      const row = await update(trx).returningAll().executeTakeFirst();
       if (row) await insertEvent(trx, 'update', row, now);
       return row;
     });
+  }
+
+  /**
+   * PostgreSQL: the update and its outbox event in ONE statement (one round trip instead of
+   * BEGIN, UPDATE, INSERT, COMMIT). The event is selected from the updated row, with its payload
+   * built in SQL from that row, so a refused update writes no event.
+   */
+  private async updateRunWithEvent(
+    now: string,
+    update: (db: QueryCreator<RunDatabase>) => RunUpdate,
+  ): Promise<RunRow | undefined> {
+    return this.db
+      .with('changed', (db) => update(db).returningAll())
+      .with('evented', (db) =>
+        db
+          .insertInto('run_outbox')
+          .columns(OUTBOX_COLUMNS)
+          .expression(
+            db
+              .selectFrom('changed')
+              .select([
+                textParam(randomUUID()).as('event_id'),
+                'changed.id as run_id',
+                'changed.event_seq as seq',
+                textParam('update').as('event_type'),
+                payloadOfChangedRun().as('payload'),
+                textParam(now).as('created_at'),
+              ]),
+          ),
+      )
+      .selectFrom('changed')
+      .selectAll()
+      .executeTakeFirst();
   }
 
   async readOutbox(limit = 100): Promise<RunEvent[]> {
@@ -630,15 +748,9 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
   }
 }
 
-/** Writes the outbox row of a state change; `row` is the run as the change left it. */
-async function insertEvent(
-  db: Kysely<RunDatabase>,
-  type: RunEventType,
-  row: RunRow,
-  now: string,
-): Promise<void> {
-  const run = rowToRun(row);
-  const payload: RunEvent['payload'] = {
+/** The payload of a run's event: the run as the change left it, without output or variables. */
+function eventPayload(run: Run): RunEventPayload {
+  return {
     id: run.id,
     runbook: run.runbook,
     operation: run.operation,
@@ -653,14 +765,61 @@ async function insertEvent(
     finished_at: run.finishedAt,
     updated_at: run.updatedAt,
   };
+}
+
+/**
+ * PostgreSQL: `eventPayload` of the row of CTE `changed`, as JSON text built in SQL. Same keys in
+ * the same order, same JSON types (labels as an object, integers as numbers, null as null).
+ */
+function payloadOfChangedRun(): RawBuilder<string> {
+  const fields = Object.entries(EVENT_PAYLOAD_COLUMNS).map(([key, column]) => {
+    const value = sql.ref(`changed.${column}`);
+    return sql`${sql.lit(key)}, ${column === 'labels' ? sql`${value}::json` : value}`;
+  });
+  return sql<string>`json_build_object(${sql.join(fields)})::text`;
+}
+
+/** PostgreSQL: a run's labels as the derived table `pair(key, value)`, two array parameters. */
+function labelPairs(labels: Record<string, string>) {
+  const keys = Object.keys(labels);
+  const values = Object.values(labels);
+  return sql<{ key: string; value: string }>`(
+    select * from unnest(${keys}::text[], ${values}::text[]) as label(key, value)
+  )`.as('pair');
+}
+
+/** A text parameter with its type spelled out (PostgreSQL cannot infer it in a select list). */
+function textParam(value: string): RawBuilder<string> {
+  return sql<string>`${value}::text`;
+}
+
+/** The select list of an outbox row whose every value is known in JS. */
+function outboxValues(type: RunEventType, row: RunRow, payload: string, now: string) {
+  return [
+    textParam(randomUUID()).as('event_id'),
+    textParam(row.id).as('run_id'),
+    sql<number>`${row.event_seq}::integer`.as('seq'),
+    textParam(type).as('event_type'),
+    textParam(payload).as('payload'),
+    textParam(now).as('created_at'),
+  ];
+}
+
+/** Writes the outbox row of a state change; `row` is the run as the change left it. */
+async function insertEvent(
+  db: Kysely<RunDatabase>,
+  type: RunEventType,
+  row: RunRow,
+  now: string,
+): Promise<void> {
   await db
     .insertInto('run_outbox')
     .values({
       event_id: randomUUID(),
-      run_id: run.id,
+      run_id: row.id,
       seq: Number(row.event_seq),
       event_type: type,
-      payload: JSON.stringify(payload),
+      payload: JSON.stringify(eventPayload(rowToRun(row))),
       created_at: now,
     })
     .execute();

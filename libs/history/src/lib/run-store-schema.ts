@@ -71,8 +71,8 @@ export interface RunDatabase {
   run_outbox: RunOutboxTable;
 }
 
-/** True when the migration runs on PostgreSQL (the only dialect-specific column types live here). */
-function isPostgres(db: Kysely<unknown>): boolean {
+/** True when `db` talks to PostgreSQL (dialect-specific column types and single-statement changes). */
+export function isPostgres<DB>(db: Kysely<DB>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 

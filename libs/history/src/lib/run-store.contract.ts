@@ -843,6 +843,56 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
         expect(JSON.stringify(events)).not.toContain('SECRET_NAME');
       });
 
+      it('gives every event the run as the change left it, keys in one order', async () => {
+        const payloadOf = (run: Run | null): RunEvent['payload'] | null =>
+          run && {
+            id: run.id,
+            runbook: run.runbook,
+            operation: run.operation,
+            status: run.status,
+            attempt: run.attempt,
+            return_code: run.returnCode,
+            requested_by: run.requestedBy,
+            correlation_id: run.correlationId,
+            labels: run.labels,
+            created_at: run.createdAt,
+            started_at: run.startedAt,
+            finished_at: run.finishedAt,
+            updated_at: run.updatedAt,
+          };
+        const labels = { env: 'prod', 'note.ü': 'a "quote", a \\ and\na line 😀 <&>' };
+        const created = await make({ id: 'k1', operation: 'validate', labels, correlationId: 'c' });
+        tick();
+        const claimed = await store.claim('k1', { workerId: 'w' });
+        tick();
+        const requeued = await store.requeue('k1', claimed?.attempt ?? -1, { errors: ['x'] });
+        const reclaimed = await store.claim('k1', { workerId: 'w2' });
+        tick();
+        const finished = await store.transition(
+          'k1',
+          reclaimed?.attempt ?? -1,
+          ['running'],
+          'failure',
+          {
+            returnCode: -3,
+            canceledBy: 'bob',
+          },
+        );
+        const runs = [created, claimed, requeued.run, reclaimed, finished.run];
+        const events = await outbox.readOutbox();
+        expect(events.map((event) => event.payload)).toStrictEqual(runs.map(payloadOf));
+        for (const event of events) {
+          expect(Object.keys(event.payload)).toEqual(Object.keys(payloadOf(created) ?? {}));
+        }
+        expect(events.map((event) => event.payload.return_code)).toEqual([
+          null,
+          null,
+          null,
+          null,
+          -3,
+        ]);
+      });
+
       it('writes an update event when a run is requeued for a retry', async () => {
         await make({ id: 'e3' });
         const claimed = await store.claim('e3', { workerId: 'w' });
