@@ -337,22 +337,28 @@ describe('runs', () => {
 describe('runs left behind by a dead process', () => {
   afterAll(stopAllServers);
 
+  /** Starts a Tree.md run (scripts tagged with `marker`) and waits until it is running. */
+  async function startTree(server: ApiServer, marker: string) {
+    const token = server.token({ sub: 'alice', roles: ['sre'] });
+    const response = await call<RunAccepted>(server, '/api/runbooks/Tree.md/execute', {
+      method: 'POST',
+      token,
+      json: { env_vars: { MARKER: marker } },
+      headers: { Prefer: 'respond-async' },
+    });
+    const id = response.body.run_id;
+    await waitFor(
+      async () =>
+        (await call<RunRecord>(server, `/api/runs/${id}`, { token })).body.status === 'running',
+    );
+    return { token, id };
+  }
+
   it('are not touched by a second server on the same RUNBOOK_DATA_DIR: it refuses to start', async () => {
     const marker = `e2e-shared-${randomUUID()}`;
     const first = await startApi({ runbooks: RUNBOOKS, samples: false });
     try {
-      const token = first.token({ sub: 'alice', roles: ['sre'] });
-      const response = await call<RunAccepted>(first, '/api/runbooks/Tree.md/execute', {
-        method: 'POST',
-        token,
-        json: { env_vars: { MARKER: marker } },
-        headers: { Prefer: 'respond-async' },
-      });
-      const id = response.body.run_id;
-      await waitFor(
-        async () =>
-          (await call<RunRecord>(first, `/api/runs/${id}`, { token })).body.status === 'running',
-      );
+      const { token, id } = await startTree(first, marker);
       const second = await startApi({
         dirs: first.dirs,
         env: { JWT_SECRET: first.secret },
@@ -375,18 +381,7 @@ describe('runs left behind by a dead process', () => {
     const marker = `e2e-lost-${randomUUID()}`;
     const first = await startApi({ runbooks: RUNBOOKS, samples: false });
     try {
-      const token = first.token({ sub: 'alice', roles: ['sre'] });
-      const response = await call<RunAccepted>(first, '/api/runbooks/Tree.md/execute', {
-        method: 'POST',
-        token,
-        json: { env_vars: { MARKER: marker } },
-        headers: { Prefer: 'respond-async' },
-      });
-      const id = response.body.run_id;
-      await waitFor(
-        async () =>
-          (await call<RunRecord>(first, `/api/runs/${id}`, { token })).body.status === 'running',
-      );
+      const { token, id } = await startTree(first, marker);
       await first.crash();
       // The executor's watchdog takes the dead server's scripts with it.
       await waitFor(() => processesWithMarker(marker).length === 0, {

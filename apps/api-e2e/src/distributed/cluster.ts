@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { decodeRunEventEntry, type RunEvent } from '@runbooks/dispatch';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 
 import { makeDirs, startApi, type ApiServer, type ServerDirs } from '../support/api-server';
+import { waitFor } from '../support/wait-for';
 
 /** The shared PostgreSQL (trust auth on loopback); each test run creates its own database. */
 export const PG_ADMIN_URL =
@@ -79,6 +81,25 @@ export class Cluster {
     });
     this.servers.push(server);
     return server;
+  }
+
+  /** Waits until the cluster's `runs.events` stream holds `count` events of the run; returns them. */
+  async eventsOf(runId: string, count: number, timeoutMs: number): Promise<RunEvent[]> {
+    const redis = new Redis(this.redisUrl);
+    try {
+      return await waitFor(
+        async () => {
+          const entries = await redis.xrange(`${this.keyPrefix}:runs.events`, '-', '+');
+          const mine = entries
+            .map(([, fields]) => decodeRunEventEntry(fields))
+            .filter((event) => event.payload.id === runId);
+          return mine.length >= count ? mine : null;
+        },
+        { timeoutMs, intervalMs: 200, what: `${count} events of run ${runId} on the stream` },
+      );
+    } finally {
+      redis.disconnect();
+    }
   }
 
   /** Stops every server, drops the database, deletes the Redis keys and the folders. */

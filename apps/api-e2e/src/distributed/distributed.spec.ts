@@ -2,17 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { decodeRunEventEntry, type RunEvent } from '@runbooks/dispatch';
 import type { RunListResponse, RunRecord } from '@runbooks/types';
-import Redis from 'ioredis';
 
 import type { ApiServer } from '../support/api-server';
 import { call } from '../support/http-client';
 import { runbookText } from '../support/runbook-text';
-import { ancestorAmong, waitForDeath } from '../support/processes';
+import { ancestorAmong, waitForGroupDeath } from '../support/processes';
 import { LiveStream } from '../support/sse';
 import { waitFor } from '../support/wait-for';
-import { Cluster, REDIS_URL } from './cluster';
+import { Cluster } from './cluster';
 import { RunClient } from './run-client';
 
 /** 2 API instances (role api) and 2 workers on one PostgreSQL database and one Redis prefix. */
@@ -124,26 +122,12 @@ describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
 
   it('the reconciler leader relays every state change to the runs.events stream, in order', async () => {
     const id = await submit(api2, 'Mark.md', { MARK: `events-${randomUUID()}` });
-    const redis = new Redis(REDIS_URL);
-    try {
-      const events = await waitFor(
-        async () => {
-          const entries = await redis.xrange(`${cluster.keyPrefix}:runs.events`, '-', '+');
-          const mine: RunEvent[] = entries
-            .map(([, fields]) => decodeRunEventEntry(fields))
-            .filter((event) => event.payload.id === id);
-          return mine.length >= 3 ? mine : null;
-        },
-        { timeoutMs: 20_000, intervalMs: 200, what: "the run's events on the stream" },
-      );
-      expect(events.map((e) => [e.event_type, e.seq, e.payload.status])).toEqual([
-        ['create', 1, 'queued'],
-        ['update', 2, 'running'],
-        ['update', 3, 'success'],
-      ]);
-    } finally {
-      redis.disconnect();
-    }
+    const events = await cluster.eventsOf(id, 3, 20_000);
+    expect(events.map((e) => [e.event_type, e.seq, e.payload.status])).toEqual([
+      ['create', 1, 'queued'],
+      ['update', 2, 'running'],
+      ['update', 3, 'success'],
+    ]);
   }, 60_000);
 
   it('a cancel sent to API #2 stops a run executing on a worker', async () => {
@@ -188,7 +172,7 @@ describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
       what: 'the run to become lost',
     });
     expect(Date.now() - killedAt).toBeLessThan(45_000);
-    await waitForDeath(scriptPid, 5_000, 'the script to die');
+    await waitForGroupDeath(scriptPid, 5_000, 'the script and its children to die');
     const after = readFileSync(pidsFile, 'utf8').trim().split('\n');
     expect(after).toHaveLength(before.length + 1);
   }, 80_000);

@@ -2,16 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { decodeRunEventEntry, type RunEvent } from '@runbooks/dispatch';
 import type { RunRecord } from '@runbooks/types';
-import Redis from 'ioredis';
 
 import type { ApiServer } from '../support/api-server';
 import { call } from '../support/http-client';
-import { ancestorAmong, isAlive, waitForDeath } from '../support/processes';
+import { ancestorAmong, isAlive, killGroups, waitForDeath } from '../support/processes';
 import { runbookText } from '../support/runbook-text';
 import { waitFor } from '../support/wait-for';
-import { Cluster, REDIS_URL } from './cluster';
+import { Cluster } from './cluster';
 import { RunClient } from './run-client';
 
 /** Lines of a file that a script appends to (empty when it does not exist yet). */
@@ -46,7 +44,7 @@ describe('distributed mode: deadlines of runs whose worker vanished or froze', (
   }, 120_000);
 
   afterAll(async () => {
-    for (const pid of linesOf(pidsFile).map(Number)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    killGroups(linesOf(pidsFile).map(Number));
     await cluster?.destroy();
     if (pidsFile) rmSync(pidsFile, { force: true });
   }, 60_000);
@@ -153,7 +151,7 @@ describe('distributed mode: nested runs, worker shutdown and loss, reconciler fa
   }, 120_000);
 
   afterAll(async () => {
-    for (const pid of linesOf(pidsFile).map(Number)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    killGroups(linesOf(pidsFile).map(Number));
     await cluster?.destroy();
     for (const file of [marksFile, pidsFile]) if (file) rmSync(file, { force: true });
   }, 60_000);
@@ -264,25 +262,11 @@ describe('distributed mode: nested runs, worker shutdown and loss, reconciler fa
     });
     const entryApi = leader === api1 ? api2 : api1;
     const id = await client.submit(entryApi, 'Mark.md', { MARK: `failover-${randomUUID()}` });
-    const redis = new Redis(REDIS_URL);
-    try {
-      const events = await waitFor(
-        async () => {
-          const entries = await redis.xrange(`${cluster.keyPrefix}:runs.events`, '-', '+');
-          const mine: RunEvent[] = entries
-            .map(([, fields]) => decodeRunEventEntry(fields))
-            .filter((event) => event.payload.id === id);
-          return mine.length >= 3 ? mine : null;
-        },
-        { timeoutMs: 30_000, intervalMs: 250, what: "the run's events on the stream" },
-      );
-      expect(events.map((e) => [e.event_type, e.payload.status])).toEqual([
-        ['create', 'queued'],
-        ['update', 'running'],
-        ['update', 'success'],
-      ]);
-    } finally {
-      redis.disconnect();
-    }
+    const events = await cluster.eventsOf(id, 3, 30_000);
+    expect(events.map((e) => [e.event_type, e.payload.status])).toEqual([
+      ['create', 'queued'],
+      ['update', 'running'],
+      ['update', 'success'],
+    ]);
   }, 120_000);
 });

@@ -95,3 +95,48 @@ export async function waitForDeath(pid: number, timeoutMs: number, what: string)
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Live (non-zombie) processes whose process group is `pgid`: a script and what it started. */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state !== 'Z' && Number(group) === pgid) members.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return members;
+}
+
+/** Waits until no process of the group `pgid` is left; a timeout describes the survivors. */
+export async function waitForGroupDeath(
+  pgid: number,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let members = groupMembers(pgid); members.length > 0; members = groupMembers(pgid)) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${what}: ${members.map(describeProcess).join('; ')}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** SIGKILLs whatever is left of the given process groups (test cleanup, never an assertion). */
+export function killGroups(pgids: readonly number[]): void {
+  for (const pgid of pgids) {
+    for (const pid of groupMembers(pgid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}

@@ -649,6 +649,9 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
         killGraceMs: this.config.killGraceSeconds * 1000,
         maxOutputBytes: this.config.maxOutputSizeBytes,
         signal: active.abort.signal,
+        // A worker's scripts must die with it (its runs are then `lost`, never run twice): the
+        // kernel's parent-death signal on zsh, on top of the orphan watchdog for the whole group.
+        parentDeathSignal: this.dispatch !== null,
       },
     );
     await this.pumpOutput(execution.events, writer);
