@@ -22,11 +22,12 @@ import {
 } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+
+import { freePort, option, percentile } from './bench-kit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -34,10 +35,6 @@ const autocannon = require('autocannon');
 const { sign } = require('jsonwebtoken');
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 && args[index + 1] !== undefined ? args[index + 1] : fallback;
-};
 const extraEnv = Object.fromEntries(
   args.flatMap((arg, i) => (args[i - 1] === '--env' ? [arg.split(/=(.*)/s).slice(0, 2)] : [])),
 );
@@ -107,16 +104,6 @@ writeFileSync(
   join(dirs.runbooks, 'Echo.md'),
   runbook('Echo', 'echo hi', 0).replace(/TARGET_HOST: .*\nTHRESHOLD: .*\n/, '{}\n'),
 );
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 
 const port = await freePort();
 const secret = randomBytes(24).toString('hex');
@@ -203,8 +190,6 @@ function executeOnce() {
   });
 }
 
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)];
 const ms = (value) => `${value.toFixed(1)} ms`;
 
 try {

@@ -13,26 +13,19 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
+import { option, percentile } from './bench-kit.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 const dispatch = require(join(root, 'dist/libs/dispatch'));
 const history = require(join(root, 'dist/libs/history'));
 const { Redis } = require('ioredis');
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 && args[index + 1] !== undefined ? args[index + 1] : fallback;
-};
 const REDIS_URL = option('redis', 'redis://127.0.0.1:6379');
 const JOBS = Number(option('jobs', '2000'));
 const LATENCY_SAMPLES = Number(option('samples', '300'));
 const PREFIX = `rbbench:${randomBytes(4).toString('hex')}:`;
 
-const percentile = (values, p) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-};
 const ms = (value) => `${value.toFixed(3)} ms`;
 const rate = (count, elapsedMs) =>
   `${Math.round((count / elapsedMs) * 1000).toLocaleString('en')}/s`;

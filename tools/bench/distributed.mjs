@@ -20,11 +20,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+
+import { freePort, median, option, percentile } from './bench-kit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -33,10 +34,6 @@ const { Redis } = require('ioredis');
 const jwt = require('jsonwebtoken');
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 && args[index + 1] !== undefined ? args[index + 1] : fallback;
-};
 const RUNS = Number(option('runs', '300'));
 const SAMPLES = Number(option('samples', '100'));
 const CONCURRENCY = Number(option('concurrency', '16'));
@@ -72,22 +69,7 @@ const RUNBOOK = [
   '',
 ].join('\n');
 
-const percentile = (values, p) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-};
-const median = (values) => percentile(values, 0.5);
 const ms = (value) => `${value.toFixed(1)} ms`;
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 
 const token = jwt.sign({ iss: 'dev-idp', aud: 'dev-api', sub: 'bench', roles: ['admin'] }, SECRET, {
   algorithm: 'HS256',

@@ -11,17 +11,14 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
+import { option, percentile } from './bench-kit.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 const { openSqliteRunStore, MarkdownHistory, JsonlAuditLog } = require(
   join(root, 'dist/libs/history'),
 );
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 && args[index + 1] !== undefined ? args[index + 1] : fallback;
-};
 const RUNS = Number(option('runs', '100000'));
 const TARGET_MS = 5;
 const work = mkdtempSync(join(tmpdir(), 'runbooks-history-bench-'));
@@ -52,8 +49,6 @@ const finals = [
 ];
 const t0 = Date.parse('2026-01-01T00:00:00.000Z');
 
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 const fmt = (ms) => `${ms.toFixed(3)} ms`;
 
 async function main() {

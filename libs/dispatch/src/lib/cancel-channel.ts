@@ -36,3 +36,23 @@ export interface CancelChannel {
   /** Ends every watch and releases connections. */
   close(): Promise<void>;
 }
+
+/**
+ * What adapters call for a watch: `handler` at most once (a cancel may arrive by several
+ * routes), with its exceptions going to `onError` instead of the delivering loop.
+ */
+export function deliverOnce(
+  handler: CancelHandler,
+  onError: (error: unknown) => void,
+): CancelHandler {
+  let fired = false;
+  return (request) => {
+    if (fired) return;
+    fired = true;
+    try {
+      handler(request);
+    } catch (error) {
+      onError(error);
+    }
+  };
+}

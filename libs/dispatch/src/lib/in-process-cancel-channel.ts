@@ -1,10 +1,11 @@
 import { assertRunId, DispatchError } from './dispatch-error';
-import type {
-  CancelChannel,
-  CancelChannelOptions,
-  CancelHandler,
-  CancelRequest,
-  CancelWatch,
+import {
+  deliverOnce,
+  type CancelChannel,
+  type CancelChannelOptions,
+  type CancelHandler,
+  type CancelRequest,
+  type CancelWatch,
 } from './cancel-channel';
 
 /** The embedded CancelChannel: requests reach watchers in this process. */
@@ -42,18 +43,9 @@ export class InProcessCancelChannel implements CancelChannel {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    let fired = false;
     const watchers = this.watchers.get(runId) ?? new Set();
     this.watchers.set(runId, watchers);
-    const deliver = (request: CancelRequest): void => {
-      if (fired) return;
-      fired = true;
-      try {
-        handler(request);
-      } catch (error) {
-        this.onError(error);
-      }
-    };
+    const deliver = deliverOnce(handler, (error) => this.onError(error));
     watchers.add(deliver);
     this.prune();
     const waiting = this.pending.get(runId);

@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
 import { assertRunId, DispatchError, isDispatchError } from './dispatch-error';
-import type {
-  CancelChannel,
-  CancelChannelOptions,
-  CancelHandler,
-  CancelRequest,
-  CancelWatch,
+import {
+  deliverOnce,
+  type CancelChannel,
+  type CancelChannelOptions,
+  type CancelHandler,
+  type CancelRequest,
+  type CancelWatch,
 } from './cancel-channel';
 import {
   closeRedisClient,
@@ -92,16 +93,7 @@ export class RedisCancelChannel implements CancelChannel {
     this.assertOpen();
     assertRunId(runId);
     const name = this.channelOf(runId);
-    let fired = false;
-    const deliver = (request: CancelRequest): void => {
-      if (fired) return;
-      fired = true;
-      try {
-        handler(request);
-      } catch (error) {
-        this.onError(error);
-      }
-    };
+    const deliver = deliverOnce(handler, (error) => this.onError(error));
     const handlers = this.handlers.get(name) ?? new Set();
     this.handlers.set(name, handlers);
     handlers.add(deliver);

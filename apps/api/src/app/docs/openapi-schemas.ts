@@ -1,4 +1,5 @@
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger';
+import { RUN_STATUSES } from '@runbooks/history';
 import { RUN_RECORD_FIELDS } from '../runs/run-query';
 
 const OPTIONAL_RUN_FIELDS: readonly string[] = ['canceled_by', 'cancel_reason'];
@@ -23,17 +24,6 @@ const dateTime = (description: string, nullable = false): SchemaObject => ({
   ...(nullable ? { nullable: true } : {}),
 });
 
-const RUN_STATUSES = [
-  'queued',
-  'running',
-  'success',
-  'failure',
-  'timeout',
-  'canceled',
-  'lost',
-  'denied',
-];
-
 /**
  * The wire schemas of `@runbooks/types`, as OpenAPI components (the types are interfaces, so
  * they are described here once and referenced by the controllers' response decorators).
@@ -56,7 +46,7 @@ export const OPENAPI_SCHEMAS = {
     required: ['id', 'status', 'created_at', 'finished_at', 'return_code'],
     properties: {
       id: text(),
-      status: { type: 'string', enum: RUN_STATUSES },
+      status: { type: 'string', enum: [...RUN_STATUSES] },
       created_at: dateTime('When the run was requested'),
       finished_at: dateTime('When it finished', true),
       return_code: { type: 'integer', nullable: true },
@@ -164,7 +154,7 @@ export const OPENAPI_SCHEMAS = {
     required: ['run_id', 'status', 'location'],
     properties: {
       run_id: text(),
-      status: { type: 'string', enum: RUN_STATUSES },
+      status: { type: 'string', enum: [...RUN_STATUSES] },
       location: text('/api/runs/{id}'),
     },
   },
@@ -174,7 +164,7 @@ export const OPENAPI_SCHEMAS = {
     properties: {
       id: text(),
       runbook: text(),
-      status: { type: 'string', enum: RUN_STATUSES },
+      status: { type: 'string', enum: [...RUN_STATUSES] },
       operation: { type: 'string', enum: ['execute', 'validate'] },
       return_code: { type: 'integer', nullable: true },
       requested_by: text(),

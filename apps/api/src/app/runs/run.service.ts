@@ -408,19 +408,7 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
           dispatch.dropRequest(run.id),
         ]);
         this.metrics.runs.inc({ runbook: run.runbook, status: 'canceled' });
-        this.live.publish(run.id, {
-          kind: 'done',
-          result: {
-            success: false,
-            runbook: run.runbook,
-            return_code: -15,
-            stdout: '',
-            stderr: '',
-            errors: ['Run canceled before it started'],
-            warnings: [],
-            run_id: run.id,
-          },
-        });
+        this.live.publish(run.id, { kind: 'done', result: canceledBeforeStart(run) });
         return outcome.run ?? run;
       }
       run = outcome.run ?? run;
@@ -555,16 +543,7 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
     });
     this.active.delete(run.id);
     this.metrics.runs.inc({ runbook: run.runbook, status: 'canceled' });
-    const result: ExecuteResult = {
-      success: false,
-      runbook: run.runbook,
-      return_code: -15,
-      stdout: '',
-      stderr: '',
-      errors: ['Run canceled before it started'],
-      warnings: [],
-      run_id: run.id,
-    };
+    const result = canceledBeforeStart(run);
     this.live.publish(run.id, { kind: 'done', result });
     return result;
   }
@@ -822,6 +801,20 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
       run_id: run.id,
     };
   }
+}
+
+/** The `done` payload of a run canceled while it was still queued. */
+function canceledBeforeStart(run: Run): ExecuteResult {
+  return {
+    success: false,
+    runbook: run.runbook,
+    return_code: -15,
+    stdout: '',
+    stderr: '',
+    errors: ['Run canceled before it started'],
+    warnings: [],
+    run_id: run.id,
+  };
 }
 
 function delay(ms: number): Promise<void> {
