@@ -4,3 +4,9 @@ export type * from './lib/config';
 export type * from './lib/history-record';
 export type * from './lib/runs';
 export type * from './lib/run-events';
+export {
+  CONTROL_ENV_NAMES,
+  CONTROL_ENV_PREFIXES,
+  CONTROL_ENV_SUFFIXES,
+  isControlEnvName,
+} from './lib/control-env';
