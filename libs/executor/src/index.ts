@@ -21,7 +21,22 @@ export type {
 } from './lib/execution';
 export { ExecutorError, type ExecutorErrorCode } from './lib/executor-error';
 export {
+  canSwitchUsers,
+  DEFAULT_RUN_LIMITS,
+  limitsPrelude,
+  sweepUid,
+  type RunLimits,
+  type SandboxOptions,
+} from './lib/sandbox';
+export {
+  MIN_RUNNER_UID,
+  RunnerUidPool,
+  type RunnerUidPoolOptions,
+  type RunnerUidPoolResult,
+} from './lib/runner-uid-pool';
+export {
   buildSystemEnv,
+  isHeaderSafe,
   isSystemEnvName,
   SYSTEM_ENV_NAMES,
   type SystemEnvInput,

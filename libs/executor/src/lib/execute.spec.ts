@@ -165,8 +165,8 @@ describe('execute: environment', () => {
     const { result } = await run(
       {
         script: 'env | sort',
-        declaredEnv: ['DECLARED_VAR'],
-        envVars: { OWN: 'mine', CTRL: 'a\u0001b\tc', NUM: 5, FLAG: true },
+        declaredEnv: ['DECLARED_VAR', 'OWN', 'CTRL', 'NUM', 'FLAG'],
+        envVars: { OWN: 'mine', CTRL: 'a\u0001b\tc', NUM: 5, FLAG: true, UNDECLARED: 'x' },
         system: {
           token: 'tok',
           correlationId: 'c-1',
@@ -184,11 +184,13 @@ describe('execute: environment', () => {
     );
     expect(env).not.toHaveProperty('JWT_SECRET');
     expect(env).not.toHaveProperty('DATABASE_URL');
+    // Declaring a name never pulls the server's value; undeclared request names never pass.
+    expect(env).not.toHaveProperty('DECLARED_VAR');
+    expect(env).not.toHaveProperty('UNDECLARED');
     expect(env).toMatchObject({
       PATH: '/usr/bin:/bin',
       HOME: '/home/api',
       LANG: 'C.UTF-8',
-      DECLARED_VAR: 'from-server',
       SHARED_CACHE: '/cache',
       OWN: 'mine',
       CTRL: 'ab\tc',

@@ -32,6 +32,7 @@ import { ProcessGroup } from './process-group';
 import { inputCopyFailure, timeoutMessage, truncationWarning } from './reference-messages';
 import { ReplayableEventStream } from './replayable-event-stream';
 import { resolveInterpreter } from './resolve-interpreter';
+import { handOverRunDir, limitsPrelude, sweepUid, type SandboxOptions } from './sandbox';
 import { buildScriptEnv, DEFAULT_PATH, type ServerEnv } from './script-env';
 import { buildSystemEnv } from './system-env';
 
@@ -54,6 +55,9 @@ interface Settings {
   executionDir: string | undefined;
   serverEnv: ServerEnv;
   passthroughEnv: readonly string[];
+  secretEnvNames: readonly string[];
+  allowedControlEnv: readonly string[];
+  sandbox: SandboxOptions | undefined;
   timeoutMs: number;
   killGraceMs: number;
   maxOutputBytes: number;
@@ -106,6 +110,9 @@ function validate(request: ExecuteRequest, options: ExecuteOptions): Settings {
     executionDir: options.executionDir,
     serverEnv: options.serverEnv ?? process.env,
     passthroughEnv: options.passthroughEnv ?? [],
+    secretEnvNames: options.secretEnvNames ?? [],
+    allowedControlEnv: options.allowedControlEnv ?? [],
+    sandbox: options.sandbox,
     timeoutMs,
     killGraceMs,
     maxOutputBytes,
@@ -146,6 +153,10 @@ class ScriptRun {
   private readonly channels: Record<OutputStreamName, OutputChannel>;
   private readonly abortController = new AbortController();
   private resolveResult: (result: ExecutionResult) => void = () => undefined;
+  private resolveCleanedUp: () => void = () => undefined;
+  /** The uid this run leased from the sandbox, or null when it runs as the server's user. */
+  private runUid: number | null = null;
+  private zshPath: string | null = null;
   private seq = 0;
   private runDirPath: string | null = null;
   private child: ScriptProcess | null = null;
@@ -173,11 +184,13 @@ class ScriptRun {
     };
     this.sigkillDone = new Promise((resolve) => (this.sigkillSent = resolve));
     const result = new Promise<ExecutionResult>((resolve) => (this.resolveResult = resolve));
+    const cleanedUp = new Promise<void>((resolve) => (this.resolveCleanedUp = resolve));
     const events = this.events;
     this.execution = {
       id: this.id,
       events,
       result,
+      cleanedUp,
       cancel: () => this.abortController.abort(),
       [Symbol.asyncIterator]: () => events[Symbol.asyncIterator](),
     };
@@ -198,14 +211,9 @@ class ScriptRun {
   private async run(): Promise<void> {
     const { settings, request } = this;
     if (this.isAborted) return this.cancelBeforeStart();
-    const scriptEnv = buildScriptEnv({
-      serverEnv: settings.serverEnv,
-      declaredEnv: request.declaredEnv,
-      passthroughEnv: settings.passthroughEnv,
-      envVars: request.envVars,
-    });
-    if (!scriptEnv.ok) {
-      return this.failBeforeStart('INVALID_ENV_NAME', scriptEnv.message, `${scriptEnv.message}\n`);
+    const envCheck = this.buildEnv({});
+    if (!envCheck.ok) {
+      return this.failBeforeStart('INVALID_ENV_NAME', envCheck.message, `${envCheck.message}\n`);
     }
     const searchPath = settings.serverEnv['PATH'] ?? DEFAULT_PATH;
     const interpreter = await resolveInterpreter(
@@ -218,7 +226,16 @@ class ScriptRun {
       const message = `ERROR: zsh interpreter not found (looked for ${looked})`;
       return this.failBeforeStart('ZSH_NOT_FOUND', message, `${message}\n`);
     }
+    this.zshPath = interpreter.zshPath;
     if (this.isAborted) return this.cancelBeforeStart();
+    if (settings.sandbox) {
+      this.runUid = settings.sandbox.uids.lease();
+      if (this.runUid === null) {
+        const message =
+          'ERROR: no free run uid in the sandbox (every uid of this server is in use)';
+        return this.failBeforeStart('SANDBOX_UNAVAILABLE', message, `${message}\n`);
+      }
+    }
 
     // Resolved once: the script path handed to zsh must not depend on the run dir as cwd.
     const configuredRoot = settings.executionDir ? resolve(settings.executionDir) : undefined;
@@ -249,6 +266,19 @@ class ScriptRun {
         `ERROR: Failed to write script: ${errorText(error)}`,
       );
     }
+    let sandboxEnv: Record<string, string> = {};
+    if (this.runUid !== null) {
+      try {
+        const tmp = handOverRunDir(this.runDirPath, this.runUid);
+        const user = `runbook-${this.runUid}`;
+        sandboxEnv = { HOME: this.runDirPath, TMPDIR: tmp, USER: user, LOGNAME: user };
+      } catch (error) {
+        return this.failBeforeStart(
+          'RUN_DIR_FAILED',
+          `ERROR: Failed to give the run directory to the run's uid: ${errorText(error)}`,
+        );
+      }
+    }
     if (this.isAborted) return this.cancelBeforeStart();
 
     const systemEnv = request.system
@@ -258,11 +288,32 @@ class ScriptRun {
           runDirPath: this.runDirPath,
         })
       : {};
+    const scriptEnv = this.buildEnv(sandboxEnv);
+    if (!scriptEnv.ok) return this.failBeforeStart('INVALID_ENV_NAME', scriptEnv.message);
     const env = { ...scriptEnv.env, ...systemEnv, PWD: this.runDirPath };
+    // Sandboxed: the limits are set in the script's own shell before it sources the script, so
+    // no extra process is started; `$0` is the script path as when zsh runs the file.
+    const zshArgs = settings.sandbox
+      ? ['-c', limitsPrelude(settings.sandbox.limits), scriptPath]
+      : [scriptPath];
     const [command, args] = interpreter.setprivPath
-      ? [interpreter.setprivPath, ['--pdeathsig', 'KILL', interpreter.zshPath, scriptPath]]
-      : [interpreter.zshPath, [scriptPath]];
+      ? [interpreter.setprivPath, ['--pdeathsig', 'KILL', interpreter.zshPath, ...zshArgs]]
+      : [interpreter.zshPath, zshArgs];
     this.spawnScript(command, args, env, interpreter.zshPath);
+  }
+
+  /** The script's environment (see `buildScriptEnv`), with the sandbox's own base values. */
+  private buildEnv(baseOverrides: Record<string, string>) {
+    const { settings, request } = this;
+    return buildScriptEnv({
+      serverEnv: settings.serverEnv,
+      declaredEnv: request.declaredEnv,
+      passthroughEnv: settings.passthroughEnv,
+      secretEnvNames: settings.secretEnvNames,
+      allowedControlEnv: settings.allowedControlEnv,
+      envVars: request.envVars,
+      baseOverrides,
+    });
   }
 
   private spawnScript(
@@ -278,6 +329,7 @@ class ScriptRun {
         env,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
+        ...(this.runUid === null ? {} : { uid: this.runUid, gid: this.runUid }),
       });
     } catch (error) {
       void this.failBeforeStart('SPAWN_FAILED', `ERROR: Failed to start zsh: ${errorText(error)}`);
@@ -442,7 +494,7 @@ class ScriptRun {
     if (this.finished) return;
     this.finished = true;
     if (this.group) this.watchdog?.unregister(this.group.pgid);
-    if (this.runDirPath) await removeRunDir(this.runDirPath);
+    if (this.runUid === null && this.runDirPath) await removeRunDir(this.runDirPath);
     const truncated =
       this.channels.stdout.limiter.isTruncated || this.channels.stderr.limiter.isTruncated;
     let stderr = this.channels.stderr.parts.join('');
@@ -468,6 +520,24 @@ class ScriptRun {
     this.emit({ type: 'exit', result });
     this.events.end();
     this.resolveResult(result);
+    await this.cleanUpSandbox();
+    this.resolveCleanedUp();
+  }
+
+  /**
+   * After a sandboxed run: every process of its uid is killed (whatever escaped the group), the
+   * run dir removed, and the uid given back. Runs after the result is out, off the caller's path.
+   * A uid whose processes could not be swept is kept out of the pool.
+   */
+  private async cleanUpSandbox(): Promise<void> {
+    const uid = this.runUid;
+    const sandbox = this.settings.sandbox;
+    if (uid === null || !sandbox) return;
+    const swept = this.zshPath
+      ? await sweepUid(this.zshPath, uid, this.runDirPath ?? undefined)
+      : false;
+    if (this.runDirPath) await removeRunDir(this.runDirPath);
+    if (swept) sandbox.uids.release(uid);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { SandboxOptions } from './sandbox';
 import type { ServerEnv } from './script-env';
 import type { SystemEnvInput } from './system-env';
 
@@ -11,7 +12,10 @@ export interface ExecuteRequest {
   runbookDir?: string;
   /** Input paths (File System Requirements), relative to `runbookDir`. */
   inputs?: readonly string[];
-  /** Names the runbook declares (Environment Requirements); taken from the server env if the request lacks them. */
+  /**
+   * Names the runbook declares (Environment Requirements): when given, only these `envVars` reach
+   * the script. Server values are never taken for them (see `passthroughEnv`).
+   */
   declaredEnv?: readonly string[];
   /** The request's `env_vars`, in insertion order; values converted like Python `str()`. */
   envVars?: Readonly<Record<string, unknown>>;
@@ -35,6 +39,16 @@ export interface ExecuteOptions {
   serverEnv?: ServerEnv;
   /** Server variables scripts may additionally see (explicit allow-list). */
   passthroughEnv?: readonly string[];
+  /** Server variables never passed, even when `passthroughEnv` lists them (the server's secrets). */
+  secretEnvNames?: readonly string[];
+  /** Control variable names (`PATH`, `LD_PRELOAD`, ...) a request may set anyway (operator's choice). */
+  allowedControlEnv?: readonly string[];
+  /**
+   * Runs the script under its own uid leased from `sandbox.uids`, with `sandbox.limits`; its run
+   * dir and TMPDIR belong to that uid (0700) and every process of the uid is killed at the end.
+   * Needs root or the CHOWN, KILL, SETGID and SETUID capabilities (see `canSwitchUsers`).
+   */
+  sandbox?: SandboxOptions;
   /** Wall-clock limit from spawn in ms (default 600 000); `Infinity` disables it. */
   timeoutMs?: number;
   /** Time between SIGTERM and SIGKILL to the process group, in ms (default 5 000). */
@@ -89,6 +103,7 @@ export type ExecutionFailureCode =
   | 'ZSH_NOT_FOUND'
   | 'RUN_DIR_FAILED'
   | 'SPAWN_FAILED'
+  | 'SANDBOX_UNAVAILABLE'
   | 'EXECUTION_FAILED';
 
 /** Why a script was not run (or could not be supervised). */
@@ -135,8 +150,13 @@ export interface Execution extends AsyncIterable<ExecutionEvent> {
   readonly id: string;
   /** Every event from the first, for any number of consumers (iterating the execution is the same). */
   readonly events: AsyncIterable<ExecutionEvent>;
-  /** Resolves once the process group is gone and the run dir removed; never rejects. */
+  /** Resolves once the process group is gone (and, unsandboxed, the run dir removed); never rejects. */
   readonly result: Promise<ExecutionResult>;
+  /**
+   * Resolves after `result` once everything of the run is gone: sandboxed, every process of its uid
+   * killed, its run dir removed and the uid given back to the pool. Never rejects.
+   */
+  readonly cleanedUp: Promise<void>;
   /** Cancels the run (same as aborting `options.signal`). */
   cancel(): void;
 }

@@ -45,21 +45,19 @@ describe('buildScriptEnv', () => {
     });
   });
 
-  it('adds declared variables from the server env, then passthrough, then the request (request wins)', () => {
-    const env = envOf(
-      buildScriptEnv({
-        serverEnv,
-        declaredEnv: ['DECLARED', 'EMPTY', 'MISSING', 'BAD-NAME', 'RUNBOOK_URL'],
-        passthroughEnv: ['ALLOWED'],
-        envVars: { OWN: 'mine' },
-      }),
-    );
-    expect(env).toMatchObject({
-      DECLARED: 'from-server',
-      EMPTY: '',
-      ALLOWED: 'passed-through',
-      OWN: 'mine',
+  it('takes server values only through passthrough, and request values only for declared names', () => {
+    const result = buildScriptEnv({
+      serverEnv,
+      declaredEnv: ['DECLARED', 'EMPTY', 'MISSING', 'BAD-NAME', 'RUNBOOK_URL', 'OWN'],
+      passthroughEnv: ['ALLOWED'],
+      envVars: { OWN: 'mine', OTHER: 'not declared' },
     });
+    const env = envOf(result);
+    expect(env).toMatchObject({ ALLOWED: 'passed-through', OWN: 'mine' });
+    expect(result).toMatchObject({ ok: true, ignoredNames: ['OTHER'] });
+    expect(env).not.toHaveProperty('DECLARED');
+    expect(env).not.toHaveProperty('EMPTY');
+    expect(env).not.toHaveProperty('OTHER');
     expect(env).not.toHaveProperty('MISSING');
     expect(env).not.toHaveProperty('BAD-NAME');
     expect(env).not.toHaveProperty('RUNBOOK_URL');
@@ -70,17 +68,56 @@ describe('buildScriptEnv', () => {
     ).toBe('req');
   });
 
-  it('lets request variables override base ones but never the system ones', () => {
-    const env = envOf(
-      buildScriptEnv({
-        serverEnv,
-        envVars: { PATH: '/custom', RUNBOOK_URL: 'http://evil', RUNBOOK_API_TOKEN: 'forged' },
-        systemEnv: { RUNBOOK_URL: 'http://localhost:8083/api/runbooks' },
-      }),
-    );
-    expect(env['PATH']).toBe('/custom');
+  it('never lets a request set a control variable, nor a system one', () => {
+    const result = buildScriptEnv({
+      serverEnv,
+      envVars: {
+        PATH: '/custom',
+        BASH_ENV: '$(id)',
+        ld_preload: '/tmp/x.so',
+        GIT_CONFIG_COUNT: '1',
+        https_proxy: 'http://evil',
+        RUNBOOK_URL: 'http://evil',
+        RUNBOOK_API_TOKEN: 'forged',
+        RUNBOOK_OTHER: 'x',
+      },
+      systemEnv: { RUNBOOK_URL: 'http://localhost:8083/api/runbooks' },
+    });
+    const env = envOf(result);
+    expect(env['PATH']).toBe('/srv/bin:/usr/bin');
+    for (const name of [
+      'BASH_ENV',
+      'ld_preload',
+      'GIT_CONFIG_COUNT',
+      'https_proxy',
+      'RUNBOOK_OTHER',
+    ])
+      expect(env).not.toHaveProperty(name);
+    expect(result).toMatchObject({
+      ignoredNames: [
+        'PATH',
+        'BASH_ENV',
+        'ld_preload',
+        'GIT_CONFIG_COUNT',
+        'https_proxy',
+        'RUNBOOK_OTHER',
+      ],
+    });
     expect(env['RUNBOOK_URL']).toBe('http://localhost:8083/api/runbooks');
     expect(env).not.toHaveProperty('RUNBOOK_API_TOKEN');
+  });
+
+  it('lets an operator allow a control name, and never passes the server secrets', () => {
+    const result = buildScriptEnv({
+      serverEnv: { ...serverEnv, JWT_SECRET: 's' },
+      passthroughEnv: ['ALLOWED', 'JWT_SECRET'],
+      secretEnvNames: ['JWT_SECRET'],
+      allowedControlEnv: ['KUBECONFIG'],
+      envVars: { KUBECONFIG: '/etc/kube' },
+      baseOverrides: { HOME: '/run/dir' },
+    });
+    expect(envOf(result)).toMatchObject({ KUBECONFIG: '/etc/kube', HOME: '/run/dir' });
+    expect(envOf(result)).not.toHaveProperty('JWT_SECRET');
   });
 
   it('ignores system names even when they are not valid names elsewhere in the order', () => {

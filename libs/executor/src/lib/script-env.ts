@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { isControlEnvName } from '@runbooks/types';
 import { isSystemEnvName } from './system-env';
 import { pythonStr } from './python-str';
 
@@ -30,14 +31,24 @@ export type ServerEnv = Readonly<Record<string, string | undefined>>;
 
 /** Inputs of {@link buildScriptEnv}. */
 export interface ScriptEnvInput {
-  /** The server's environment: source of the base set, declared and passthrough variables. */
+  /** The server's environment: source of the base set and the passthrough variables. */
   serverEnv: ServerEnv;
-  /** Names the runbook declares (Environment Requirements), taken from the server env. */
+  /**
+   * Names the runbook declares (Environment Requirements): when given, only these request
+   * variables reach the script (the others are listed in `ignoredNames`). Never read from the
+   * server env: server values reach scripts only through `passthroughEnv`.
+   */
   declaredEnv?: readonly string[];
   /** Extra server variables scripts may see (an explicit allow-list). */
   passthroughEnv?: readonly string[];
+  /** Server variables never passed, even when `passthroughEnv` lists them (the server's secrets). */
+  secretEnvNames?: readonly string[];
+  /** Control names (see `isControlEnvName`) a request may set anyway: the operator's choice. */
+  allowedControlEnv?: readonly string[];
   /** The request's `env_vars`, in insertion order; values are converted like Python `str()`. */
   envVars?: Readonly<Record<string, unknown>>;
+  /** Values that replace the base set's (the sandbox's own `HOME`, `TMPDIR`, `USER`). */
+  baseOverrides?: Readonly<Record<string, string>>;
   /** System `RUNBOOK_*` variables (see `buildSystemEnv`); they always win. */
   systemEnv?: Readonly<Record<string, string>>;
   /** Value of `SHELL` when the server env has none (the interpreter's path). */
@@ -46,24 +57,34 @@ export interface ScriptEnvInput {
 
 /** Outcome of {@link buildScriptEnv}: the environment, or the first invalid variable name. */
 export type ScriptEnvResult =
-  | { ok: true; env: Record<string, string> }
+  | {
+      ok: true;
+      env: Record<string, string>;
+      /** Request variables left out: not declared by the runbook, or control names. */
+      ignoredNames: string[];
+    }
   | { ok: false; code: 'INVALID_ENV_NAME'; invalidName: string; message: string };
 
 /**
  * Builds a script's environment from scratch, in this order (later wins): the base set, the
- * variables the runbook declares (from the server env), the passthrough allow-list, the request's
- * variables (system names ignored, names checked, control characters stripped), then the system
- * `RUNBOOK_*` variables. Nothing else of the server env is visible. Pure apart from reading the
- * current user's passwd entry for the `HOME`/`USER` defaults.
+ * passthrough allow-list (never the server's secrets), the request's variables (only declared
+ * ones when `declaredEnv` is given, never control or system names, names checked, control
+ * characters stripped), then the system `RUNBOOK_*` variables. Nothing else of the server env is
+ * visible. Pure apart from reading the current user's passwd entry for the `HOME`/`USER` defaults.
  */
 export function buildScriptEnv(input: ScriptEnvInput): ScriptEnvResult {
   const server = input.serverEnv;
   const env: Record<string, string> = Object.create(null) as Record<string, string>;
-  Object.assign(env, baseEnv(server, input.shellPath ?? '/bin/zsh'));
-  for (const name of [...(input.declaredEnv ?? []), ...(input.passthroughEnv ?? [])]) {
+  Object.assign(env, baseEnv(server, input.shellPath ?? '/bin/zsh'), input.baseOverrides ?? {});
+  const secrets = new Set(input.secretEnvNames ?? []);
+  for (const name of input.passthroughEnv ?? []) {
     const value = Object.prototype.hasOwnProperty.call(server, name) ? server[name] : undefined;
-    if (value !== undefined && isValidEnvName(name) && !isSystemEnvName(name)) env[name] = value;
+    const passable = isValidEnvName(name) && !isSystemEnvName(name) && !secrets.has(name);
+    if (value !== undefined && passable) env[name] = value;
   }
+  const declared = input.declaredEnv ? new Set(input.declaredEnv) : null;
+  const allowedControl = input.allowedControlEnv ?? [];
+  const ignoredNames: string[] = [];
   for (const [name, value] of Object.entries(input.envVars ?? {})) {
     if (isSystemEnvName(name)) continue;
     if (!isValidEnvName(name)) {
@@ -74,10 +95,14 @@ export function buildScriptEnv(input: ScriptEnvInput): ScriptEnvResult {
         message: `ERROR: Invalid environment variable name: ${name}`,
       };
     }
+    if ((declared && !declared.has(name)) || isControlEnvName(name, allowedControl)) {
+      ignoredNames.push(name);
+      continue;
+    }
     env[name] = stripControlChars(pythonStr(value));
   }
   Object.assign(env, input.systemEnv ?? {});
-  return { ok: true, env };
+  return { ok: true, env, ignoredNames };
 }
 
 /** Removes characters below U+0020 except tab, newline and carriage return (the reference's rule). */

@@ -39,6 +39,30 @@ describe('buildSystemEnv', () => {
     });
   });
 
+  it('leaves out any caller value that holds a shell metacharacter', () => {
+    const env = buildSystemEnv({
+      token: 'tok"; id; "',
+      correlationId: '$(id)',
+      runbookUrl: 'http://h:1/api/runbooks',
+      recursionStack: ['A.md', '$(echo INJECTED >&2).md'],
+    });
+    expect(env).toEqual({
+      RUNBOOK_URL: 'http://h:1/api/runbooks',
+      RUNBOOK_H_CTYPE: 'Content-Type: application/json',
+      RUNBOOK_HEADERS: '-H "Content-Type: application/json"',
+    });
+  });
+
+  it('carries the nesting proof as a Content-Type parameter of RUNBOOK_H_CTYPE', () => {
+    const env = buildSystemEnv({ ...base, nestingProof: 'run-1.abc123' });
+    expect(env['RUNBOOK_H_CTYPE']).toBe(
+      'Content-Type: application/json; runbook-parent=run-1.abc123',
+    );
+    expect(env['RUNBOOK_HEADERS']).toContain(
+      '-H "Content-Type: application/json; runbook-parent=run-1.abc123"',
+    );
+  });
+
   it('maps the run dir to MOUNT_DIR when it sits directly in the execution dir', () => {
     const env = buildSystemEnv({
       ...base,

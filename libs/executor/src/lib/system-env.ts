@@ -38,6 +38,23 @@ export interface SystemEnvInput {
   executionDir?: string | null;
   /** Absolute path of the run directory; `RUNBOOK_EXEC_DIR_HOST` is omitted without it. */
   runDirPath?: string | null;
+  /**
+   * Proof that a request comes from this run's script (a per-run secret the server can check),
+   * sent as the `runbook-parent` parameter of `RUNBOOK_H_CTYPE` so sub-runbook calls made the
+   * documented way carry it. Omitted when empty.
+   */
+  nestingProof?: string | null;
+}
+
+/**
+ * Bytes every value that goes into a `RUNBOOK_H_*` header may contain: none of them is a shell
+ * metacharacter, so a script that `eval`s `RUNBOOK_HEADERS` cannot run a caller's bytes.
+ */
+const HEADER_SAFE = /^[A-Za-z0-9._~+/=:@,-]+$/;
+
+/** True when `value` can be put into a header variable without any shell metacharacter. */
+export function isHeaderSafe(value: string): boolean {
+  return HEADER_SAFE.test(value);
 }
 
 /**
@@ -47,13 +64,17 @@ export interface SystemEnvInput {
  */
 export function buildSystemEnv(input: SystemEnvInput): Record<string, string> {
   const env: Record<string, string> = {};
-  const token = input.token ?? '';
-  const correlationId = input.correlationId ?? '';
+  // Caller-controlled values that are not shell-safe are left out rather than escaped: the
+  // documented uses (`-H "$RUNBOOK_H_AUTH"`, `eval curl $RUNBOOK_HEADERS`) must never run them.
+  const safe = (value: string | null | undefined) => (value && isHeaderSafe(value) ? value : '');
+  const token = safe(input.token);
+  const correlationId = safe(input.correlationId);
+  const nestingProof = safe(input.nestingProof);
   const headers: string[] = [];
   if (token) env['RUNBOOK_API_TOKEN'] = token;
   if (correlationId) env['RUNBOOK_CORRELATION_ID'] = correlationId;
   env['RUNBOOK_URL'] = input.runbookUrl;
-  if (input.recursionStack.length > 0) {
+  if (input.recursionStack.length > 0 && input.recursionStack.every(isHeaderSafe)) {
     const stackJson = pythonJsonDumps(input.recursionStack);
     env['RUNBOOK_RECURSION_STACK'] = stackJson;
     env['RUNBOOK_H_RECUR'] = `X-Recursion-Stack: ${stackJson}`;
@@ -67,7 +88,9 @@ export function buildSystemEnv(input: SystemEnvInput): Record<string, string> {
     env['RUNBOOK_H_AUTH'] = `Authorization: Bearer ${token}`;
     headers.push(env['RUNBOOK_H_AUTH']);
   }
-  env['RUNBOOK_H_CTYPE'] = 'Content-Type: application/json';
+  env['RUNBOOK_H_CTYPE'] = nestingProof
+    ? `Content-Type: application/json; runbook-parent=${nestingProof}`
+    : 'Content-Type: application/json';
   headers.push(env['RUNBOOK_H_CTYPE']);
   env['RUNBOOK_HEADERS'] = headers.map((header) => `-H "${header}"`).join(' ');
   if (input.runDirPath) {
