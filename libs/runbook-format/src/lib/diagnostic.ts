@@ -15,6 +15,7 @@ export type DiagnosticCode =
   | 'YAML_NOT_MAPPING'
   | 'ENV_VAR_NOT_SET'
   | 'ENV_VAR_NAME_INVALID'
+  | 'ENV_VAR_RESERVED'
   | 'INPUT_INVALID'
   | 'INPUT_ESCAPES'
   | 'INPUT_NOT_FOUND'

@@ -58,6 +58,20 @@ describe('validateRunbook', () => {
     expect(result.diagnostics[0]).toMatchObject({ code: 'ENV_VAR_NOT_SET', line: 6 });
   });
 
+  it('refuses a declared control variable with its line, unless the operator allows that name', () => {
+    const text = complete.replace('OTHER: also needed', 'BASH_ENV: sneaky\nld_preload: lib');
+    const { runbook } = parseRunbook(text, { filename: 'Deploy.md' });
+    const env = { TEST_VAR: 'x', BASH_ENV: 'y', ld_preload: 'z' };
+    const refused = validateRunbook(runbook, { env });
+    expect(refused.valid).toBe(false);
+    expect(refused.diagnostics.filter((d) => d.code === 'ENV_VAR_RESERVED')).toMatchObject([
+      { line: 6, message: expect.stringContaining('BASH_ENV cannot be declared') },
+      { line: 7, message: expect.stringContaining('ld_preload cannot be declared') },
+    ]);
+    const allowed = validateRunbook(runbook, { env, allowedControlEnv: ['BASH_ENV'] });
+    expect(allowed.errors).toEqual([expect.stringContaining('ld_preload cannot be declared')]);
+  });
+
   it('passes with everything present and warns on a name that differs from the file', () => {
     const text = complete.replace('  - ./absent.txt\n', '');
     const result = validate(text, 'Other.md', { TEST_VAR: 'a', OTHER: 'b' });

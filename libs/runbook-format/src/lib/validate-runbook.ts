@@ -1,3 +1,5 @@
+import { isControlEnvName } from '@runbooks/types';
+
 import { diagnostic, type Diagnostic } from './diagnostic';
 import { isEscapingInputPath } from './input-path';
 import { filenameStem, NAME_MISSING_MESSAGE } from './parse-runbook';
@@ -11,6 +13,11 @@ export interface ValidateOptions {
   env?: EnvironmentValues;
   /** Whether an input exists; receives the path as written (resolve it against the runbook's folder). */
   fileExists?: (path: string) => boolean;
+  /**
+   * Control variable names (see `isControlEnvName`) a runbook may declare anyway: the operator's
+   * explicit choice (exact names). Every other control name is an error.
+   */
+  allowedControlEnv?: readonly string[];
 }
 
 /** Validation outcome: the reference's message lists plus the same findings with positions. */
@@ -30,7 +37,7 @@ export function validateRunbook(runbook: Runbook, options: ValidateOptions = {})
     ? [diagnostic('EMPTY_CONTENT', 'error', 'Runbook content is empty')]
     : [
         ...checkSections(runbook),
-        ...checkEnvironment(runbook, options.env ?? {}),
+        ...checkEnvironment(runbook, options.env ?? {}, options.allowedControlEnv ?? []),
         ...checkInputs(runbook, options.fileExists),
         ...checkScript(runbook),
         ...checkClaims(runbook),
@@ -56,7 +63,11 @@ function checkSections(runbook: Runbook): Diagnostic[] {
   });
 }
 
-function checkEnvironment(runbook: Runbook, env: EnvironmentValues): Diagnostic[] {
+function checkEnvironment(
+  runbook: Runbook,
+  env: EnvironmentValues,
+  allowedControlEnv: readonly string[],
+): Diagnostic[] {
   const section = findSection(runbook.sections, SECTION_TITLES.environment);
   if (!section || section.isEmpty) {
     return [diagnostic('SECTION_MISSING', 'error', 'Missing Environment Requirements section')];
@@ -71,7 +82,18 @@ function checkEnvironment(runbook: Runbook, env: EnvironmentValues): Diagnostic[
       ),
     ];
   }
-  return runbook.environment
+  const reserved = runbook.environment
+    .filter((variable) => isControlEnvName(variable.name, allowedControlEnv))
+    .map((variable) =>
+      diagnostic(
+        'ENV_VAR_RESERVED',
+        'error',
+        `Environment variable ${variable.name} cannot be declared: it controls how shells, the dynamic loader or tools start, so a caller could make the script run other code. Use another name (the server's operator can allow it with ENV_ALLOW_CONTROL_VARS)`,
+        variable.line,
+      ),
+    );
+  const missing = runbook.environment
+    .filter((variable) => !isControlEnvName(variable.name, allowedControlEnv))
     .filter((variable) => !isVariableSet(env, variable.name))
     .map((variable) =>
       diagnostic(
@@ -81,6 +103,7 @@ function checkEnvironment(runbook: Runbook, env: EnvironmentValues): Diagnostic[
         variable.line,
       ),
     );
+  return [...reserved, ...missing];
 }
 
 function checkInputs(runbook: Runbook, fileExists?: (path: string) => boolean): Diagnostic[] {
