@@ -140,7 +140,12 @@ async function executeLocal(
       {
         executionDir,
         serverEnv: ctx.io.env,
-        passthroughEnv: options.passEnv ?? [],
+        // Local mode runs the user's own script: the declared variables come from the user's
+        // environment too (the server never does this; it passes only ENV_PASSTHROUGH).
+        passthroughEnv: [
+          ...(options.passEnv ?? []),
+          ...(loaded.runbook.environment ?? []).map((variable) => variable.name),
+        ],
         timeoutMs: limitMs,
         signal: controller.signal,
       },
