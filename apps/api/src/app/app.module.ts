@@ -32,6 +32,8 @@ import { RunReconciler } from './runs/run-reconciler.service';
 import { RunService } from './runs/run.service';
 import { RunStoreHolder } from './runs/run-store.provider';
 import { RunsController } from './runs/runs.controller';
+import { NestingProofs } from './runs/nesting-proofs';
+import { ScriptSandbox } from './sandbox/script-sandbox.service';
 
 /** Composes the libs into the HTTP API; `config` was validated before the app is built. */
 @Module({})
@@ -68,6 +70,8 @@ export class AppModule implements NestModule {
         RunEventsService,
         ExecuteResponder,
         LastRunIndex,
+        NestingProofs,
+        ScriptSandbox,
         ShutdownService,
         OpenApiDocument,
       ],

@@ -105,6 +105,11 @@ export interface ApiInfo {
   ui_header: string;
   /** Whether `POST /dev-login` is available. */
   dev_login: boolean;
+  /**
+   * How scripts are isolated: `per-run-uid` (each run under its own uid), `off` (as the server's
+   * user), `no-scripts` (an API-only process of the distributed mode).
+   */
+  sandbox: 'per-run-uid' | 'off' | 'no-scripts';
 }
 
 /** Body of `POST /api/runs/{id}/cancel` (optional). */

@@ -11,6 +11,7 @@ import { ApiErrors, ApiJsonResult, ApiOperationDoc } from '../docs/api-docs.deco
 import { SERVER_VERSION } from '../config/server-version';
 import { clientIpOf } from '../http/client-ip';
 import { ShutdownService } from '../lifecycle/shutdown.service';
+import { ScriptSandbox } from '../sandbox/script-sandbox.service';
 
 /** Configuration, identity and lifecycle endpoints. */
 @Controller('api')
@@ -20,6 +21,7 @@ export class ConfigController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly shutdown: ShutdownService,
+    private readonly sandbox: ScriptSandbox,
   ) {}
 
   /** Public facts a client needs before signing in. */
@@ -27,7 +29,8 @@ export class ConfigController {
     tag: 'Operations',
     operationId: 'getInfo',
     summary: 'Server facts for clients',
-    description: 'Name, version, UI header and whether dev-login is enabled. No token needed.',
+    description:
+      'Name, version, UI header, whether dev-login is enabled and how scripts are sandboxed. No token needed.',
   })
   @ApiJsonResult(200, 'ApiInfo', 'Server facts')
   @ApiErrors(429)
@@ -39,6 +42,7 @@ export class ConfigController {
       version: SERVER_VERSION,
       ui_header: this.config.uiHeader,
       dev_login: this.config.enableLogin,
+      sandbox: this.sandbox.mode,
     };
   }
 

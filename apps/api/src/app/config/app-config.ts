@@ -58,10 +58,33 @@ export interface AppConfig {
    * (SQLite file, in-process queue and bus), which stays the default.
    */
   distributed: DistributedConfig | null;
-  /** The server's environment at boot (scripts get only what they declare or pass through). */
+  /** The server's environment at boot (scripts get only what `ENV_PASSTHROUGH` lists). */
   serverEnv: Readonly<Record<string, string | undefined>>;
+  /** Names of the server's secrets: never passed to scripts, even when `ENV_PASSTHROUGH` lists them. */
+  secretEnvNames: string[];
+  /** Control variable names runbooks may declare and requests may set (`ENV_ALLOW_CONTROL_VARS`). */
+  envAllowControlVars: string[];
+  /** `NODE_ENV=production`. */
+  production: boolean;
+  sandbox: SandboxConfig;
   /** `config_items` as `/api/config` and history records show them (secrets masked). */
   items: ConfigItem[];
+}
+
+/** Settings of the script sandbox (each run under its own uid). */
+export interface SandboxConfig {
+  /** `RUNNER_UID_RANGE`: the uids runs get (inclusive). */
+  firstUid: number;
+  lastUid: number;
+  /** Per-run rlimits; 0 = no limit. */
+  limits: {
+    maxProcesses: number;
+    maxOpenFiles: number;
+    maxFileBytes: number;
+    maxMemoryBytes: number;
+  };
+  /** `ALLOW_UNSANDBOXED`: production may start without the sandbox. */
+  allowUnsandboxed: boolean;
 }
 
 /** What a process of the distributed mode does. */

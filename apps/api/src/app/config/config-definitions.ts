@@ -89,6 +89,15 @@ export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   { name: 'EVENTS_STREAM', kind: 'string', defaultValue: 'runs.events' },
   { name: 'EVENTS_WEBHOOK_URL', kind: 'string', defaultValue: '' },
   { name: 'EVENTS_WEBHOOK_SECRET', kind: 'string', defaultValue: '', secret: true },
+  // The script sandbox (docs/security.md).
+  { name: 'RUNNER_UID_RANGE', kind: 'string', defaultValue: '20000-20999' },
+  { name: 'RUN_MAX_PROCESSES', kind: 'int', defaultValue: '256', min: 0 },
+  { name: 'RUN_MAX_OPEN_FILES', kind: 'int', defaultValue: '1024', min: 0 },
+  { name: 'RUN_MAX_FILE_BYTES', kind: 'int', defaultValue: '1073741824', min: 0 },
+  { name: 'RUN_MAX_MEMORY_BYTES', kind: 'int', defaultValue: '0', min: 0 },
+  { name: 'ALLOW_UNSANDBOXED', kind: 'bool', defaultValue: 'false' },
+  { name: 'ENV_ALLOW_CONTROL_VARS', kind: 'string', defaultValue: '' },
+  { name: 'NODE_ENV', kind: 'string', defaultValue: '' },
 ];
 
 /** Every variable, in `/api/config` order. */

@@ -69,6 +69,23 @@ function checkExecutionDir(dir: string): string | null {
   return null;
 }
 
+/** Parses `RUNNER_UID_RANGE` (`20000-20999`): at least 1000, first ≤ last. */
+export function parseUidRange(text: string): { first: number; last: number } | null {
+  const match = /^\s*(\d{1,9})\s*-\s*(\d{1,9})\s*$/.exec(text);
+  if (!match?.[1] || !match[2]) return null;
+  const first = Number(match[1]);
+  const last = Number(match[2]);
+  return first >= 1000 && first <= last ? { first, last } : null;
+}
+
+/** A comma-separated list of names. */
+function nameList(text: string): string[] {
+  return text
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
 function roleOf(value: string): RunbookRole {
   return value === 'api' || value === 'worker' ? value : 'all';
 }
@@ -110,6 +127,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       'RUNBOOK_ROLE=api or worker needs the distributed mode: set DATABASE_URL and REDIS_URL',
     );
   }
+  const uidRange = parseUidRange(value('RUNNER_UID_RANGE'));
+  if (!uidRange)
+    errors.push(
+      `RUNNER_UID_RANGE must look like 20000-20999 (first uid at least 1000, first <= last; got '${value('RUNNER_UID_RANGE')}')`,
+    );
   if (value('EVENTS_WEBHOOK_URL') !== '' && value('EVENTS_WEBHOOK_SECRET') === '')
     errors.push('EVENTS_WEBHOOK_SECRET must be set when EVENTS_WEBHOOK_URL is set');
   if (errors.length > 0) return { ok: false, errors };
@@ -150,10 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       historyMarkdown: isTrue(value('RUNBOOK_HISTORY_MARKDOWN')),
       historyFsync: isTrue(value('RUNBOOK_HISTORY_FSYNC')),
       adminRequiredClaims: adminClaims ?? {},
-      envPassthrough: value('ENV_PASSTHROUGH')
-        .split(',')
-        .map((v) => v.trim())
-        .filter(Boolean),
+      envPassthrough: nameList(value('ENV_PASSTHROUGH')),
       maxConcurrentRuns: int('MAX_CONCURRENT_RUNS'),
       killGraceSeconds: int('KILL_GRACE_SECONDS'),
       shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS'),
@@ -186,6 +205,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
               webhookSecret: value('EVENTS_WEBHOOK_SECRET'),
             },
       serverEnv: Object.freeze({ ...env }),
+      secretEnvNames: ALL_CONFIG.filter((def) => def.secret).map((def) => def.name),
+      envAllowControlVars: nameList(value('ENV_ALLOW_CONTROL_VARS')),
+      production: value('NODE_ENV') === 'production',
+      sandbox: {
+        firstUid: uidRange?.first ?? 0,
+        lastUid: uidRange?.last ?? 0,
+        limits: {
+          maxProcesses: int('RUN_MAX_PROCESSES'),
+          maxOpenFiles: int('RUN_MAX_OPEN_FILES'),
+          maxFileBytes: int('RUN_MAX_FILE_BYTES'),
+          maxMemoryBytes: int('RUN_MAX_MEMORY_BYTES'),
+        },
+        allowUnsandboxed: isTrue(value('ALLOW_UNSANDBOXED')),
+      },
       items,
     },
   };

@@ -262,12 +262,18 @@ export const OPENAPI_SCHEMAS = {
   },
   ApiInfo: {
     type: 'object',
-    required: ['name', 'version', 'ui_header', 'dev_login'],
+    required: ['name', 'version', 'ui_header', 'dev_login', 'sandbox'],
     properties: {
       name: text(),
       version: text(),
       ui_header: text(),
       dev_login: { type: 'boolean', description: 'Whether POST /dev-login is available' },
+      sandbox: {
+        type: 'string',
+        enum: ['per-run-uid', 'off', 'no-scripts'],
+        description:
+          'How scripts are isolated: each run under its own uid, as the server user, or no scripts run here (API-only process)',
+      },
     },
   },
   HealthReport: {

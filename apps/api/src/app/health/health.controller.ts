@@ -11,6 +11,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ApiJsonResult, ApiOperationDoc } from '../docs/api-docs.decorators';
 import { DispatchHolder } from '../runs/dispatch.provider';
 import { RunStoreHolder } from '../runs/run-store.provider';
+import { ScriptSandbox } from '../sandbox/script-sandbox.service';
 
 /** `/health/live` (the process answers) and `/health/ready` (it can do its work). */
 @Controller('health')
@@ -22,6 +23,7 @@ export class HealthController {
     private readonly holder: RunStoreHolder,
     private readonly indicators: HealthIndicatorService,
     private readonly dispatchHolder: DispatchHolder,
+    private readonly sandbox: ScriptSandbox,
   ) {}
 
   /** Runs a probe as a named indicator: up, or down with a message that names no paths. */
@@ -74,6 +76,10 @@ export class HealthController {
           this.holder.store.list({}, { limit: 1, includeOutput: false }),
         ),
     ];
+    // Not a failing check: the details say how scripts are isolated (docs/security.md).
+    checks.push(() =>
+      Promise.resolve(this.indicators.check('sandbox').up({ mode: this.sandbox.mode })),
+    );
     const dispatch = this.dispatchHolder.dispatch;
     if (dispatch) checks.push(() => this.probe('dispatch_redis', () => dispatch.ping()));
     if (this.config.rateLimit.enabled && this.config.rateLimit.storage === 'redis') {

@@ -79,6 +79,11 @@ export class MetricsService {
     'Distributed mode: 1 while this process is the reconciler leader, else 0',
     [],
   );
+  readonly sandboxEnabled = gauge(
+    'runbook_sandbox_enabled',
+    '1 when scripts run under their own uid (the sandbox), 0 when they run as the server user',
+    [],
+  );
   readonly info = gauge('runbook_api_info', 'Constant 1, labelled with the server version', [
     'version',
   ]);
