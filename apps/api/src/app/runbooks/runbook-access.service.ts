@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { evaluateClaims, formatDenial, formatRbacHistoryError } from '@runbooks/rbac';
 import { validateRunbook, type ValidationResult } from '@runbooks/runbook-format';
-import type { RunOperation } from '@runbooks/types';
+import { isControlEnvName, type RunOperation } from '@runbooks/types';
 
 import type { Caller } from '../auth/caller';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -103,11 +103,59 @@ export class RunbookAccess {
     });
   }
 
-  /** Validates against the server environment merged with the request's variables. */
+  /**
+   * The server values scripts may see: `ENV_PASSTHROUGH` only, never a secret. Validation and
+   * required-env look at this, so neither reveals what else the server's environment holds.
+   */
+  scriptServerEnv(): Record<string, string> {
+    const secrets = new Set(this.config.secretEnvNames);
+    const env: Record<string, string> = {};
+    for (const name of this.config.envPassthrough) {
+      const value = this.config.serverEnv[name];
+      if (value !== undefined && !secrets.has(name)) env[name] = value;
+    }
+    return env;
+  }
+
+  /**
+   * Splits a request's variables into those the script gets (declared by the runbook, not a
+   * control name) and a warning for each one left out.
+   */
+  requestEnv(
+    entry: CatalogEntry,
+    envVars: Record<string, string>,
+  ): { passed: Record<string, string>; warnings: string[] } {
+    const declared = new Set((entry.parsed.runbook.environment ?? []).map((v) => v.name));
+    const allowed = this.config.envAllowControlVars;
+    const passed: Record<string, string> = {};
+    const warnings: string[] = [];
+    for (const [name, value] of Object.entries(envVars)) {
+      if (isControlEnvName(name, allowed)) {
+        warnings.push(
+          `Environment variable ${name} was not passed to the script: it controls how shells, the dynamic loader or tools start, and a request may never set it`,
+        );
+      } else if (!declared.has(name)) {
+        warnings.push(
+          `Environment variable ${name} was not passed to the script: the runbook does not declare it in Environment Requirements`,
+        );
+      } else {
+        passed[name] = value;
+      }
+    }
+    return { passed, warnings };
+  }
+
+  /**
+   * Validates against what a run would get (the passthrough server values and the request's
+   * declared variables); ignored request variables are listed as warnings.
+   */
   validate(entry: CatalogEntry, envVars: Record<string, string>): ValidationResult {
-    return validateRunbook(entry.parsed.runbook, {
-      env: { ...this.config.serverEnv, ...envVars },
+    const request = this.requestEnv(entry, envVars);
+    const result = validateRunbook(entry.parsed.runbook, {
+      env: { ...this.scriptServerEnv(), ...request.passed },
       fileExists: (path) => existsSync(join(this.config.runbooksDir, path)),
+      allowedControlEnv: this.config.envAllowControlVars,
     });
+    return { ...result, warnings: [...result.warnings, ...request.warnings] };
   }
 }

@@ -31,7 +31,7 @@ import { EXECUTE_DESCRIPTION } from '../docs/execute-description';
 import { ExecuteRateLimit } from '../rate-limit/rate-limit.decorators';
 import { ExecuteResponder } from '../runs/execute-responder';
 import { LastRunIndex } from '../runs/last-run-index.service';
-import { parseRecursionStack } from '../runs/recursion-stack';
+import { nestingProofOf, parseRecursionStack } from '../runs/recursion-stack';
 import { RunService } from '../runs/run.service';
 import { RunbookAccess } from './runbook-access.service';
 import { RunbookCatalog, type CatalogEntry } from './runbook-catalog.service';
@@ -130,7 +130,7 @@ export class RunbooksController {
     operationId: 'getRequiredEnv',
     summary: 'Required environment variables',
     description:
-      'The variables the runbook declares, in file order, split by whether the server environment provides them. An empty file is a 500 `Failed to load runbook` (reference).',
+      'The variables the runbook declares, in file order, split by whether the server passes them to scripts (ENV_PASSTHROUGH; never its secrets). An empty file is a 500 `Failed to load runbook` (reference).',
   })
   @ApiFilenameParam()
   @ApiJsonResult(200, 'RequiredEnvResponse', 'Required, available and missing variables')
@@ -142,7 +142,7 @@ export class RunbooksController {
     if (entry.parsed.runbook.isEmpty) throw new AppError('INTERNAL', 'Failed to load runbook');
     const { required, available, missing } = computeRequiredEnv(
       entry.parsed.runbook,
-      this.config.serverEnv,
+      this.access.scriptServerEnv(),
     );
     return { success: true, filename, required, available, missing };
   }
@@ -259,6 +259,7 @@ export class RunbooksController {
       labels: readLabels(body, true),
       correlationId: correlationIdOf(request),
       recursionHeader: request.headers['x-recursion-stack'],
+      nestingProof: nestingProofOf(request.headers['content-type']),
       remoteIp: clientIpOf(request),
     });
     await this.responder.respond(request, response, submission);

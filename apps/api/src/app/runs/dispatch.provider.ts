@@ -45,6 +45,12 @@ export interface Dispatch {
   loadRequest(runId: string): Promise<RunRequestDetails | null>;
   /** Removes the details of a run once it no longer needs them. */
   dropRequest(runId: string): Promise<void>;
+  /** Stores the hash of a running run's nesting secret (any API instance can check a proof). */
+  saveNestingHash(runId: string, hash: string, ttlMs: number): Promise<void>;
+  /** The stored hash of a run's nesting secret, null when none (not running, or expired). */
+  loadNestingHash(runId: string): Promise<string | null>;
+  /** Forgets a run's nesting secret (the run ended). */
+  dropNestingHash(runId: string): Promise<void>;
   /** Pings Redis (readiness). */
   ping(): Promise<void>;
 }
@@ -91,6 +97,7 @@ export class DispatchHolder implements OnApplicationShutdown {
     redis.on('error', () => undefined);
     this.redis = redis;
     const requestKey = (runId: string) => `${prefix}:run:${runId}:request`;
+    const nestingKey = (runId: string) => `${prefix}:run:${runId}:nesting`;
     const bounded = <T>(work: Promise<T>): Promise<T> =>
       Promise.race([
         work,
@@ -123,6 +130,13 @@ export class DispatchHolder implements OnApplicationShutdown {
       },
       dropRequest: async (runId) => {
         await redis.del(requestKey(runId)).catch(() => undefined);
+      },
+      saveNestingHash: async (runId, hash, ttlMs) => {
+        await bounded(redis.set(nestingKey(runId), hash, 'PX', Math.max(1, Math.ceil(ttlMs))));
+      },
+      loadNestingHash: (runId) => bounded(redis.get(nestingKey(runId))),
+      dropNestingHash: async (runId) => {
+        await redis.del(nestingKey(runId)).catch(() => undefined);
       },
       ping: async () => {
         await bounded(redis.ping());

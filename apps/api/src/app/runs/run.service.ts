@@ -26,9 +26,11 @@ import { pythonIsoFormat } from '../history/python-iso-format';
 import { MetricsService } from '../metrics/metrics.service';
 import { RunbookAccess } from '../runbooks/runbook-access.service';
 import { RunbookCatalog, type CatalogEntry } from '../runbooks/runbook-catalog.service';
+import { ScriptSandbox } from '../sandbox/script-sandbox.service';
 import { DispatchHolder, type Dispatch, type RunRequestDetails } from './dispatch.provider';
 import { LastRunIndex } from './last-run-index.service';
 import { LineSplitter } from './line-splitter';
+import { NestingProofs } from './nesting-proofs';
 import { DispatchLiveOutput, type LiveOutput } from './live-output';
 import { OutputBus } from './output-bus';
 import { RunOutputWriter } from './run-output-writer';
@@ -44,6 +46,8 @@ export interface ExecuteCommand {
   labels: Record<string, string>;
   correlationId: string;
   recursionHeader: string | string[] | undefined;
+  /** The `runbook-parent` proof a running script sends with its sub-runbook calls. */
+  nestingProof?: string;
   remoteIp: string;
 }
 
@@ -104,6 +108,8 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly metrics: MetricsService,
     private readonly lastRuns: LastRunIndex,
     dispatchHolder: DispatchHolder,
+    private readonly sandbox: ScriptSandbox,
+    private readonly nesting: NestingProofs,
   ) {
     this.queue = new InProcessRunQueue(config.maxConcurrentRuns, (running, waiting) => {
       this.metrics.activeRuns.set(running);
@@ -170,7 +176,10 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
   async submit(command: ExecuteCommand): Promise<Submission> {
     if (!this.accepting) throw new AppError('UNAVAILABLE', 'Server is shutting down', true);
     const entry = await this.catalog.get(command.filename, true);
-    const stack = parseRecursionStack(command.recursionHeader);
+    // Only a request proven to come from a running script is nested (its parent's slot, or the
+    // nested queue); its stack is the parent's as recorded, whatever the headers say.
+    const parent = await this.verifiedParent(command.nestingProof);
+    const stack = parent ? parent.recursionStack : parseRecursionStack(command.recursionHeader);
     const newStack = [...stack, entry.filename];
     const run = await this.store.create({
       runbook: entry.filename,
@@ -213,6 +222,8 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
       throw error;
     }
     const validation = this.access.validate(entry, command.envVars);
+    // Only declared, non-control variables reach the script (the others are in the warnings).
+    command = { ...command, envVars: this.access.requestEnv(entry, command.envVars).passed };
     if (!validation.valid) {
       return this.settleWithoutRunning(
         run,
@@ -222,11 +233,26 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
       );
     }
     if (this.dispatch) {
-      await this.dispatchRun(this.dispatch, run, command, stack.length > 0, validation.warnings);
+      await this.dispatchRun(this.dispatch, run, command, parent !== null, validation.warnings);
       return { run, result: () => this.waitForResult(run.id) };
     }
-    const result = this.enqueue(run, entry, command, newStack, validation.warnings);
+    const result = this.enqueue(
+      run,
+      entry,
+      command,
+      newStack,
+      validation.warnings,
+      parent !== null,
+    );
     return { run, result: () => result };
+  }
+
+  /** The running run a nesting proof stands for, or null (no proof, a wrong one, or not running). */
+  private async verifiedParent(proof: string | undefined): Promise<Run | null> {
+    const parentId = await this.nesting.verify(proof);
+    if (!parentId) return null;
+    const parent = await this.store.get(parentId);
+    return parent?.status === 'running' ? parent : null;
   }
 
   /**
@@ -495,18 +521,12 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
     command: ExecuteCommand,
     stack: string[],
     warnings: string[],
+    isNested: boolean,
   ): Promise<ExecuteResult> {
     let settle: (result: ExecuteResult) => void = () => undefined;
     const finished = new Promise<ExecuteResult>((resolve) => (settle = resolve));
-    // A sub-runbook called by one of our running scripts carries that run's correlation id and
-    // stack; it runs in its parent's slot instead of queueing behind other parents.
-    const parentStack = stack.slice(0, -1);
-    const isNested = [...this.active.values()].some(
-      (other) =>
-        other.correlationId === command.correlationId &&
-        other.stack.length === parentStack.length &&
-        other.stack.every((name, index) => name === parentStack[index]),
-    );
+    // A sub-runbook proven to come from one of our running scripts runs in its parent's slot
+    // instead of queueing behind other parents (which could wait for it forever).
     const active: ActiveRun = {
       correlationId: command.correlationId,
       stack,
@@ -604,6 +624,12 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
       heartbeatMs,
     );
     const runbook = entry.parsed.runbook;
+    const nestingProof = await this.nesting
+      .issue(run.id, (this.config.scriptTimeoutSeconds + this.config.killGraceSeconds + 60) * 1000)
+      .catch((error: unknown) => {
+        this.logger.warn(`Run ${run.id} gets no nesting proof: ${String(error)}`);
+        return null;
+      });
     const execution = execute(
       {
         script: runbook.script?.content ?? '',
@@ -618,12 +644,16 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
           runbookUrl: `${this.config.apiProtocol}://${this.config.apiHost}:${this.config.apiPort}/api/runbooks`,
           recursionStack: stack,
           mountDir: this.config.mountDir || null,
+          nestingProof,
         },
       },
       {
         executionDir: this.config.executionDir,
         serverEnv: this.config.serverEnv,
         passthroughEnv: this.config.envPassthrough,
+        secretEnvNames: this.config.secretEnvNames,
+        allowedControlEnv: this.config.envAllowControlVars,
+        sandbox: this.sandbox.options,
         timeoutMs: this.config.scriptTimeoutSeconds * 1000,
         killGraceMs: this.config.killGraceSeconds * 1000,
         maxOutputBytes: this.config.maxOutputSizeBytes,
@@ -636,6 +666,7 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
     await this.pumpOutput(execution.events, writer);
     const result = await execution.result;
     clearInterval(heartbeat);
+    await this.nesting.revoke(run.id);
     await writer.flush();
     return this.finish(
       run,
