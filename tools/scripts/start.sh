@@ -17,6 +17,13 @@ demo="$PWD/data/demo"
 mkdir -p "$demo/runbooks" "$demo/execution" "$demo/data"
 # Copy the samples once; later starts keep the history the demo runs appended.
 cp -rn samples/runbooks/. "$demo/runbooks/"
+execution="$demo/execution"
+if [ "$(id -u)" = "0" ]; then
+  # As root every run gets its own uid (the sandbox), which must reach EXECUTION_DIR through
+  # every parent folder; the checkout may sit in a private folder (/root), so runs live in /tmp.
+  execution=$(mktemp -d "${TMPDIR:-/tmp}/runbooks-demo-execution.XXXXXX")
+  chmod 0711 "$execution"
+fi
 
 port=${API_PORT:-8083}
 secret=$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))")
@@ -40,7 +47,7 @@ cat <<BANNER
 
 BANNER
 
-exec env API_PORT="$port" RUNBOOKS_DIR="$demo/runbooks" EXECUTION_DIR="$demo/execution" \
+exec env API_PORT="$port" RUNBOOKS_DIR="$demo/runbooks" EXECUTION_DIR="$execution" \
   RUNBOOK_DATA_DIR="$demo/data" JWT_SECRET="$secret" ENABLE_LOGIN=true RUNBOOK_DEMO=true \
   WEB_DIR="$web_dir" ADMIN_REQUIRED_CLAIMS="${ADMIN_REQUIRED_CLAIMS:-roles=admin}" \
   node dist/apps/api/main.js

@@ -406,7 +406,8 @@ describe('execute', () => {
       );
       const [alice, bob] = runs.map((run) => run.stdout);
       expect(alice).toContain('PROBE=alice-secret\n');
-      expect(alice).toContain('ONLY_0=alice-secret\n');
+      // Not declared by the runbook: never passed to the script.
+      expect(alice).not.toContain('ONLY_0=');
       expect(alice).not.toContain('bob-secret');
       expect(bob).toContain('PROBE=bob-secret\n');
       expect(bob).not.toContain('alice-secret');
@@ -416,7 +417,13 @@ describe('execute', () => {
         expect(output).toContain(`RUNBOOK_API_TOKEN=${sre}\n`);
         expect(output).toContain('RUNBOOK_RECURSION_STACK=["EnvProbe.md"]\n');
         expect(output).toContain(`RUNBOOK_H_AUTH=Authorization: Bearer ${sre}\n`);
-        expect(output).toContain('RUNBOOK_H_CTYPE=Content-Type: application/json\n');
+        // The per-run nesting proof rides on the Content-Type (parent run id, then the secret).
+        expect(output).toMatch(
+          new RegExp(
+            `^RUNBOOK_H_CTYPE=Content-Type: application/json; runbook-parent=${ids[index]}\\.[0-9a-f]{64}$`,
+            'm',
+          ),
+        );
         expect(output).toContain(`RUNBOOK_H_CORR=X-Correlation-Id: ${correlationIds[index]}\n`);
         expect(output).toContain('RUNBOOK_H_RECUR=X-Recursion-Stack: ["EnvProbe.md"]\n');
         expect(output).toMatch(

@@ -1,6 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +40,8 @@ export interface StartOptions {
   samples?: boolean;
   /** Extra runbooks: file name → content. */
   runbooks?: Record<string, string>;
+  /** A command that starts node for us, e.g. `['setpriv', '--bounding-set=-all', '--']`. */
+  wrapper?: string[];
   /** Reuse the folders of an earlier server (restart tests); they are not removed by stop(). */
   dirs?: ServerDirs;
   /** Wait for /health/live (default true). */
@@ -59,6 +69,8 @@ export async function freePort(): Promise<number> {
 /** Makes fresh temp folders for a server (runbooks, execution, data). */
 export function makeDirs(samples = true): ServerDirs {
   const root = mkdtempSync(join(tmpdir(), 'runbooks-api-e2e-'));
+  // Run uids (the sandbox, as root) must traverse to the execution dir; the rest stays closed.
+  chmodSync(root, 0o711);
   const dirs: ServerDirs = {
     root,
     runbooks: join(root, 'runbooks'),
@@ -66,7 +78,7 @@ export function makeDirs(samples = true): ServerDirs {
     data: join(root, 'data'),
   };
   mkdirSync(dirs.runbooks);
-  mkdirSync(dirs.execution);
+  mkdirSync(dirs.execution, { mode: 0o711 });
   mkdirSync(dirs.data);
   if (samples) cpSync(SAMPLES_DIR, dirs.runbooks, { recursive: true });
   return dirs;
@@ -193,7 +205,8 @@ export async function startApi(options: StartOptions = {}): Promise<ApiServer> {
     writeFileSync(join(dirs.runbooks, name), content);
   const port = await freePort();
   const env = { ...baseEnv(dirs, port), ...options.env };
-  const child = spawn(process.execPath, [API_MAIN], {
+  const [command, ...args] = [...(options.wrapper ?? []), process.execPath, API_MAIN];
+  const child = spawn(command ?? process.execPath, args, {
     cwd: dirs.root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
