@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,9 @@ export class ApiProcess {
     if (!existsSync(API_MAIN))
       throw new Error(`${API_MAIN} is missing: run "npx nx build api" first`);
     const root = mkdtempSync(join(tmpdir(), 'runbook-cli-e2e-api-'));
-    for (const folder of ['execution', 'data']) mkdirSync(join(root, folder));
+    // As root every run gets its own uid (the sandbox), which must traverse to the execution dir.
+    chmodSync(root, 0o711);
+    for (const folder of ['execution', 'data']) mkdirSync(join(root, folder), { mode: 0o711 });
     cpSync(SAMPLES_DIR, join(root, 'runbooks'), { recursive: true });
     const port = await freePort();
     const env: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -90,7 +90,9 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
     execution: join(root, 'execution'),
     data: join(root, 'data'),
   };
-  for (const dir of Object.values(dirs)) mkdirSync(dir);
+  // As root every run gets its own uid (the sandbox), which must traverse to the execution dir.
+  chmodSync(root, 0o711);
+  for (const dir of Object.values(dirs)) mkdirSync(dir, { mode: 0o711 });
   cpSync(join(REPO_ROOT, 'samples/runbooks'), dirs.runbooks, { recursive: true });
   const port = await freePort();
   const child = spawn(process.execPath, [API_MAIN], {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isValidEnvName } from '@runbooks/executor';
 import { evaluateClaims, formatDenial, formatRbacHistoryError } from '@runbooks/rbac';
 import { validateRunbook, type ValidationResult } from '@runbooks/runbook-format';
 import { isControlEnvName, type RunOperation } from '@runbooks/types';
@@ -119,7 +120,8 @@ export class RunbookAccess {
 
   /**
    * Splits a request's variables into those the script gets (declared by the runbook, not a
-   * control name) and a warning for each one left out.
+   * control name; invalid names too, so the run is refused with the reference's message) and a
+   * warning for each one left out.
    */
   requestEnv(
     entry: CatalogEntry,
@@ -130,7 +132,10 @@ export class RunbookAccess {
     const passed: Record<string, string> = {};
     const warnings: string[] = [];
     for (const [name, value] of Object.entries(envVars)) {
-      if (isControlEnvName(name, allowed)) {
+      if (!isValidEnvName(name)) {
+        // Kept: the executor refuses the run with the reference's message for it.
+        passed[name] = value;
+      } else if (isControlEnvName(name, allowed)) {
         warnings.push(
           `Environment variable ${name} was not passed to the script: it controls how shells, the dynamic loader or tools start, and a request may never set it`,
         );
