@@ -70,7 +70,7 @@ const DESCRIPTIONS = {
   ADMIN_REQUIRED_CLAIMS:
     "Claims needed for admin routes (`/api/config`, `/api/shutdown`, other users' runs), as `roles=admin` or `roles=admin,ops;team=core`.",
   ENV_PASSTHROUGH:
-    "Comma-separated server variables every script also receives (e.g. `AWS_REGION`). Scripts never see the server's other variables.",
+    'Comma-separated server variables every script also receives (e.g. `AWS_REGION`). The only way a server value reaches a script (declaring a name in a runbook does not); the server secrets (`JWT_SECRET`, `DATABASE_URL`, ...) are never passed even when listed.',
   MAX_CONCURRENT_RUNS:
     'Scripts running at once on this server; further runs wait in a queue (`runbook_queued_runs`).',
   KILL_GRACE_SECONDS:
@@ -113,6 +113,21 @@ const DESCRIPTIONS = {
     'Distributed mode: also POST every run event to this URL (HMAC-signed, retried). Empty: no webhook.',
   EVENTS_WEBHOOK_SECRET:
     'Key of the webhook signature (`X-Runbooks-Signature`); required with `EVENTS_WEBHOOK_URL`.',
+  RUNNER_UID_RANGE:
+    'The sandbox: uids (and gids, same numbers) runs get, one per run at a time, e.g. `20000-20999`; first at least 1000, never the server uid. Needs root or the CHOWN, KILL, SETGID and SETUID capabilities (docs/security.md). Servers on one host share the range through lease files in the temp folder.',
+  RUN_MAX_PROCESSES:
+    'The sandbox: processes (and threads) of one run, as soft and hard RLIMIT_NPROC of its uid, so a fork bomb stops at its own ceiling. 0: no limit.',
+  RUN_MAX_OPEN_FILES: 'The sandbox: open files per process of a run (RLIMIT_NOFILE). 0: no limit.',
+  RUN_MAX_FILE_BYTES:
+    'The sandbox: largest file a run may write, in bytes (RLIMIT_FSIZE, rounded down to 512). 0: no limit.',
+  RUN_MAX_MEMORY_BYTES:
+    'The sandbox: address space per process of a run, in bytes (RLIMIT_AS). 0: no limit. Leave headroom: runtimes such as the JVM or Go reserve much more than they use.',
+  ALLOW_UNSANDBOXED:
+    'With `NODE_ENV=production`, start even when scripts cannot get their own uid (they then run as the server user and can read its environment). Off: such a server refuses to start.',
+  ENV_ALLOW_CONTROL_VARS:
+    'Comma-separated control variable names (`PATH`, `KUBECONFIG`, `GIT_*`-style names: see docs/runbook-format.md) that runbooks may nevertheless declare and requests set. Exact names; empty: none.',
+  NODE_ENV:
+    '`production` makes the server refuse to run scripts unsandboxed (see `ALLOW_UNSANDBOXED`); the image sets it.',
 };
 
 /** Loads the schema by transpiling the TypeScript source (it has no imports) and running it. */
