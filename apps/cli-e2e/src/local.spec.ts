@@ -201,14 +201,11 @@ describe('runbook (built binary, local mode)', () => {
   it('execute: Ctrl-C cancels, records History, leaves no script process, exits 130', async () => {
     const marker = `cli-e2e-${randomUUID()}`;
     try {
-      const cli = box.start([
-        'execute',
-        'LongRunningRunbook',
-        '-e',
-        'CYCLES=60',
-        '-e',
-        `E2E_MARKER=${marker}`,
-      ]);
+      // Only declared variables of --env reach the script; --pass-env hands it the marker.
+      const cli = box.start(
+        ['execute', 'LongRunningRunbook', '-e', 'CYCLES=60', '--pass-env', 'E2E_MARKER'],
+        { E2E_MARKER: marker },
+      );
       await cli.waitForStdout('Cycle 1 of 60');
       // The script (not just the CLI, whose arguments hold the marker too) is running.
       expect(

@@ -277,23 +277,13 @@ describe('runbook (built binary, remote mode against the built API)', () => {
   });
 
   it('cancel stops a detached run on the server', async () => {
-    const marker = `cli-e2e-${randomUUID()}`;
+    const marker = join(api.root, 'execution', 'runbook-exec-');
     try {
       const id = (
-        await box.run(
-          [
-            'execute',
-            'LongRunningRunbook',
-            '-e',
-            'CYCLES=60',
-            '-e',
-            `E2E_MARKER=${marker}`,
-            '--detach',
-          ],
-          remote,
-        )
+        await box.run(['execute', 'LongRunningRunbook', '-e', 'CYCLES=60', '--detach'], remote)
       ).stdout.trim();
       await waitUntil(async () => (await runRecord(id)).status === 'running', 'the run to start');
+      await waitUntil(() => processesWithMarker(marker).length > 0, 'the script to run');
       const canceled = await box.run(['cancel', id, '--reason', 'wrong target', '--json'], remote);
       expect(canceled.code).toBe(0);
       expect(JSON.parse(canceled.stdout)).toMatchObject({ id });
@@ -314,20 +304,10 @@ describe('runbook (built binary, remote mode against the built API)', () => {
   });
 
   it('Ctrl-C during execute cancels the run on the server: status canceled, no script left, exit 130', async () => {
-    const marker = `cli-e2e-${randomUUID()}`;
+    // Only declared variables reach a script: its processes are found by their run dir instead.
+    const marker = join(api.root, 'execution', 'runbook-exec-');
     try {
-      const cli = box.start(
-        [
-          'execute',
-          'LongRunningRunbook',
-          '-e',
-          'CYCLES=60',
-          '-e',
-          `E2E_MARKER=${marker}`,
-          '--json',
-        ],
-        remote,
-      );
+      const cli = box.start(['execute', 'LongRunningRunbook', '-e', 'CYCLES=60', '--json'], remote);
       await waitUntil(
         () => processesWithMarker(marker).some((pid) => pid !== cli.child.pid),
         'the script to start on the server',
