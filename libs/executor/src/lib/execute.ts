@@ -520,6 +520,8 @@ class ScriptRun {
     this.emit({ type: 'exit', result });
     this.events.end();
     this.resolveResult(result);
+    // The caller's continuations of `result` go first; the sweep is off their path.
+    await new Promise((resolve) => setImmediate(resolve));
     await this.cleanUpSandbox();
     this.resolveCleanedUp();
   }

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { chownSync, lchownSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunnerUidPool } from './runner-uid-pool';
+import { UidSweeper } from './uid-sweeper';
 
 /** Per-run resource limits, applied as soft and hard limits; 0 means no limit. */
 export interface RunLimits {
@@ -103,33 +103,10 @@ function chownTree(path: string, uid: number): void {
 
 /**
  * Kills every process of `uid` (also those that left the run's process group with `setsid` or a
- * double fork), then, when `removeDir` is given, deletes that folder's contents as the same uid.
- * Runs a tiny zsh as `uid` that checks who it is before `kill -KILL -1` (which reaches exactly the
- * processes that uid may signal, atomically with respect to forks). Resolves true when it ran.
+ * double fork), then, when `removeDir` is given, empties that folder as the same uid. Done by a
+ * long-lived sweeper zsh (see `UidSweeper`) that forks, becomes `uid`, checks that it is, and runs
+ * `kill -KILL -1`. Resolves true when it ran.
  */
 export function sweepUid(zshPath: string, uid: number, removeDir?: string): Promise<boolean> {
-  if (!Number.isSafeInteger(uid) || uid <= 0) return Promise.resolve(false);
-  const program = [
-    `[[ $UID == ${uid} && $EUID == ${uid} ]] || exit 70`,
-    'kill -s KILL -- -1 2>/dev/null',
-    removeDir ? 'zmodload -F zsh/files b:zf_rm && zf_rm -rf -- "$1"/*(DN) 2>/dev/null' : ':',
-    'exit 0',
-  ].join('\n');
-  return new Promise((resolve) => {
-    let child;
-    try {
-      child = spawn(zshPath, ['-f', '-c', program, 'runbook-sweep', removeDir ?? ''], {
-        cwd: '/',
-        env: {},
-        uid,
-        gid: uid,
-        stdio: 'ignore',
-      });
-    } catch {
-      resolve(false);
-      return;
-    }
-    child.on('error', () => resolve(false));
-    child.on('exit', (code) => resolve(code === 0));
-  });
+  return UidSweeper.for(zshPath).sweep(uid, removeDir ?? '');
 }
