@@ -59,9 +59,6 @@ export interface Submission {
 
 /** A run this process owns until it finishes. */
 interface ActiveRun {
-  /** Correlation id and recursion stack (this run's, including itself): how children find it. */
-  correlationId: string;
-  stack: string[];
   abort: AbortController;
   canceledBy: string | null;
   cancelReason: string | null;
@@ -331,8 +328,6 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
     this.lastRuns.note(claimed);
     let settle: (result: ExecuteResult) => void = () => undefined;
     const active: ActiveRun = {
-      correlationId: claimed.correlationId,
-      stack: claimed.recursionStack,
       abort: new AbortController(),
       canceledBy: null,
       cancelReason: null,
@@ -528,8 +523,6 @@ export class RunService implements OnApplicationBootstrap, OnApplicationShutdown
     // A sub-runbook proven to come from one of our running scripts runs in its parent's slot
     // instead of queueing behind other parents (which could wait for it forever).
     const active: ActiveRun = {
-      correlationId: command.correlationId,
-      stack,
       abort: new AbortController(),
       canceledBy: null,
       cancelReason: null,
