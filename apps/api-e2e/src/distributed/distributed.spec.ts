@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 
 import type { RunListResponse, RunRecord } from '@runbooks/types';
 
@@ -12,8 +11,14 @@ import { LiveStream } from '../support/sse';
 import { waitFor } from '../support/wait-for';
 import { Cluster } from './cluster';
 import { RunClient } from './run-client';
+import { sharedFile } from '../support/shared-file';
 
 /** 2 API instances (role api) and 2 workers on one PostgreSQL database and one Redis prefix. */
+/** The pids Hang scripts appended so far (the file starts empty). */
+function pidsIn(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
 describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
   let cluster: Cluster;
   let api1: ApiServer;
@@ -25,9 +30,9 @@ describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
   let pidsFile: string;
 
   beforeAll(async () => {
-    const scratch = join('/tmp', `runbooks-dist-${randomUUID().slice(0, 8)}`);
-    marksFile = `${scratch}-marks.txt`;
-    pidsFile = `${scratch}-pids.txt`;
+    // Runs append to these under their own uids.
+    marksFile = sharedFile('runbooks-dist-', 'marks.txt');
+    pidsFile = sharedFile('runbooks-dist-', 'pids.txt');
     cluster = await Cluster.create({
       'Mark.md': runbookText({
         name: 'Mark',
@@ -149,11 +154,11 @@ describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
   }, 60_000);
 
   it('kill -9 of a worker in the middle of a run: lost within 45 s, its script is gone', async () => {
-    const before = existsSync(pidsFile) ? readFileSync(pidsFile, 'utf8').trim().split('\n') : [];
+    const before = pidsIn(pidsFile);
     const id = await submit(api2, 'Hang.md');
     const scriptPid = await waitFor(
       () => {
-        const pids = existsSync(pidsFile) ? readFileSync(pidsFile, 'utf8').trim().split('\n') : [];
+        const pids = pidsIn(pidsFile);
         return pids.length > before.length ? Number(pids.at(-1)) : null;
       },
       { timeoutMs: 20_000, what: 'the script to start' },
@@ -173,7 +178,7 @@ describe('distributed mode (PostgreSQL + Redis, 2 API + 2 workers)', () => {
     });
     expect(Date.now() - killedAt).toBeLessThan(45_000);
     await waitForGroupDeath(scriptPid, 5_000, 'the script and its children to die');
-    const after = readFileSync(pidsFile, 'utf8').trim().split('\n');
+    const after = pidsIn(pidsFile);
     expect(after).toHaveLength(before.length + 1);
   }, 80_000);
 });

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { freePort, type ApiServer } from '../support/api-server';
@@ -11,6 +9,7 @@ import { waitFor } from '../support/wait-for';
 import { Cluster } from './cluster';
 import { RunClient } from './run-client';
 import { PrivatePostgres, PrivateRedis } from './private-servers';
+import { sharedFile } from '../support/shared-file';
 
 describe('distributed mode faults', () => {
   let cluster: Cluster;
@@ -22,7 +21,7 @@ describe('distributed mode faults', () => {
   let marksFile: string;
 
   beforeAll(async () => {
-    marksFile = join(tmpdir(), `runbooks-faults-${randomUUID().slice(0, 8)}-marks.txt`);
+    marksFile = sharedFile('runbooks-faults-', 'marks.txt');
     redis = new PrivateRedis(await freePort());
     postgres = new PrivatePostgres(await freePort());
     await Promise.all([redis.start(), postgres.init()]);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 
 import type { RunRecord } from '@runbooks/types';
 
@@ -11,6 +10,7 @@ import { runbookText } from '../support/runbook-text';
 import { waitFor } from '../support/wait-for';
 import { Cluster } from './cluster';
 import { RunClient } from './run-client';
+import { sharedFile } from '../support/shared-file';
 
 /** Lines of a file that a script appends to (empty when it does not exist yet). */
 function linesOf(file: string): string[] {
@@ -35,7 +35,7 @@ describe('distributed mode: deadlines of runs whose worker vanished or froze', (
   let pidsFile: string;
 
   beforeAll(async () => {
-    pidsFile = join('/tmp', `runbooks-deadline-${randomUUID().slice(0, 8)}-pids.txt`);
+    pidsFile = sharedFile('runbooks-deadline-', 'pids.txt');
     cluster = await Cluster.create({
       'Hang.md': runbookText({ name: 'Hang', script: `print -r -- $$ >> ${pidsFile}\nsleep 600` }),
     });
@@ -111,8 +111,8 @@ describe('distributed mode: nested runs, worker shutdown and loss, reconciler fa
   let pidsFile: string;
 
   beforeAll(async () => {
-    marksFile = join('/tmp', `runbooks-nested-${randomUUID().slice(0, 8)}-marks.txt`);
-    pidsFile = marksFile.replace(/marks\.txt$/, 'pids.txt');
+    marksFile = sharedFile('runbooks-nested-', 'marks.txt');
+    pidsFile = sharedFile('runbooks-nested-', 'pids.txt');
     cluster = await Cluster.create({
       'Parent.md': runbookText({
         name: 'Parent',

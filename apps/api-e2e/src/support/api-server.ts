@@ -225,6 +225,9 @@ export async function startApi(options: StartOptions = {}): Promise<ApiServer> {
       );
     } catch (error) {
       await server.stop('SIGKILL');
+      // What the server printed is what explains a start that never finished.
+      if (error instanceof Error && !error.message.includes('exited early'))
+        error.message += `\n--- server output ---\n${server.logs}`;
       throw error;
     }
   }
