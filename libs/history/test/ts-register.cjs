@@ -18,3 +18,12 @@ require.extensions['.ts'] = (module, filename) => {
   });
   module._compile(outputText, filename);
 };
+
+// The one workspace import that has runtime code, resolved to its source as the path alias does.
+const Module = require('node:module');
+const path = require('node:path');
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === '@runbooks/types') return path.join(__dirname, '../../types/src/index.ts');
+  return resolveFilename.call(this, request, ...rest);
+};

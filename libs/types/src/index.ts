@@ -10,3 +10,11 @@ export {
   CONTROL_ENV_SUFFIXES,
   isControlEnvName,
 } from './lib/control-env';
+export {
+  RUN_STATUSES,
+  RUN_TRANSITIONS,
+  TERMINAL_STATUSES,
+  isAllowedTransition,
+  isRunStatus,
+  isTerminalStatus,
+} from './lib/run-lifecycle';

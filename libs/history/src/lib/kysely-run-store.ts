@@ -16,7 +16,7 @@ import { capUtf8Tail } from './cap-utf8-tail';
 import { HistoryError } from './history-error';
 import type { HistoryErrorCode } from './history-error';
 import { decodeRunCursor, encodeRunCursor } from './run-cursor';
-import { isRunStatus, isTerminalStatus } from './run-status';
+import { isAllowedTransition, isRunStatus, isTerminalStatus } from './run-status';
 import type {
   AppendOutputOptions,
   ClaimOptions,
@@ -892,6 +892,9 @@ function assertTransition(from: readonly RunStatus[], to: RunStatus): void {
     if (isTerminalStatus(status)) {
       throw new HistoryError('INVALID_TRANSITION', `A ${status} run is final and cannot change.`);
     }
+    if (!isAllowedTransition(status, to)) {
+      throw new HistoryError('INVALID_TRANSITION', `A ${status} run cannot become ${to}.`);
+    }
   }
 }
 
@@ -990,11 +993,20 @@ function parseLabels(text: string): Record<string, string> {
   return labels;
 }
 
+/** A row's status; one this version does not know is an error, never read as another status. */
+function storedStatus(row: RecordRow): RunStatus {
+  if (isRunStatus(row.status)) return row.status;
+  throw new HistoryError(
+    'INVALID_RUN',
+    `Run ${row.id} has a status this version does not know: ${String(row.status)} (written by a newer version?)`,
+  );
+}
+
 function rowToRun(row: RecordRow): Run {
   return {
     id: row.id,
     runbook: row.runbook,
-    status: isRunStatus(row.status) ? row.status : 'lost',
+    status: storedStatus(row),
     operation: row.operation === 'validate' ? 'validate' : 'execute',
     returnCode: row.return_code === null ? null : Number(row.return_code),
     requestedBy: row.requested_by,

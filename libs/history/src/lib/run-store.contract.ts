@@ -416,6 +416,19 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
         expect((await store.get('bad'))?.status).toBe('queued');
       });
 
+      it('rejects every transition the lifecycle table does not allow', async () => {
+        await make({ id: 'table' });
+        await expectCode(store.transition('table', 0, ['queued'], 'timeout'), 'INVALID_TRANSITION');
+        await expectCode(
+          store.transition('table', 0, ['queued', 'running'], 'denied'),
+          'INVALID_TRANSITION',
+        );
+        await expectCode(store.transition('table', 0, ['queued'], 'success'), 'INVALID_TRANSITION');
+        expect((await store.get('table'))?.status).toBe('queued');
+        const denied = await store.transition('table', 0, ['queued'], 'denied');
+        expect(denied.run?.status).toBe('denied');
+      });
+
       it('records heartbeats only for the current attempt of a running run', async () => {
         await make({ id: 'h1' });
         expect(await store.heartbeat('h1', 0)).toBe(false);
