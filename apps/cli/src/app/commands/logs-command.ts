@@ -1,4 +1,4 @@
-import type { RunRecord, RunStatus } from '@runbooks/types';
+import { TERMINAL_STATUSES, type RunRecord } from '@runbooks/types';
 import { CliError } from '../cli-error';
 import { interruptExitCode, type InterruptSignal } from '../cli-io';
 import type { CommandContext } from '../command-context';
@@ -13,15 +13,6 @@ export interface LogsCommandOptions {
   after?: string;
   json?: boolean;
 }
-
-const TERMINAL: readonly RunStatus[] = [
-  'success',
-  'failure',
-  'timeout',
-  'canceled',
-  'lost',
-  'denied',
-];
 
 /**
  * `runbook logs <run-id>`: a run's output (stdout to stdout, stderr to stderr). With --follow it
@@ -46,7 +37,7 @@ export async function runLogs(
   let follow = options.follow === true;
   if (!follow) {
     const run = await client.getRun(runId);
-    if (!TERMINAL.includes(run.status)) {
+    if (!TERMINAL_STATUSES.includes(run.status)) {
       // Not finished and not following: show what the record holds so far.
       writeTail(run, writeEvent);
       ctx.note(

@@ -1,16 +1,7 @@
-import type { RunStatus } from '@runbooks/types';
+import { isRunStatus, isTerminalStatus, type RunStatus } from '@runbooks/types';
 
-/** Every run status, in lifecycle order (for filters). */
-export const RUN_STATUSES: readonly RunStatus[] = [
-  'queued',
-  'running',
-  'success',
-  'failure',
-  'timeout',
-  'canceled',
-  'lost',
-  'denied',
-];
+// The statuses and the lifecycle table are the wire contract's (one list for API, CLI and console).
+export { RUN_STATUSES, isRunStatus } from '@runbooks/types';
 
 /** Colour family of a status chip. */
 export type StatusTone = 'neutral' | 'progress' | 'good' | 'bad' | 'warn';
@@ -37,11 +28,6 @@ const TONES: Record<RunStatus, StatusTone> = {
   denied: 'bad',
 };
 
-/** Whether a string is a known run status. */
-export function isRunStatus(value: unknown): value is RunStatus {
-  return typeof value === 'string' && (RUN_STATUSES as readonly string[]).includes(value);
-}
-
 /** Human label of a status ("Succeeded"); unknown values are shown as sent. */
 export function statusLabel(status: string | null | undefined): string {
   if (!status) return 'Unknown';
@@ -55,5 +41,5 @@ export function statusTone(status: string | null | undefined): StatusTone {
 
 /** Whether a run can still produce output (and be canceled). */
 export function isActiveStatus(status: string | null | undefined): boolean {
-  return status === 'queued' || status === 'running';
+  return isRunStatus(status) && !isTerminalStatus(status);
 }
