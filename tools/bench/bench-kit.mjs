@@ -1,5 +1,7 @@
 // What the benchmark scripts share: command-line options, percentiles and free ports.
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 
@@ -30,4 +32,18 @@ export function freePort() {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Makes `require('@runbooks/<lib>')` inside built libraries resolve to `dist/libs/<lib>`, as an
+ * npm install of the packages would (some libs import @runbooks/types at run time).
+ */
+export function resolveWorkspaceLibsFromDist(root) {
+  const Module = createRequire(import.meta.url)('node:module');
+  const resolveFilename = Module._resolveFilename;
+  Module._resolveFilename = function (request, ...rest) {
+    const match = /^@runbooks\/([a-z-]+)$/.exec(request);
+    if (match) return join(root, 'dist', 'libs', match[1], 'index.js');
+    return resolveFilename.call(this, request, ...rest);
+  };
 }

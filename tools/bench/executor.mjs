@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveWorkspaceLibsFromDist } from './bench-kit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const distEntry = join(root, 'dist', 'libs', 'executor', 'index.js');
@@ -20,13 +21,7 @@ if (!existsSync(distEntry)) {
   console.error('dist/libs/executor not found: run `npx nx build executor` first.');
   process.exit(1);
 }
-// The built executor requires @runbooks/types, which lives in dist/ too (as an npm install would).
-const Module = createRequire(import.meta.url)('node:module');
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request === '@runbooks/types') return join(root, 'dist', 'libs', 'types', 'index.js');
-  return resolveFilename.call(this, request, ...rest);
-};
+resolveWorkspaceLibsFromDist(root);
 const { execute, buildScriptEnv, canSwitchUsers, RunnerUidPool, DEFAULT_RUN_LIMITS } =
   createRequire(import.meta.url)(distEntry);
 

@@ -11,10 +11,11 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-import { option, percentile } from './bench-kit.mjs';
+import { option, percentile, resolveWorkspaceLibsFromDist } from './bench-kit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
+resolveWorkspaceLibsFromDist(root);
 const { openSqliteRunStore, MarkdownHistory, JsonlAuditLog } = require(
   join(root, 'dist/libs/history'),
 );

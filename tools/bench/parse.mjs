@@ -6,9 +6,11 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { resolveWorkspaceLibsFromDist } from './bench-kit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
+resolveWorkspaceLibsFromDist(root);
 const { parseRunbook, formatHistoryEntry } = require(join(root, 'dist/libs/runbook-format'));
 
 const FENCE = '```';
