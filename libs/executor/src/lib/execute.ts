@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -325,7 +325,9 @@ class ScriptRun {
     let child: ScriptProcess;
     try {
       child = spawn(command, args, {
-        cwd: this.runDirPath ?? undefined,
+        // Node enters cwd before it switches uids: a sandboxed script starts in the execution
+        // root and its prelude moves into the run dir as the run's uid.
+        cwd: (this.runUid === null ? this.runDirPath : dirname(this.runDirPath ?? '')) ?? undefined,
         env,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -538,7 +540,8 @@ class ScriptRun {
     const swept = this.zshPath
       ? await sweepUid(this.zshPath, uid, this.runDirPath ?? undefined)
       : false;
-    if (this.runDirPath) await removeRunDir(this.runDirPath);
+    // The sweep emptied the dir as its uid; an empty dir needs no read access to be removed.
+    if (this.runDirPath) await removeEmptiedRunDir(this.runDirPath);
     if (swept) sandbox.uids.release(uid);
   }
 }
@@ -586,6 +589,15 @@ async function removeRunDir(path: string): Promise<void> {
     // Something else is in there (inputs, files the script wrote): remove it all.
   }
   await fs.rm(path, { recursive: true, force: true, maxRetries: 2 }).catch(() => undefined);
+}
+
+/** Removes a run dir the sweep emptied (only `rmdir` when the server may not look inside). */
+async function removeEmptiedRunDir(path: string): Promise<void> {
+  try {
+    rmdirSync(path);
+  } catch {
+    await removeRunDir(path);
+  }
 }
 
 /** The message of a thrown value. */

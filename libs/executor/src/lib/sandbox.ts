@@ -1,4 +1,4 @@
-import { chownSync, lchownSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { lchownSync, mkdirSync, readdirSync, readFileSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import type { RunnerUidPool } from './runner-uid-pool';
 import { UidSweeper } from './uid-sweeper';
@@ -67,6 +67,8 @@ export function limitsPrelude(limits: RunLimits): string {
   return [
     "__runbook_limits_failed() { print -u2 -r -- 'ERROR: could not apply the run limits'; exit 126 }",
     apply,
+    // zsh starts in EXECUTION_DIR (the server may not enter the run's 0700 dir) and moves in here.
+    'builtin cd -q -- "${0:h}" || __runbook_limits_failed',
     'unfunction __runbook_limits_failed',
     'builtin . "$0"',
   ]
@@ -79,26 +81,28 @@ export function limitsPrelude(limits: RunLimits): string {
  * folder (the script's TMPDIR), all mode 0700 owner-only. Returns the TMPDIR path.
  */
 export function handOverRunDir(runDirPath: string, uid: number): string {
-  chownTree(runDirPath, uid);
+  // Everything is made while the server still owns the dir, and given away children first: a
+  // server without DAC_OVERRIDE (root with only the sandbox's capabilities) cannot enter a 0700
+  // folder it no longer owns.
   const tmp = join(runDirPath, 'tmp');
   mkdirSync(tmp, { mode: 0o700 });
-  chownSync(tmp, uid, uid);
+  chownTree(runDirPath, uid);
   return tmp;
 }
 
 function chownTree(path: string, uid: number): void {
-  lchownSync(path, uid, uid);
-  let entries;
+  let entries: Dirent[] = [];
   try {
     entries = readdirSync(path, { withFileTypes: true });
   } catch {
-    return;
+    // Not a folder we can read: only the entry itself is given away.
   }
   for (const entry of entries) {
     const child = join(path, entry.name);
     if (entry.isDirectory()) chownTree(child, uid);
     else lchownSync(child, uid, uid);
   }
+  lchownSync(path, uid, uid);
 }
 
 /**

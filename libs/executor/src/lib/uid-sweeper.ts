@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
  * answers `<seq> ok` or `<seq> fail`. A fork of a small zsh, no exec: cheap enough for every run.
  */
 const SWEEPER_SCRIPT = [
-  'zmodload -F zsh/files b:zf_rm || exit 1',
+  'zmodload -F zsh/files b:zf_rm b:zf_chmod || exit 1',
   'while IFS= read -r line; do',
   '  seq=${line%% *}; rest=${line#* }; uid=${rest%% *}; dir=${rest#* }',
   '  if [[ $seq != <-> || $uid != <-> ]] || (( uid < 1000 )); then print -r -- "$seq fail"; continue; fi',
@@ -17,7 +17,10 @@ const SWEEPER_SCRIPT = [
   '    GID=$uid; UID=$uid',
   '    [[ $UID == $uid && $EUID == $uid && $GID == $uid && $EGID == $uid ]] || exit 70',
   '    kill -s KILL -- -1 2>/dev/null',
-  '    [[ -n $dir && -d $dir ]] && zf_rm -rf -- $dir/*(DN) 2>/dev/null',
+  '    if [[ -n $dir && -d $dir ]]; then',
+  '      zf_chmod -R u+rwx -- $dir/*(DN) 2>/dev/null',
+  '      zf_rm -rf -- $dir/*(DN) 2>/dev/null',
+  '    fi',
   '    exit 0',
   '  ); then print -r -- "$seq ok"; else print -r -- "$seq fail"; fi',
   'done',
