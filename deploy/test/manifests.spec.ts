@@ -45,6 +45,27 @@ const OPERATOR_SECRETS: ReadonlyMap<string, string> = new Map([
   ['runbooks-secrets/REDIS_PASSWORD', 'f5e4d3c2b1a0'],
 ]);
 
+/** A script-running container: root's sandbox capabilities (CHOWN, KILL, SETGID, SETUID), no more. */
+const SANDBOX_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'], add: ['CHOWN', 'KILL', 'SETGID', 'SETUID'] },
+};
+/** The pod securityContext that goes with it: root, RuntimeDefault seccomp, no fsGroup. */
+const SANDBOX_POD = {
+  runAsNonRoot: false,
+  runAsUser: 0,
+  runAsGroup: 0,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+/** A container that meets the restricted Pod Security Standard. */
+const RESTRICTED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+};
+
 /** Problems with `value` for a variable of the config schema (compose interpolation resolved to its default). */
 function valueProblems(name: string, raw: unknown): string[] {
   const def: ConfigVariable | undefined = schema.get(name);
@@ -304,21 +325,9 @@ describe('Kubernetes manifests', () => {
       expect(dig(container, probe, 'httpGet')).toEqual({ path, port: 'http' });
   });
 
-  it('runs non-root (the image user), read-only, without privileges, with requests and limits', () => {
-    expect(pod['securityContext']).toEqual(
-      expect.objectContaining({
-        runAsNonRoot: true,
-        runAsUser: 10001,
-        runAsGroup: 10001,
-        seccompProfile: { type: 'RuntimeDefault' },
-      }),
-    );
-    expect(container['securityContext']).toEqual({
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-    });
+  it('runs as root for the sandbox with only CHOWN, KILL, SETGID and SETUID, read-only, with requests and limits', () => {
+    expect(pod['securityContext']).toEqual(SANDBOX_POD);
+    expect(container['securityContext']).toEqual(SANDBOX_CONTAINER);
     expect(pod['automountServiceAccountToken']).toBe(false);
     for (const kind of ['requests', 'limits'])
       for (const resource of ['cpu', 'memory'])
@@ -326,6 +335,45 @@ describe('Kubernetes manifests', () => {
     expect(Number(pod['terminationGracePeriodSeconds'])).toBeGreaterThan(
       Number(configData['SHUTDOWN_GRACE_SECONDS']),
     );
+  });
+
+  it('enforces the baseline Pod Security Standard, the strictest that admits those capabilities', () => {
+    const labels = asRecord(dig(find('Namespace'), 'metadata', 'labels'), 'namespace labels');
+    expect(labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    // Baseline's list of capabilities a pod may add (Pod Security Standards, "Capabilities").
+    const baseline = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD'];
+    baseline.push('NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT');
+    for (const cap of SANDBOX_CONTAINER.capabilities.add) expect(baseline).toContain(cap);
+  });
+
+  it('has an init container close EXECUTION_DIR to 0711 and make /tmp sticky, without capabilities', () => {
+    const init = asArray(pod['initContainers'], 'initContainers');
+    expect(init.length).toBe(1);
+    const permissions = asRecord(init[0], 'init container');
+    expect(permissions['image']).toBe(container['image']);
+    expect(asArray(permissions['command'], 'command').join(' ')).toBe(
+      `/bin/sh -c chmod 0711 ${IMAGE_PATHS.execution} && chmod 1777 /tmp`,
+    );
+    expect(permissions['securityContext']).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    // The same volumes as the server's mounts at those paths.
+    const mountsOf = (c: unknown) =>
+      new Map(
+        asArray(dig(c, 'volumeMounts'), 'volumeMounts').map((m) => [
+          String(dig(m, 'mountPath')),
+          dig(m, 'name'),
+        ]),
+      );
+    const server = mountsOf(container);
+    expect([...mountsOf(permissions)]).toEqual([
+      [IMAGE_PATHS.execution, server.get(IMAGE_PATHS.execution)],
+      ['/tmp', server.get('/tmp')],
+    ]);
+    for (const kind of ['requests', 'limits'])
+      expect(dig(permissions, 'resources', kind, 'memory')).toBeDefined();
   });
 
   it('mounts runbooks read-only from the ConfigMap, data from the PVC, scratch on emptyDir', () => {
@@ -610,28 +658,46 @@ describe('Kubernetes distributed mode (deploy/k8s/distributed, rendered by kusto
     }
   });
 
-  it('hardens every pod for the restricted Pod Security Standard, with requests and limits', () => {
+  it('hardens every pod: workers root with the sandbox’s four capabilities, the rest restricted', () => {
     const pods = objects
       .filter((o) => ['Deployment', 'StatefulSet'].includes(String(o['kind'])))
       .map((o) => workload(o));
     expect(pods.length).toBe(4);
     for (const pod of pods) {
       expect(pod.spec['automountServiceAccountToken']).toBe(false);
-      expect(pod.spec['securityContext']).toEqual(
-        expect.objectContaining({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }),
-      );
-      expect(Number(dig(pod.spec, 'securityContext', 'runAsUser'))).toBeGreaterThan(0);
-      expect(pod.container['securityContext']).toEqual({
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        runAsNonRoot: true,
-        capabilities: { drop: ['ALL'] },
+      expect(dig(pod.spec, 'securityContext', 'seccompProfile')).toEqual({
+        type: 'RuntimeDefault',
       });
       for (const kind of ['requests', 'limits'])
         for (const resource of ['cpu', 'memory'])
           expect(dig(pod.container, 'resources', kind, resource)).toBeDefined();
       expect(String(pod.container['image'])).toMatch(/^[a-z0-9./-]+:[A-Za-z0-9.-]+$/);
+      const name = String(dig(pod.object, 'metadata', 'name'));
+      if (pod.env.get('RUNBOOK_ROLE') === 'worker') {
+        expect({ name, pod: pod.spec['securityContext'] }).toEqual({ name, pod: SANDBOX_POD });
+        expect({ name, container: pod.container['securityContext'] }).toEqual({
+          name,
+          container: SANDBOX_CONTAINER,
+        });
+      } else {
+        // The API pods (RUNBOOK_ROLE=api) never run scripts: no root, no capability, no init.
+        expect(pod.spec['securityContext']).toEqual(
+          expect.objectContaining({ runAsNonRoot: true }),
+        );
+        expect({ name, uid: Number(dig(pod.spec, 'securityContext', 'runAsUser')) > 0 }).toEqual({
+          name,
+          uid: true,
+        });
+        expect({ name, container: pod.container['securityContext'] }).toEqual({
+          name,
+          container: RESTRICTED_CONTAINER,
+        });
+        expect({ name, init: pod.spec['initContainers'] }).toEqual({ name, init: undefined });
+      }
     }
+    expect(pods.filter((p) => p.env.get('RUNBOOK_ROLE') === 'worker').length).toBe(1);
+    expect(dig(worker.spec, 'initContainers', 0, 'image')).toBe(worker.container['image']);
+    expect(api.env.get('RUNBOOK_ROLE')).toBe('api');
   });
 
   it('lets only the API and worker pods reach PostgreSQL and Redis', () => {
