@@ -33,10 +33,21 @@ const EXTENSIONS = DOCKERFILES.filter((f) => f.startsWith('samples/Dockerfile.')
 /**
  * Accepted findings. CreatePackage.dockerfile is the input of the CreatePackage sample runbook
  * (owned by samples/runbooks): a throwaway image whose only command is `cat`, so it has no USER.
+ * The server image and its extensions end as root on purpose: the server sandboxes each script
+ * under its own uid, which takes root (with only CHOWN, KILL, SETGID and SETUID in the deploy
+ * files); the tests below check that they end as exactly `0:0`.
  */
+const ROOT_BY_DESIGN = ['deploy/Dockerfile', ...EXTENSIONS];
 const ACCEPTED: Record<string, string[]> = {
   'samples/runbooks/CreatePackage.dockerfile': ['DL3002'],
+  ...Object.fromEntries(ROOT_BY_DESIGN.map((path) => [path, ['DL3002']])),
 };
+/** Paths the server writes to: they must belong to root, which holds no DAC_OVERRIDE. */
+const WRITABLE_PATHS = [
+  '/var/lib/runbooks/execution',
+  '/var/lib/runbooks/data',
+  '/opt/runbooks/runbooks',
+];
 
 const finalStage = (path: string) => {
   const stages = dockerStages(parseDockerfile(read(path)));
@@ -149,7 +160,7 @@ describe('Dockerfiles', () => {
     const runtime = finalStage('deploy/Dockerfile');
     const env = envOf(runtime.instructions);
 
-    it('is multi-stage on Node 20 slim, tini as PID 1, non-root, with a live healthcheck', () => {
+    it('is multi-stage on Node 20 slim, tini as PID 1, root for the sandbox, with a live healthcheck', () => {
       const args = globalArgs(instructions);
       const stages = dockerStages(instructions);
       expect(stages.length).toBeGreaterThanOrEqual(2);
@@ -159,7 +170,7 @@ describe('Dockerfiles', () => {
       expect(lastOf(runtime.instructions, 'CMD')?.args).toBe(
         '["node", "/opt/runbooks/api/main.js"]',
       );
-      expect(lastOf(runtime.instructions, 'USER')?.args).toBe('10001:10001');
+      expect(lastOf(runtime.instructions, 'USER')?.args).toBe('0:0');
       expect(lastOf(runtime.instructions, 'HEALTHCHECK')?.args).toContain(
         '/usr/local/bin/runbooks-healthcheck',
       );
@@ -173,6 +184,29 @@ describe('Dockerfiles', () => {
         expect(packages?.args).toMatch(new RegExp(`\\b${tool}\\b`));
       for (const label of ['title', 'description', 'version', 'created', 'licenses'])
         expect(text).toContain(`org.opencontainers.image.${label}=`);
+    });
+
+    it('gives the writable paths to root: the data dir owner-only, the execution dir passable', () => {
+      const setup = runtime.instructions
+        .filter((i) => i.keyword === 'RUN')
+        .map((i) => i.args)
+        .join('\n');
+      const modes = new Map(
+        [...setup.matchAll(/install -d -o root -g root -m (0\d{3}) (\S+)/g)].map((m) => [
+          m[2],
+          m[1],
+        ]),
+      );
+      expect(modes.get(env.get('EXECUTION_DIR') ?? '')).toBe('0711');
+      expect(modes.get(env.get('RUNBOOK_DATA_DIR') ?? '')).toBe('0700');
+      // Run uids must traverse every parent of EXECUTION_DIR (the server checks at start).
+      expect(modes.get('/var/lib/runbooks')).toBe('0755');
+      expect(text).toContain(
+        `COPY --from=build --chown=0:0 /src/samples/runbooks/ ${env.get('RUNBOOKS_DIR')}/`,
+      );
+      expect(WRITABLE_PATHS.sort()).toEqual(
+        [env.get('EXECUTION_DIR'), env.get('RUNBOOK_DATA_DIR'), env.get('RUNBOOKS_DIR')].sort(),
+      );
     });
 
     it('sets only real config variables, with writable paths on volumes', () => {
@@ -251,13 +285,33 @@ describe('Dockerfiles', () => {
 
   describe.each(EXTENSIONS)('%s (extension sample)', (path) => {
     const text = read(path);
-    it('builds FROM the server image of this version and ends as its user', () => {
+    it('builds FROM the server image of this version and ends as its user (root)', () => {
       const args = globalArgs(parseDockerfile(text));
       expect(args.get('RUNBOOKS_IMAGE')).toBe(`ghcr.io/your-org/runbooks:${version}`);
       for (const stage of dockerStages(parseDockerfile(text)))
         expect(stage.image).toBe('${RUNBOOKS_IMAGE}');
-      expect(lastOf(finalStage(path).instructions, 'USER')?.args).toBe('10001:10001');
+      const serverUser = lastOf(finalStage('deploy/Dockerfile').instructions, 'USER')?.args;
+      expect(lastOf(finalStage(path).instructions, 'USER')?.args).toBe(serverUser);
+      expect(serverUser).toBe('0:0');
       expect(text).toContain(`-f ${path.replace('samples/', '')}`);
+    });
+  });
+
+  describe.each(['deploy/Dockerfile', ...EXTENSIONS])('%s', (path) => {
+    it('gives no writable path of the server to 10001 (root without DAC_OVERRIDE could not write it)', () => {
+      for (const ins of parseDockerfile(read(path))) {
+        const to10001 =
+          (ins.keyword === 'COPY' && /--chown=(10001|runbooks)\b/.test(ins.args)) ||
+          (ins.keyword === 'RUN' &&
+            /\bchown\s+(-\S+\s+)*(10001|runbooks)\b|\binstall\b[^&;]*-[og]\s*(10001|runbooks)\b/.test(
+              ins.args,
+            ));
+        const touches = WRITABLE_PATHS.some((p) => ins.args.includes(p));
+        expect({ line: ins.line, chownsWritablePathTo10001: to10001 && touches }).toEqual({
+          line: ins.line,
+          chownsWritablePathTo10001: false,
+        });
+      }
     });
   });
 
@@ -268,7 +322,7 @@ describe('Dockerfiles', () => {
       'runbook --runbooks-dir /tmp/collection validate --env-file /tmp/validate.env',
     );
     expect(text).toContain(
-      'COPY --from=verify --chown=10001:10001 /tmp/collection/ /opt/runbooks/runbooks/',
+      'COPY --from=verify --chown=0:0 /tmp/collection/ /opt/runbooks/runbooks/',
     );
     // Where the base image keeps runbooks.
     expect(envOf(finalStage('deploy/Dockerfile').instructions).get('RUNBOOKS_DIR')).toBe(

@@ -102,6 +102,10 @@ describe('compose files', () => {
     const apiServices = Object.entries(services).filter(([, s]) =>
       String(dig(s, 'image')).startsWith('runbooks:'),
     );
+    /** Servers that run scripts: every role but `api` (the single server runs them too). */
+    const runsScripts = (service: unknown) =>
+      String(dig(service, 'image')).startsWith('runbooks:') &&
+      dig(service, 'environment', 'RUNBOOK_ROLE') !== 'api';
 
     it('builds images from Dockerfiles that exist, and pins every other image', () => {
       for (const [name, service] of Object.entries(services)) {
@@ -125,12 +129,18 @@ describe('compose files', () => {
       }
     });
 
-    it('hardens and limits every service', () => {
+    it('hardens and limits every service; only script runners keep the sandbox’s four capabilities', () => {
+      expect(Object.values(services).filter(runsScripts).length).toBeGreaterThan(0);
       for (const [name, service] of Object.entries(services)) {
+        const sandboxed = runsScripts(service);
         const facts = {
           name,
           readOnly: dig(service, 'read_only'),
           capDrop: dig(service, 'cap_drop'),
+          capAdd: dig(service, 'cap_add'),
+          rootForSandbox: sandboxed
+            ? [undefined, '0:0'].includes(dig(service, 'user') as string)
+            : null,
           noNewPrivileges: (dig(service, 'security_opt') as string[] | undefined)?.includes(
             'no-new-privileges:true',
           ),
@@ -142,6 +152,8 @@ describe('compose files', () => {
           name,
           readOnly: true,
           capDrop: ['ALL'],
+          capAdd: sandboxed ? ['CHOWN', 'KILL', 'SETGID', 'SETUID'] : undefined,
+          rootForSandbox: sandboxed ? true : null,
           noNewPrivileges: true,
           memory: 'string',
           cpus: 'string',
@@ -160,7 +172,9 @@ describe('compose files', () => {
         expect(String(dig(service, 'healthcheck', 'test'))).toContain(
           '/usr/local/bin/runbooks-healthcheck',
         );
-        expect(dig(service, 'tmpfs')).toEqual([expect.stringMatching(/^\/tmp:/)]);
+        expect(asArray(dig(service, 'tmpfs'), 'tmpfs')).toContainEqual(
+          expect.stringMatching(/^\/tmp:/),
+        );
         expect(seconds(dig(service, 'stop_grace_period'))).toBeGreaterThan(
           Number(env['SHUTDOWN_GRACE_SECONDS'] ?? shutdownGrace),
         );
@@ -168,13 +182,21 @@ describe('compose files', () => {
     });
 
     it('mounts volumes at the paths the image uses, and host paths that exist', () => {
-      for (const [, service] of apiServices) {
-        const targets = asArray(dig(service, 'volumes'), 'volumes').map(
+      for (const [name, service] of apiServices) {
+        const volumes = asArray(dig(service, 'volumes'), 'volumes').map(
           (v) => splitVolume(v).target,
         );
-        expect(targets.sort()).toEqual(
+        const tmpfs = asArray(dig(service, 'tmpfs'), 'tmpfs').map((t) => String(t).split(':')[0]);
+        expect([...volumes, ...tmpfs].filter((t) => t !== '/tmp').sort()).toEqual(
           [IMAGE_PATHS.runbooks, IMAGE_PATHS.data, IMAGE_PATHS.execution].sort(),
         );
+        // Script runners keep their run store and run folders on volumes (root-owned in the
+        // image, so a new volume starts owned by root, 0700 and 0711).
+        if (runsScripts(service))
+          expect({ name, volumes: volumes.sort() }).toEqual({
+            name,
+            volumes: [IMAGE_PATHS.runbooks, IMAGE_PATHS.data, IMAGE_PATHS.execution].sort(),
+          });
       }
       for (const service of Object.values(services)) {
         for (const volume of (dig(service, 'volumes') as unknown[] | undefined) ?? []) {
@@ -206,22 +228,71 @@ describe('compose files', () => {
     const envOf = (name: string) =>
       asRecord(dig(services[name], 'environment'), `${name} environment`);
 
-    it('runs several API instances, each with its own run store, sharing limits through Redis', () => {
+    const workers = Object.keys(services).filter(
+      (n) => dig(services[n], 'environment', 'RUNBOOK_ROLE') === 'worker',
+    );
+
+    it('runs several API instances, sharing limits through Redis', () => {
       expect(apis.length).toBeGreaterThanOrEqual(2);
-      const dataSources = apis.map(
-        (n) =>
-          asArray(dig(services[n], 'volumes'), 'volumes')
-            .map(splitVolume)
-            .find((v) => v.target === IMAGE_PATHS.data)?.source,
-      );
-      expect(new Set(dataSources).size).toBe(apis.length);
       for (const name of apis) {
         const env = envOf(name);
+        expect(env['RUNBOOK_ROLE']).toBe('api');
         expect(env['RATE_LIMIT_STORAGE_BACKEND']).toBe('redis');
         expect(String(env['REDIS_URL'])).toMatch(/@redis:6379\//);
         expect(env['TRUST_PROXY']).toBe('true');
       }
       expect(services['redis']).toBeDefined();
+    });
+
+    it('runs the API instances as 10001 without capabilities, on folders that 10001 owns', () => {
+      for (const name of apis) {
+        const service = services[name];
+        const tmpfs = asArray(dig(service, 'tmpfs'), 'tmpfs').map(String);
+        const ownedBy10001 = (path: string) =>
+          tmpfs.some(
+            (t) => t.startsWith(`${path}:`) && /[:,]uid=10001,gid=10001,mode=0700$/.test(t),
+          );
+        const volumes = asArray(dig(service, 'volumes'), 'volumes').map(String);
+        expect({
+          name,
+          user: dig(service, 'user'),
+          capAdd: dig(service, 'cap_add'),
+          data: ownedBy10001(IMAGE_PATHS.data),
+          execution: ownedBy10001(IMAGE_PATHS.execution),
+          // The collection belongs to root: the workers, not the API, append History.
+          runbooksReadOnly:
+            volumes.length === 1 && volumes[0]?.endsWith(`:${IMAGE_PATHS.runbooks}:ro`),
+          historyMarkdown: envOf(name)['RUNBOOK_HISTORY_MARKDOWN'],
+        }).toEqual({
+          name,
+          user: '10001:10001',
+          capAdd: undefined,
+          data: true,
+          execution: true,
+          runbooksReadOnly: true,
+          historyMarkdown: 'false',
+        });
+      }
+    });
+
+    it('gives each worker its own run store and its own, disjoint RUNNER_UID_RANGE', () => {
+      expect(workers.length).toBeGreaterThanOrEqual(2);
+      const dataSources = workers.map(
+        (n) =>
+          asArray(dig(services[n], 'volumes'), 'volumes')
+            .map(splitVolume)
+            .find((v) => v.target === IMAGE_PATHS.data)?.source,
+      );
+      expect(new Set(dataSources).size).toBe(workers.length);
+      const ranges = workers
+        .map((n) => String(envOf(n)['RUNNER_UID_RANGE']).split('-').map(Number))
+        .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+      for (const [i, range] of ranges.entries()) {
+        const [first = NaN, last = NaN] = range;
+        expect(first).toBeGreaterThanOrEqual(1000);
+        expect(last).toBeGreaterThanOrEqual(first);
+        if (i > 0) expect(first).toBeGreaterThan(ranges[i - 1]?.[1] ?? Infinity);
+      }
     });
 
     it('points nginx.conf at exactly the API instances', () => {
