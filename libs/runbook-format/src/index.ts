@@ -12,6 +12,7 @@ export { ENV_VAR_NAME, SHELL_LANGUAGES } from './lib/read-blocks';
 export { YAML_LANGUAGES } from './lib/yaml-block';
 export { MAX_ATTEMPTS_LIMIT, REQUIRED_SECTIONS, SECTION_TITLES } from './lib/runbook';
 export { NO_RETRY } from './lib/read-blocks';
+export { SCRIPT_TRAILING_CONTENT_MESSAGE } from './lib/read-script';
 export type {
   EnvRequirement,
   HistoryEntry,

@@ -23,6 +23,7 @@ export type DiagnosticCode =
   | 'RETRY_POLICY_INVALID'
   | 'SCRIPT_MISSING'
   | 'SCRIPT_LANGUAGE_UNSUPPORTED'
+  | 'SCRIPT_TRAILING_CONTENT'
   | 'HISTORY_ENTRY_UNREADABLE';
 
 /** One finding about a runbook, with a 1-based position in its text. */

@@ -8,9 +8,9 @@ import {
   readEnvironment,
   readInputs,
   readRetryPolicy,
-  readScript,
   type Read,
 } from './read-blocks';
+import { readScript } from './read-script';
 import { SECTION_TITLES, type Runbook } from './runbook';
 import {
   checkSectionLayout,
@@ -51,6 +51,7 @@ function emptyRunbook(filename: string | null): Runbook {
     requiredClaims: {},
     retryPolicy: { ...NO_RETRY },
     script: null,
+    scriptTrailingContentLine: null,
     history: [],
     sections: [],
     isEmpty: true,
@@ -108,7 +109,11 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
   const retry = findSection(sections, SECTION_TITLES.retry);
   if (retry) runbook.retryPolicy = take(readRetryPolicy(retry, fencesIn(retry, fences)));
   const script = findContentSection(sections, SECTION_TITLES.script);
-  if (script) runbook.script = take(readScript(fencesIn(script, fences)));
+  if (script) {
+    const read = take(readScript(script, fencesIn(script, fences), lines));
+    runbook.script = read.script;
+    runbook.scriptTrailingContentLine = read.trailingContentLine;
+  }
 
   const history = findSection(sections, SECTION_TITLES.history);
   if (history) {

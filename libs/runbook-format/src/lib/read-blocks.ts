@@ -5,7 +5,6 @@ import {
   type EnvRequirement,
   type RequiredClaims,
   type RetryPolicy,
-  type RunbookScript,
   type SectionRange,
 } from './runbook';
 import { readYamlBlock, YAML_LANGUAGES, yamlValueToString } from './yaml-block';
@@ -217,28 +216,4 @@ export function readRetryPolicy(
     policy.maxAttempts = raw;
   }
   return { value: policy, diagnostics };
-}
-
-/** Reads the first shell-tagged fence of the Script section. */
-export function readScript(fences: FenceBlock[]): Read<RunbookScript | null> {
-  const fence = fences.find((f) => SHELL_LANGUAGES.includes(f.language));
-  const diagnostics: Diagnostic[] = [];
-  if (!fence) {
-    const other = fences[0];
-    if (other) {
-      const tag = other.language === '' ? 'no language tag' : `language '${other.language}'`;
-      diagnostics.push(
-        diagnostic(
-          'SCRIPT_LANGUAGE_UNSUPPORTED',
-          'warning',
-          `Script fence has ${tag}; use one of ${SHELL_LANGUAGES.join(', ')}`,
-          other.line,
-        ),
-      );
-    }
-    return { value: null, diagnostics };
-  }
-  const content = fence.content.trim();
-  if (content === '') return { value: null, diagnostics };
-  return { value: { language: fence.language, content, line: fence.line }, diagnostics };
 }

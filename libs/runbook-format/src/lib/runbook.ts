@@ -98,7 +98,14 @@ export interface Runbook {
   requiredClaims: RequiredClaims | null;
   /** `{ maxAttempts: 1 }` without a Retry Policy section; null when the section cannot be read. */
   retryPolicy: RetryPolicy | null;
+  /** The script; null when absent, empty, or followed by content in its section (see below). */
   script: RunbookScript | null;
+  /**
+   * Line of the first content after the script's closing fence inside `# Script` (usually a
+   * three-backtick fence closed early by a ``` line inside the script), or null. When set, the
+   * script is null and validation fails.
+   */
+  scriptTrailingContentLine: number | null;
   history: HistoryEntry[];
   /** Every top-level H1 section after the name, in file order. */
   sections: SectionRange[];

@@ -3,6 +3,7 @@ import { isControlEnvName } from '@runbooks/types';
 import { diagnostic, type Diagnostic } from './diagnostic';
 import { isEscapingInputPath } from './input-path';
 import { filenameStem, NAME_MISSING_MESSAGE } from './parse-runbook';
+import { scriptTrailingContentDiagnostic } from './read-script';
 import { isVariableSet, type EnvironmentValues } from './required-env';
 import { MAX_ATTEMPTS_LIMIT, REQUIRED_SECTIONS, SECTION_TITLES, type Runbook } from './runbook';
 import { findSection } from './runbook-sections';
@@ -145,6 +146,8 @@ function checkInputs(runbook: Runbook, fileExists?: (path: string) => boolean): 
 
 function checkScript(runbook: Runbook): Diagnostic[] {
   if (runbook.script) return [];
+  if (runbook.scriptTrailingContentLine !== null)
+    return [scriptTrailingContentDiagnostic(runbook.scriptTrailingContentLine)];
   const section = findSection(runbook.sections, SECTION_TITLES.script);
   return [
     diagnostic(
