@@ -8,6 +8,7 @@ import { waitUntil } from './support/wait-until';
 
 const COMMANDS = [
   'validate',
+  'lint',
   'execute',
   'list',
   'show',
