@@ -91,7 +91,8 @@ const DESCRIPTIONS = {
     'Prefix of the rate-limit keys in Redis; give deployments that share one Redis different prefixes.',
   TRUST_PROXY:
     'Take the client address from `X-Forwarded-For`. Only behind a proxy that overwrites that header (deploy/nginx.conf does).',
-  WEB_DIR: 'Folder of the built web console, served at `/`. Empty: API only.',
+  WEB_DIR:
+    'Folder of the built web console, served at `/`. Empty: the console built beside the server (`../web/browser` from the folder of `main.js`, i.e. `dist/apps/web/browser`) when it has an `index.html`, else API only. `off`: API only.',
   RUNBOOK_DEMO: 'Marks a demo server (`npm start` sets it).',
   LOG_FORMAT:
     "`text`: Nest's readable lines; `json`: one JSON object per line, for log collectors.",

@@ -1,8 +1,16 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { makeDirs, startApi, type ApiServer, type ServerDirs } from './support/api-server';
+import {
+  API_MAIN,
+  REPO_ROOT,
+  makeDirs,
+  startApi,
+  type ApiServer,
+  type ServerDirs,
+} from './support/api-server';
 import { call } from './support/http-client';
+import { waitFor } from './support/wait-for';
 
 /** The console as the Angular build lays it out: index.html plus hashed bundles. */
 function writeConsole(dir: string): void {
@@ -54,5 +62,55 @@ describe('web console serving', () => {
     const missing = await call(api, '/api/nope', { headers: html });
     expect(missing.status).toBe(404);
     expect(missing.text).not.toContain('<title>Runbooks</title>');
+  });
+});
+
+describe('web console built beside the server (no WEB_DIR)', () => {
+  let dirs: ServerDirs;
+  let main: string;
+  const html = { Accept: 'text/html' };
+
+  beforeAll(() => {
+    // The build's layout: dist/apps/api/main.js and dist/apps/web/browser/index.html. The copied
+    // server finds its packages through NODE_PATH, as the real one finds node_modules.
+    dirs = makeDirs(false);
+    const dist = join(dirs.root, 'dist', 'apps');
+    mkdirSync(join(dist, 'api'), { recursive: true });
+    main = join(dist, 'api', 'main.js');
+    copyFileSync(API_MAIN, main);
+    writeConsole(join(dist, 'web', 'browser'));
+  });
+  afterAll(() => {
+    if (dirs) rmSync(dirs.root, { recursive: true, force: true });
+  });
+
+  const nodePath = { NODE_PATH: join(REPO_ROOT, 'node_modules') };
+
+  it('serves the console at / by default, and says so at start-up', async () => {
+    const api = await startApi({ dirs, main, env: nodePath });
+    try {
+      const page = await call(api, '/', { headers: html });
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('<title>Runbooks</title>');
+      expect((await call(api, '/main-ZO4PW7DQ.js')).status).toBe(200);
+      await waitFor(() => api.logs.includes(`Web console at http://localhost:${api.port}/`), {
+        what: 'the start-up banner naming the console',
+      });
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('serves no console with WEB_DIR=off: / is a JSON 404', async () => {
+    const api = await startApi({ dirs, main, env: { ...nodePath, WEB_DIR: 'off' } });
+    try {
+      const page = await call(api, '/', { headers: html });
+      expect(page.status).toBe(404);
+      expect(page.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(page.text).not.toContain('<title>Runbooks</title>');
+      expect(page.body).toHaveProperty('error');
+    } finally {
+      await api.stop();
+    }
   });
 });

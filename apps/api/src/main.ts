@@ -13,7 +13,7 @@ import { ShutdownService } from './app/lifecycle/shutdown.service';
 import { StartupError } from './app/lifecycle/startup-error';
 import { CorrelationLogger } from './app/logging/correlation-logger';
 import { logLevelsFor } from './app/logging/log-levels';
-import { serveWebConsole } from './app/web/web-console';
+import { resolveWebDir, serveWebConsole } from './app/web/web-console';
 
 async function bootstrap(): Promise<void> {
   const loaded = loadConfig(process.env);
@@ -37,7 +37,7 @@ async function bootstrap(): Promise<void> {
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
-  const hasConsole = serveWebConsole(app, config.webDir);
+  const hasConsole = serveWebConsole(app, resolveWebDir(config.webDir, __dirname));
   app.get(OpenApiDocument).set(buildOpenApiDocument(app));
   const shutdown = app.get(ShutdownService);
   shutdown.attach(app);

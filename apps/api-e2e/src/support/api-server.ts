@@ -46,6 +46,8 @@ export interface StartOptions {
   dirs?: ServerDirs;
   /** Wait for /health/live (default true). */
   waitLive?: boolean;
+  /** The server script to run (default API_MAIN), e.g. a copy of it in another layout. */
+  main?: string;
 }
 
 /** Claims of a test token; iss/aud/exp default to the server's expectations. */
@@ -196,8 +198,9 @@ export function baseEnv(dirs: ServerDirs, port: number): Record<string, string> 
 
 /** Starts the built API as a child process on a free port and waits until it is live. */
 export async function startApi(options: StartOptions = {}): Promise<ApiServer> {
-  if (!existsSync(API_MAIN)) {
-    throw new Error(`${API_MAIN} is missing: run "npx nx build api" first`);
+  const main = options.main ?? API_MAIN;
+  if (!existsSync(main)) {
+    throw new Error(`${main} is missing: run "npx nx build api" first`);
   }
   const ownsDirs = options.dirs === undefined;
   const dirs = options.dirs ?? makeDirs(options.samples ?? true);
@@ -205,7 +208,7 @@ export async function startApi(options: StartOptions = {}): Promise<ApiServer> {
     writeFileSync(join(dirs.runbooks, name), content);
   const port = await freePort();
   const env = { ...baseEnv(dirs, port), ...options.env };
-  const [command, ...args] = [...(options.wrapper ?? []), process.execPath, API_MAIN];
+  const [command, ...args] = [...(options.wrapper ?? []), process.execPath, main];
   const child = spawn(command ?? process.execPath, args, {
     cwd: dirs.root,
     env,

@@ -1,4 +1,8 @@
-import { cacheControlFor } from './web-console';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { cacheControlFor, resolveWebDir } from './web-console';
 
 describe('cacheControlFor', () => {
   it('caches hashed build output for a year, immutable', () => {
@@ -19,5 +23,36 @@ describe('cacheControlFor', () => {
       '/srv/web/main-ZO4PW7DQ.js.map',
     ])
       expect(cacheControlFor(path)).toBe('no-cache');
+  });
+});
+
+describe('resolveWebDir', () => {
+  let dist: string;
+  let serverDir: string;
+  let beside: string;
+
+  beforeEach(() => {
+    dist = mkdtempSync(join(tmpdir(), 'runbooks-web-dir-'));
+    serverDir = join(dist, 'api');
+    beside = join(dist, 'web', 'browser');
+    mkdirSync(serverDir, { recursive: true });
+  });
+  afterEach(() => rmSync(dist, { recursive: true, force: true }));
+
+  it('defaults to the console built beside the server, when it has an index.html', () => {
+    expect(resolveWebDir('', serverDir)).toBe('');
+    mkdirSync(beside, { recursive: true });
+    expect(resolveWebDir('', serverDir)).toBe('');
+    writeFileSync(join(beside, 'index.html'), '<!doctype html>');
+    expect(resolveWebDir('', serverDir)).toBe(beside);
+    expect(resolveWebDir('  ', serverDir)).toBe(beside);
+  });
+
+  it('takes WEB_DIR as given, and serves nothing for off (any case)', () => {
+    mkdirSync(beside, { recursive: true });
+    writeFileSync(join(beside, 'index.html'), '<!doctype html>');
+    expect(resolveWebDir('/srv/console', serverDir)).toBe('/srv/console');
+    expect(resolveWebDir('off', serverDir)).toBe('');
+    expect(resolveWebDir('OFF', serverDir)).toBe('');
   });
 });

@@ -15,6 +15,21 @@ export function cacheControlFor(path: string): string {
   return HASHED_FILE.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache';
 }
 
+/** `WEB_DIR` value that turns the console off even when one is built beside the server. */
+export const WEB_DIR_OFF = 'off';
+
+/**
+ * The console folder to serve: `WEB_DIR` when set; when empty, the web build beside the server's
+ * (`dist/apps/web/browser` for `dist/apps/api/main.js`) if it holds an index.html; none for `off`.
+ */
+export function resolveWebDir(configured: string, serverDir: string): string {
+  const value = configured.trim();
+  if (value.toLowerCase() === WEB_DIR_OFF) return '';
+  if (value !== '') return value;
+  const beside = resolve(serverDir, '..', 'web', 'browser');
+  return existsSync(join(beside, 'index.html')) ? beside : '';
+}
+
 /** Paths the API owns; everything else may be a console route. */
 const API_PREFIXES = ['/api/', '/docs/', '/health/', '/metrics', '/dev-login'];
 
