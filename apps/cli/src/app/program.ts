@@ -14,7 +14,7 @@ import { runConfig } from './commands/config-command';
 import { runEnv } from './commands/env-command';
 import { runExecute } from './commands/execute-command';
 import { runInit } from './commands/init-command';
-import { runLint } from './commands/lint-command';
+import { lintCommandSpec } from './commands/lint-command';
 import { runList } from './commands/list-command';
 import { runLogin, runLogout } from './commands/login-command';
 import { runLogs } from './commands/logs-command';
@@ -36,12 +36,6 @@ Exit codes:
   0 ok · 1 invalid runbook or failed run · n the script's own exit code (execute)
   64 usage · 66 not found · 69 API unreachable or failing · 75 rate limited
   77 not authenticated / forbidden · 78 bad config file · 124 timeout · 130 interrupted`;
-
-const LINT_NOTES = `Checks the format, YAML blocks, claims, retry policy, script fence and input files
-of each runbook (variables need not be set). Markdown files without any runbook
-section (# Environment Requirements, # Script, ...), such as a README, are skipped
-with a note. Hidden folders and node_modules are not searched.
-Exit codes: 0 no errors (warnings allowed unless --strict) · 1 errors · 64 usage · 66 path not found`;
 
 const RUNBOOK_ARGUMENT = { name: '<runbook>', description: 'runbook file or name' };
 
@@ -77,27 +71,7 @@ function commandSpecs(): CommandSpec<CommandContext>[] {
       ],
       run: runValidate,
     },
-    {
-      name: 'lint',
-      description:
-        'check every runbook under files and folders without running anything (for CI and pre-commit)',
-      argument: {
-        name: '[paths...]',
-        description: 'runbook files and folders (searched recursively; default --runbooks-dir)',
-      },
-      options: [
-        singleOption('-f, --format <format>', 'text (default), json, github or sarif'),
-        singleOption('--strict', 'fail on warnings too'),
-      ],
-      notes: LINT_NOTES,
-      examples: [
-        'runbook lint samples/runbooks',
-        'runbook lint ops/ docs/Deploy.md --strict',
-        'runbook lint --format github .        # annotations in a GitHub Actions log',
-        'runbook lint --format sarif . > runbook-lint.sarif',
-      ],
-      run: runLint,
-    },
+    lintCommandSpec(),
     {
       name: 'execute',
       alias: 'run',
