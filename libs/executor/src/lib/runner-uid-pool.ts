@@ -1,4 +1,12 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -59,6 +67,8 @@ export class RunnerUidPool {
     const leaseDir =
       options.leaseDir ?? join(tmpdir(), `runbooks-uid-leases-${serverUid < 0 ? 'x' : serverUid}`);
     mkdirSync(leaseDir, { recursive: true, mode: 0o700 });
+    const unsafe = unsafeLeaseDir(leaseDir, serverUid);
+    if (unsafe) return invalid(unsafe);
     const uids: number[] = [];
     const files: string[] = [];
     for (let uid = first; uid <= last && uids.length < count; uid += 1) {
@@ -101,6 +111,20 @@ export class RunnerUidPool {
   close(): void {
     for (const file of this.leaseFiles) unlinkQuietly(file);
   }
+}
+
+/**
+ * Why a lease folder cannot be trusted (a script could have made it, in a shared /tmp, to block
+ * or steal uids), or null: it must be a real folder of ours that nobody else may write.
+ */
+function unsafeLeaseDir(dir: string, serverUid: number): string | null {
+  const stat = lstatSync(dir);
+  if (!stat.isDirectory()) return `the uid lease folder ${dir} is not a folder`;
+  if (serverUid >= 0 && stat.uid !== serverUid) {
+    return `the uid lease folder ${dir} belongs to uid ${stat.uid}, not to this server; remove it`;
+  }
+  if ((stat.mode & 0o022) !== 0) return `the uid lease folder ${dir} is writable by others`;
+  return null;
 }
 
 function invalid(message: string): RunnerUidPoolResult {

@@ -1,4 +1,12 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { liveProcessesMarked, MARKER_VAR, waitUntil } from '../../test/support/marked-processes';
@@ -144,6 +152,19 @@ describe('RunnerUidPool', () => {
     expect([...fourth.uids].sort()).toEqual([29_503, 29_504]);
     first.close();
     fourth.close();
+  });
+
+  it('refuses a lease folder somebody else could have made or may write', () => {
+    const shared = join(root, 'shared-leases');
+    mkdirSync(shared, { mode: 0o777 });
+    chmodSync(shared, 0o777);
+    const open = RunnerUidPool.claim({ first: 29_700, last: 29_710, count: 1, leaseDir: shared });
+    expect(open.ok ? 'claimed' : open.message).toContain('writable by others');
+    const foreign = join(root, 'foreign-leases');
+    mkdirSync(foreign, { mode: 0o700 });
+    chownSync(foreign, 29_999, 29_999);
+    const taken = RunnerUidPool.claim({ first: 29_700, last: 29_710, count: 1, leaseDir: foreign });
+    expect(taken.ok ? 'claimed' : taken.message).toContain('belongs to uid 29999');
   });
 
   it('leases each uid to one run at a time', () => {
