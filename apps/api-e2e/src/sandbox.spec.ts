@@ -53,6 +53,7 @@ const RUNBOOKS = {
       'ls $DATA_DIR >/dev/null 2>&1 && echo data-readable',
       'cat $DATA_DIR/runs.db >/dev/null 2>&1 && echo store-readable',
       'touch $RB_DIR/Evil.md 2>/dev/null && echo runbooks-writable',
+      'cat $RB_DIR/*.md >/dev/null 2>&1 && echo runbooks-readable',
       'echo "uid=$(id -u) owner=$(stat -c %u .) mode=$(stat -c %a .) tmp=$(stat -c %u:%a $TMPDIR) home=$HOME"',
       'echo snoop-done',
     ].join('\n'),
@@ -263,7 +264,7 @@ if (isRoot) {
       const output = snoop.body.stdout;
       expect(output).toContain('snoop-done');
       expect(output).not.toMatch(
-        /server-env-readable|found-secret|other-dir-readable|data-readable|store-readable|runbooks-writable/,
+        /server-env-readable|found-secret|other-dir-readable|data-readable|store-readable|runbooks-writable|runbooks-readable/,
       );
       const match = /uid=(\d+) owner=(\d+) mode=(\d+) tmp=(\d+):(\d+) home=(\S+)/.exec(output);
       expect(match).not.toBeNull();

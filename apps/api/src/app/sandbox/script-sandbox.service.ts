@@ -65,6 +65,7 @@ export class ScriptSandbox implements OnModuleInit, OnApplicationShutdown {
     this.checkExecutionDirReachable();
     this.pool = this.claimUids();
     this.closeDataDir();
+    this.closeRunbooksDir();
     await this.sweepLeftovers(this.pool);
     this.metrics.sandboxEnabled.set(1);
     const { firstUid, lastUid } = this.config.sandbox;
@@ -91,9 +92,19 @@ export class ScriptSandbox implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  /** Every folder from `/` to EXECUTION_DIR must be traversable by other users. */
+  /**
+   * Every folder from `/` to EXECUTION_DIR must be traversable by other users, and EXECUTION_DIR
+   * itself not writable by them unless sticky (else a run could tamper with another's dir).
+   */
   private checkExecutionDirReachable(): void {
-    let folder = resolve(this.config.executionDir);
+    const root = resolve(this.config.executionDir);
+    const rootMode = statSync(root).mode;
+    if ((rootMode & 0o002) !== 0 && (rootMode & 0o1000) === 0) {
+      throw new StartupError(
+        `EXECUTION_DIR ${root} is writable by every user: run uids could tamper with other runs' folders (chmod 0711 ${root})`,
+      );
+    }
+    let folder = root;
     for (;;) {
       const mode = statSync(folder).mode;
       if ((mode & 0o001) === 0) {
@@ -129,6 +140,35 @@ export class ScriptSandbox implements OnModuleInit, OnApplicationShutdown {
         `Could not make RUNBOOK_DATA_DIR owner-only (run uids must not read it): ${error instanceof Error ? error.message : String(error)}`,
       );
     }
+  }
+
+  /**
+   * The runbooks folder holds every runbook's History (other runs' output): owner-only when the
+   * server owns it, so no script can read it (inputs are copied into run dirs by the server).
+   * A folder the server may not change (read-only mount, another owner) stays as it is, with a
+   * warning when others can read it.
+   */
+  private closeRunbooksDir(): void {
+    const dir = this.config.runbooksDir;
+    let stat;
+    try {
+      stat = statSync(dir);
+    } catch {
+      return; // Missing or unreadable: readiness reports it.
+    }
+    if ((stat.mode & 0o077) === 0) return;
+    if (stat.uid === process.getuid?.()) {
+      try {
+        chmodSync(dir, stat.mode & 0o700);
+        return;
+      } catch {
+        // A read-only mount: warned about below.
+      }
+    }
+    if ((stat.mode & 0o005) !== 0)
+      this.logger.warn(
+        `RUNBOOKS_DIR can be read by other users, so scripts can read every runbook's History: make it owner-only (chmod 0700) or mount it for the server alone`,
+      );
   }
 
   /** A previous server on this host may have left processes under the uids we now own. */
