@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs every test: `npm run test:all` (what .ci/run and newcomers run).
 # Installs what the tests need when missing (node modules, zsh), then lints, tests and builds
-# every project with Nx, then runs the packaging checks.
+# every project with Nx, then runs the packaging checks and proves that the lock file installs on
+# macOS, Windows and Linux arm64 too.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -18,4 +19,5 @@ fi
 nx_args=(run-many -t lint test build --outputStyle=static)
 if [ "${CI:-}" = "true" ]; then nx_args+=(--skip-nx-cache); fi
 npx nx "${nx_args[@]}"
+node tools/scripts/check-platform-installs.mjs
 echo "All tests passed in $((SECONDS / 60)) min $((SECONDS % 60)) s."
