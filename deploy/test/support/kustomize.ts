@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
-import { dump, loadAll } from 'js-yaml';
+import { dump } from 'js-yaml';
 
-import { runCommand } from './run-command';
+import { buildKustomization } from './kustomize-build';
 import type { YamlNode } from './yaml-files';
 
 /** What an overlay of the operator's own says on top of deploy/k8s. */
@@ -17,8 +17,8 @@ export interface Overlay {
 
 /**
  * Renders `base` (a kustomization folder) the way an operator's overlay outside it would, with
- * the real kustomize of `kubectl kustomize`. Components cannot be rendered from inside their
- * base's folder, hence the overlay in a temporary folder.
+ * kustomize's semantics (./kustomize-build, so no kubectl is needed). Components cannot be
+ * rendered from inside their base's folder, hence the overlay in a temporary folder.
  */
 export function kustomizeBuild(base: string, overlay: Overlay = {}): YamlNode[] {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-kustomize-'));
@@ -33,24 +33,9 @@ export function kustomizeBuild(base: string, overlay: Overlay = {}): YamlNode[] 
       ...overlay.extra,
     };
     writeFileSync(join(dir, 'kustomization.yaml'), dump(kustomization));
-    const result = runKubectl(['kustomize', dir]);
-    if (result.status !== 0)
-      throw new Error(`kubectl kustomize failed (${result.status}):\n${result.stderr}`);
-    return loadAll(result.stdout).filter(
-      (doc): doc is YamlNode => typeof doc === 'object' && doc !== null,
-    );
+    return buildKustomization(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function runKubectl(args: string[]) {
-  try {
-    return runCommand('kubectl', args);
-  } catch (error) {
-    throw new Error(
-      `kubectl (with kustomize v5, for Components) renders the Kubernetes manifests: ${String(error)}`,
-    );
   }
 }
 
