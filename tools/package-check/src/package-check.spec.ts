@@ -1,35 +1,28 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { consumerProject, isomorphicLibs, libs, node, pack, root } from './support/packages';
+
 // Proves the publishable libs work outside the monorepo: each built package contains only built
-// files, and the packed tarballs install into a scratch project where they can be required.
+// files and says what npm shows about it, and the packed tarballs install into a scratch project
+// where they can be required and type-checked.
 
-const root = join(__dirname, '..', '..', '..');
-const libs = readdirSync(join(root, 'libs')).filter((lib) =>
-  existsSync(join(root, 'libs', lib, 'package.json')),
-);
-const npmEnv = {
-  ...process.env,
-  npm_config_update_notifier: 'false',
-  npm_config_fund: 'false',
-  npm_config_audit: 'false',
-};
-
-function npm(args: string[], cwd: string): string {
-  return execFileSync('npm', args, {
-    cwd,
-    env: npmEnv,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+interface Manifest {
+  name: string;
+  version: string;
+  keywords?: string[];
+  homepage?: string;
+  bugs?: { url?: string };
+  repository?: { type?: string; url?: string; directory?: string };
+  exports?: Record<string, unknown>;
+  sideEffects?: boolean;
+  dependencies?: Record<string, string>;
+  publishConfig?: { access?: string; provenance?: boolean };
 }
 
-interface PackResult {
-  filename: string;
-  files: { path: string }[];
-}
+const readManifest = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
 
 describe('publishable packages', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'runbooks-pack-'));
@@ -38,33 +31,47 @@ describe('publishable packages', () => {
   it.each(libs)('%s packs only built files', (lib) => {
     const dist = join(root, 'dist', 'libs', lib);
     expect(existsSync(join(dist, 'package.json'))).toBe(true);
-    const [pack] = JSON.parse(
-      npm(['pack', '--json', '--pack-destination', scratch], dist),
-    ) as PackResult[];
-    const files = pack?.files.map((file) => file.path) ?? [];
-    expect(files).toEqual(
-      expect.arrayContaining(['package.json', 'index.js', 'index.d.ts', 'README.md', 'LICENSE']),
-    );
+    const files = pack(dist, scratch).files.map((file) => file.path);
+    const expected = ['package.json', 'index.js', 'index.d.ts', 'README.md', 'LICENSE'];
+    if (isomorphicLibs.includes(lib)) expected.push('index.mjs', 'index.d.mts');
+    expect(files).toEqual(expect.arrayContaining(expected));
     const unexpected = files.filter(
-      (file) => !/^(package\.json|README\.md|LICENSE|.*\.js|.*\.d\.ts)$/.test(file),
+      (file) =>
+        !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE|.*\.m?js|.*\.d\.m?ts)$/.test(file),
     );
     expect(unexpected).toEqual([]);
     expect(files.filter((file) => /\.spec\.|\.map$|(^|\/)test\//.test(file))).toEqual([]);
   });
 
+  it.each(libs)('%s says where it comes from and what it exports', (lib) => {
+    const manifest = readManifest(join(root, 'dist', 'libs', lib));
+    const workspace = readManifest(root);
+    expect(manifest.repository).toEqual({ ...workspace.repository, directory: `libs/${lib}` });
+    expect(manifest.homepage).toBe(`${String(workspace.homepage)}/tree/main/libs/${lib}#readme`);
+    expect(manifest.bugs).toEqual(workspace.bugs);
+    expect(manifest.keywords?.length).toBeGreaterThan(2);
+    expect(manifest.publishConfig).toEqual({ access: 'public', provenance: true });
+    expect(manifest.exports?.['./package.json']).toBe('./package.json');
+    if (isomorphicLibs.includes(lib)) {
+      expect(manifest.sideEffects).toBe(false);
+      expect(manifest.exports?.['.']).toEqual({
+        import: { types: './index.d.mts', default: './index.mjs' },
+        require: { types: './index.d.ts', default: './index.js' },
+      });
+    } else {
+      expect(manifest.exports?.['.']).toEqual({ types: './index.d.ts', default: './index.js' });
+    }
+    // Internal dependencies are ranges on the version released together with this one.
+    for (const [name, range] of Object.entries(manifest.dependencies ?? {}))
+      if (name.startsWith('@runbooks/')) expect(range).toBe(`^${manifest.version}`);
+  });
+
   it('installs from the tarballs and runs parseRunbook outside the monorepo', () => {
     const tarballs = readdirSync(scratch).filter((file) => file.endsWith('.tgz'));
     expect(tarballs.length).toBe(libs.length);
-    const project = join(scratch, 'consumer');
-    execFileSync('mkdir', ['-p', project]);
-    writeFileSync(
-      join(project, 'package.json'),
-      JSON.stringify({ name: 'consumer', private: true }),
-    );
-    // Native addons (better-sqlite3) are not rebuilt here: this checks packaging, not compilers.
-    npm(
-      ['install', '--ignore-scripts', '--prefer-offline', ...tarballs.map((t) => join('..', t))],
-      project,
+    const project = consumerProject(
+      join(scratch, 'consumer'),
+      tarballs.map((t) => join('..', t)),
     );
     const sample = readFileSync(
       join(root, 'libs', 'runbook-format', 'test', 'fixtures', 'valid-simple.md'),
@@ -77,41 +84,10 @@ describe('publishable packages', () => {
       "const result = validateRunbook(runbook, { env: { TEST_VAR: 'x' }, fileExists: () => true });",
       'console.log(JSON.stringify({ name: runbook.name, claims: runbook.requiredClaims, valid: result.valid }));',
     ].join('\n');
-    const output = execFileSync('node', ['-e', script], { cwd: project, encoding: 'utf8' });
-    expect(JSON.parse(output)).toEqual({
+    expect(JSON.parse(node(['-e', script], project))).toEqual({
       name: 'valid-simple',
       claims: { roles: ['sre', 'api'] },
       valid: true,
     });
-    const consumerTs = [
-      "import { parseRunbook, type Runbook } from '@runbooks/runbook-format';",
-      "import type { ValidateResponse } from '@runbooks/types';",
-      "const parsed: Runbook = parseRunbook('# X').runbook;",
-      "const response: ValidateResponse = { success: true, runbook: parsed.name ?? '', errors: [], warnings: [] };",
-      'export default response;',
-    ].join('\n');
-    writeFileSync(join(project, 'consumer.ts'), consumerTs);
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    execFileSync(
-      'node',
-      [
-        tsc,
-        '--noEmit',
-        '--target',
-        'es2022',
-        '--strict',
-        '--module',
-        'commonjs',
-        '--moduleResolution',
-        'node',
-        '--skipLibCheck',
-        'false',
-        'consumer.ts',
-      ],
-      {
-        cwd: project,
-        encoding: 'utf8',
-      },
-    );
   });
 });
