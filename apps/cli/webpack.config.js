@@ -1,6 +1,6 @@
 // Bundles the `runbook` command and the workspace libs it imports into dist/apps/cli/main.js
 // (npm packages stay external), marks it executable, and writes the package.json that makes
-// `npm install -g ./dist/apps/cli` work.
+// `npm install -g ./dist/apps/cli` (and `npm publish dist/apps/cli`) work.
 const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
 const { BannerPlugin } = require('webpack');
 const { CliPackagePlugin } = require('./webpack/cli-package-plugin');
@@ -38,6 +38,7 @@ module.exports = {
       packageJson: join(__dirname, 'package.json'),
       rootPackageJson: join(__dirname, '../../package.json'),
       readme: join(__dirname, 'README.md'),
+      extraFiles: [join(__dirname, '../../LICENSE'), join(__dirname, 'CHANGELOG.md')],
       executable: 'main.js',
     }),
   ],

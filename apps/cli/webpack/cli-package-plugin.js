@@ -1,9 +1,9 @@
 // Writes dist/apps/cli/package.json from apps/cli/package.json plus the npm packages the bundle
 // really requires (webpack's external modules, versions from the root package.json), copies the
-// README, and makes the entry file executable.
+// README, LICENSE and CHANGELOG (when there is one), and makes the entry file executable.
 const { builtinModules } = require('module');
 const { chmodSync, existsSync, readFileSync } = require('fs');
-const { join } = require('path');
+const { basename, join } = require('path');
 
 const builtins = new Set(builtinModules);
 
@@ -54,10 +54,11 @@ class CliPackagePlugin {
             'package.json',
             new webpack.sources.RawSource(`${JSON.stringify(pkg, null, 2)}\n`),
           );
-          if (existsSync(this.options.readme)) {
+          for (const file of [this.options.readme, ...(this.options.extraFiles ?? [])]) {
+            if (!existsSync(file)) continue;
             compilation.emitAsset(
-              'README.md',
-              new webpack.sources.RawSource(readFileSync(this.options.readme)),
+              basename(file),
+              new webpack.sources.RawSource(readFileSync(file)),
             );
           }
         },
