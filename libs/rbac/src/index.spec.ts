@@ -3,14 +3,17 @@ import * as rbac from './index';
 describe('@runbooks/rbac public API', () => {
   it('exports exactly the documented functions and error class', () => {
     expect(Object.keys(rbac).sort()).toEqual([
+      'ALWAYS_MULTI_VALUED_CLAIMS',
       'InvalidRequiredClaimsError',
       'evaluateClaims',
       'formatClaimFailure',
       'formatDenial',
       'formatRbacHistoryError',
+      'hasHiddenCharacters',
       'normalizeTokenClaims',
       'splitCommaList',
       'toClaimValues',
+      'trimAsciiSpace',
     ]);
   });
 

@@ -1,14 +1,57 @@
-import { splitCommaList, toClaimValues } from './claim-values';
+import { hasHiddenCharacters, splitCommaList, toClaimValues, trimAsciiSpace } from './claim-values';
 
-describe('toClaimValues', () => {
+describe('toClaimValues of a single-valued claim', () => {
+  it.each<[string, unknown, string[] | null]>([
+    ['absent', undefined, null],
+    ['a string exactly as issued', ' Mallory, Alice ', [' Mallory, Alice ']],
+    ['an empty string', '', []],
+    ['a number', 42, ['42']],
+    ['a list as JSON', ['a', 'b'], ['["a","b"]']],
+  ])('%s', (_label, value, expected) => {
+    expect(toClaimValues(value)).toEqual(expected);
+  });
+});
+
+describe('hasHiddenCharacters', () => {
+  it.each([
+    '\u00a0',
+    '\ufeff',
+    '\u200b',
+    '\u200d',
+    '\u2028',
+    '\u202e',
+    '\u3000',
+    '\u3164',
+    '\u0000',
+    '\t',
+    '\ufe0f',
+  ])('finds %j', (char) => {
+    expect(hasHiddenCharacters(`ad${char}min`)).toBe(true);
+  });
+
+  it('accepts ASCII spaces and visible Unicode', () => {
+    expect(hasHiddenCharacters('Alice Admin')).toBe(false);
+    expect(hasHiddenCharacters('Zoë Ünal, 管理者')).toBe(false);
+  });
+});
+
+describe('trimAsciiSpace', () => {
+  it('trims spaces and tabs only', () => {
+    expect(trimAsciiSpace(' \tsre\t ')).toBe('sre');
+    expect(trimAsciiSpace('\u00a0sre\ufeff')).toBe('\u00a0sre\ufeff');
+  });
+});
+
+describe('toClaimValues of a multi-valued claim', () => {
   it.each<[string, unknown, string[] | null]>([
     ['absent (undefined)', undefined, null],
     ['explicit null', null, null],
     ['single string', 'sre', ['sre']],
+    ['Unicode spaces are not trimmed', '\u00a0sre\u2003', ['\u00a0sre\u2003']],
     ['comma string, trimmed', 'sre, api ,ux', ['sre', 'api', 'ux']],
     ['comma string with empty parts', 'sre,, ,api,', ['sre', 'api']],
     ['empty string', '', []],
-    ['whitespace string', '   ', []],
+    ['ASCII whitespace string', ' \t ', []],
     ['list kept in order', ['api', 'sre'], ['api', 'sre']],
     ['list items are not split on commas', ['sre,api'], ['sre,api']],
     ['list items trimmed, empties dropped', [' sre ', '', '  '], ['sre']],
@@ -22,7 +65,7 @@ describe('toClaimValues', () => {
     ['bigint', 10n, ['10']],
     ['object as compact JSON', { realm: 'x' }, ['{"realm":"x"}']],
   ])('%s', (_label, value, expected) => {
-    expect(toClaimValues(value)).toEqual(expected);
+    expect(toClaimValues(value, true)).toEqual(expected);
   });
 
   it('never throws on values JSON cannot encode', () => {
@@ -42,6 +85,7 @@ describe('splitCommaList', () => {
     ['', ['']],
     ['sre,', ['sre', '']],
     [' a ,b , c', ['a', 'b', 'c']],
+    ['\u00a0a', ['\u00a0a']],
   ])('%j', (text, expected) => {
     expect(splitCommaList(text)).toEqual(expected);
   });

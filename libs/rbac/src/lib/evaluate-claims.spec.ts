@@ -15,12 +15,18 @@ describe('evaluateClaims', () => {
       ['a single string token value', SRE_API, { roles: 'sre' }],
       ['a number matched via its string form', { tenant: ['123'] }, { tenant: 123 }],
       ['a boolean matched via its string form', { mfa: ['true'] }, { mfa: true }],
-      ['numbers inside a list', { level: ['2'] }, { level: [1, 2] }],
+      ['numbers inside a roles list', { roles: ['2'] }, { roles: [1, 2] }],
       [
         'every required claim satisfied (AND)',
         { roles: ['sre'], environment: ['prod', 'staging'] },
         { roles: ['sre'], environment: 'staging' },
       ],
+      [
+        'a single-valued claim compared exactly',
+        { name: ['Alice Admin'] },
+        { name: 'Alice Admin' },
+      ],
+      ['ASCII spaces around a role are trimmed', SRE_API, { roles: [' sre\t'] }],
       ['required values given as a raw comma string', { roles: 'sre, api' }, { roles: ['api'] }],
       ['untrimmed required values', { roles: [' sre ', 'api'] }, { roles: ['sre'] }],
       ['extra token claims are ignored', SRE_API, { roles: ['sre'], other: 'x' }],
@@ -101,6 +107,42 @@ describe('evaluateClaims', () => {
         ],
       ],
       [
+        'a comma in a single-valued claim is part of the value',
+        { name: ['Alice Admin'] },
+        { name: 'Mallory, Alice Admin' },
+        [{ claim: 'name', have: ['Mallory, Alice Admin'], required: ['Alice Admin'] }],
+      ],
+      [
+        'a single-valued claim is not trimmed',
+        { name: ['Alice Admin'] },
+        { name: ' Alice Admin' },
+        [{ claim: 'name', have: [' Alice Admin'], required: ['Alice Admin'] }],
+      ],
+      [
+        'a list in a single-valued claim is not a set of values',
+        { team: ['core'] },
+        { team: ['core', 'ops'] },
+        [{ claim: 'team', have: ['["core","ops"]'], required: ['core'] }],
+      ],
+      [
+        'NBSP and BOM around a role are not trimmed, and never match',
+        { roles: ['admin'] },
+        { roles: ['\u00a0admin\ufeff'] },
+        [{ claim: 'roles', have: ['\u00a0admin\ufeff'], required: ['admin'] }],
+      ],
+      [
+        'a zero-width space inside a comma-string role never matches',
+        { roles: ['admin'] },
+        { roles: 'viewer, admin\u200b' },
+        [{ claim: 'roles', have: ['viewer', 'admin\u200b'], required: ['admin'] }],
+      ],
+      [
+        'a required value holding an invisible character matches nothing',
+        { roles: ['ad\u200dmin'] },
+        { roles: ['ad\u200dmin'] },
+        [{ claim: 'roles', have: ['ad\u200dmin'], required: ['ad\u200dmin'] }],
+      ],
+      [
         'one failing claim fails all (AND), failures in required order',
         { environment: ['prod'], roles: ['sre'], team: ['a'] },
         { roles: ['sre'], team: 'b' },
@@ -112,6 +154,22 @@ describe('evaluateClaims', () => {
     ])('%s', (_label, required, claims, failures) => {
       expect(evaluateClaims(required, claims)).toEqual({ allowed: false, failures });
     });
+  });
+
+  it('splits the claims named in multiValuedClaims, and only those', () => {
+    const required: RequiredClaims = { groups: ['ops'], team: ['ops'] };
+    const claims = { groups: 'dev, ops', team: 'dev, ops' };
+    expect(evaluateClaims(required, claims, { multiValuedClaims: ['groups'] }).failures).toEqual([
+      { claim: 'team', have: ['dev, ops'], required: ['ops'] },
+    ]);
+    expect(
+      evaluateClaims(
+        { groups: ['ops'] },
+        { groups: ['dev', 'ops'] },
+        { multiValuedClaims: ['groups'] },
+      ).allowed,
+    ).toBe(true);
+    expect(evaluateClaims({ groups: ['ops'] }, claims).allowed).toBe(false);
   });
 
   it('treats non-object claims as an empty token', () => {

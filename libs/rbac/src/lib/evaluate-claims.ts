@@ -1,4 +1,10 @@
-import { splitCommaList, toClaimValues } from './claim-values';
+import {
+  ALWAYS_MULTI_VALUED_CLAIMS,
+  hasHiddenCharacters,
+  splitCommaList,
+  toClaimValues,
+  trimAsciiSpace,
+} from './claim-values';
 
 /**
  * The `# Required Claims` of a runbook: claim name → allowed values, in document order.
@@ -25,6 +31,15 @@ export interface ClaimsDecision {
   failures: ClaimFailure[];
 }
 
+/** How claims are compared. */
+export interface EvaluateOptions {
+  /**
+   * Claims besides `roles` whose token value is a list of values (a JSON list, or a string split
+   * on commas). Every other claim is one value compared exactly.
+   */
+  multiValuedClaims?: readonly string[];
+}
+
 /** Thrown by `evaluateClaims` when the required claims are not a record (code `INVALID_REQUIRED_CLAIMS`). */
 export class InvalidRequiredClaimsError extends Error {
   /** Stable error code for callers that map errors to responses. */
@@ -40,26 +55,34 @@ export class InvalidRequiredClaimsError extends Error {
  * Checks a token's claims against a runbook's required claims.
  *
  * Every required claim must be satisfied (AND); within one claim any single allowed value
- * suffices (OR). Matching is exact and case-sensitive; empty values never match; a claim
- * missing from the token fails with `have: null`. An empty record (no restriction) allows.
+ * suffices (OR). Matching is exact and case-sensitive; empty values never match, nor do values
+ * holding invisible or non-ASCII space characters; only `roles` and `multiValuedClaims` are
+ * split into several values; a claim missing from the token fails with `have: null`. An empty record (no restriction) allows.
  * Anything but a record as `required` throws `InvalidRequiredClaimsError` rather than allow:
  * a caller whose claims block could not be read must decide to deny, not pass `null` through.
  */
 export function evaluateClaims(
   required: RequiredClaims,
   claims: TokenClaims | null | undefined,
+  options: EvaluateOptions = {},
 ): ClaimsDecision {
   if (!isRecord(required)) {
     throw new InvalidRequiredClaimsError(describe(required));
   }
   const failures: ClaimFailure[] = [];
   const tokenClaims: TokenClaims = isRecord(claims) ? claims : {};
+  const multiValued = new Set([
+    ...ALWAYS_MULTI_VALUED_CLAIMS,
+    ...(options.multiValuedClaims ?? []),
+  ]);
 
   for (const [claim, rawAllowed] of Object.entries(required)) {
     const allowedValues =
       typeof rawAllowed === 'string' ? splitCommaList(rawAllowed) : [...rawAllowed];
     // Own properties only: a required claim named `constructor` must not find Object's.
-    const have = Object.hasOwn(tokenClaims, claim) ? toClaimValues(tokenClaims[claim]) : null;
+    const have = Object.hasOwn(tokenClaims, claim)
+      ? toClaimValues(tokenClaims[claim], multiValued.has(claim))
+      : null;
     if (have === null || !hasAllowedValue(have, allowedValues)) {
       failures.push({ claim, have, required: allowedValues });
     }
@@ -69,9 +92,11 @@ export function evaluateClaims(
 
 function hasAllowedValue(have: readonly string[], allowedValues: readonly string[]): boolean {
   const allowed = new Set(
-    allowedValues.map((value) => value.trim()).filter((value) => value !== ''),
+    allowedValues
+      .map(trimAsciiSpace)
+      .filter((value) => value !== '' && !hasHiddenCharacters(value)),
   );
-  return have.some((value) => allowed.has(value));
+  return have.some((value) => allowed.has(value) && !hasHiddenCharacters(value));
 }
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {

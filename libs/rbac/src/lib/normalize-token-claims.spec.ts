@@ -69,8 +69,17 @@ describe('normalizeTokenClaims', () => {
       roles: 'sre',
       environment: 'prod, staging',
     });
-    expect(
-      evaluateClaims({ roles: ['sre'], environment: ['staging'], user_id: ['u1'] }, claims).allowed,
-    ).toBe(true);
+    const required = { roles: ['sre'], environment: ['staging'], user_id: ['u1'] };
+    expect(evaluateClaims(required, claims).allowed).toBe(false);
+    expect(evaluateClaims(required, claims, { multiValuedClaims: ['environment'] }).allowed).toBe(
+      true,
+    );
+  });
+
+  it('does not trim Unicode spaces off roles', () => {
+    expect(normalizeTokenClaims({ roles: ['\u00a0admin\ufeff', ' sre '] }).roles).toEqual([
+      '\u00a0admin\ufeff',
+      'sre',
+    ]);
   });
 });
