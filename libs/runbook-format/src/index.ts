@@ -17,6 +17,7 @@ export type {
   EnvRequirement,
   HistoryEntry,
   HistoryEntryFormat,
+  MalformedHeading,
   RequiredClaims,
   RetryPolicy,
   Runbook,

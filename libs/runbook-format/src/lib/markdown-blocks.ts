@@ -22,16 +22,28 @@ export interface FenceBlock {
   contentLine: number;
 }
 
+/**
+ * Something that looks like a heading but is not a top-level ATX heading: a setext heading, a
+ * heading nested in a list or quote, or a paragraph line starting with `#` (`#Title`).
+ */
+export interface LooseHeadingBlock {
+  kind: 'loose-heading';
+  title: string;
+  line: number;
+}
+
 /** A markdown block the runbook parser cares about. */
-export type MarkdownBlock = HeadingBlock | FenceBlock;
+export type MarkdownBlock = HeadingBlock | FenceBlock | LooseHeadingBlock;
 
 /** Block-level CommonMark tokenizer: inline parsing is switched off, it is not needed here. */
 const tokenizer = new MarkdownIt('commonmark');
 tokenizer.core.ruler.disable(['inline', 'text_join'], true);
 
+const HASH_LINE = /^\s*#+(.*)$/;
+
 /**
- * Tokenizes normalized markdown into headings (top level, ATX only) and fences (at any depth,
- * e.g. inside list items), in document order.
+ * Tokenizes normalized markdown into headings (top level, ATX only), fences (at any depth,
+ * e.g. inside list items) and loose headings (see {@link LooseHeadingBlock}), in document order.
  */
 export function scanMarkdownBlocks(text: string): MarkdownBlock[] {
   const tokens = tokenizer.parse(text, {});
@@ -42,6 +54,18 @@ export function scanMarkdownBlocks(text: string): MarkdownBlock[] {
     if (token.type === 'heading_open' && token.level === 0 && token.markup.startsWith('#')) {
       const title = tokens[index + 1]?.content.trim() ?? '';
       blocks.push({ kind: 'heading', level: token.markup.length, title, line: token.map[0] + 1 });
+    } else if (token.type === 'heading_open') {
+      const title = tokens[index + 1]?.content.trim() ?? '';
+      blocks.push({ kind: 'loose-heading', title, line: token.map[0] + 1 });
+    } else if (token.type === 'paragraph_open') {
+      const lines = tokens[index + 1]?.content.split('\n') ?? [];
+      lines.forEach((text, offset) => {
+        const hashed = HASH_LINE.exec(text);
+        if (hashed) {
+          const title = (hashed[1] ?? '').trim();
+          blocks.push({ kind: 'loose-heading', title, line: (token.map?.[0] ?? 0) + 1 + offset });
+        }
+      });
     } else if (token.type === 'fence') {
       const language = token.info.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
       blocks.push({

@@ -10,8 +10,9 @@ import {
   readRetryPolicy,
   type Read,
 } from './read-blocks';
+import { findMalformedHeadings, malformedHeadingDiagnostic } from './malformed-headings';
 import { readScript } from './read-script';
-import { SECTION_TITLES, type Runbook } from './runbook';
+import { SECTION_TITLES, type MalformedHeading, type Runbook, type SectionRange } from './runbook';
 import {
   checkSectionLayout,
   fencesIn,
@@ -54,6 +55,7 @@ function emptyRunbook(filename: string | null): Runbook {
     scriptTrailingContentLine: null,
     history: [],
     sections: [],
+    malformedHeadings: [],
     isEmpty: true,
   };
 }
@@ -72,9 +74,16 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
     };
   }
   const lines = normalized.split('\n');
-  const { nameHeading, sections, fences } = layoutSections(scanMarkdownBlocks(normalized), lines);
+  const blocks = scanMarkdownBlocks(normalized);
+  const { nameHeading, sections, fences } = layoutSections(blocks, lines);
   const diagnostics: Diagnostic[] = [];
-  const runbook: Runbook = { ...emptyRunbook(filename), sections, isEmpty: false };
+  const malformedHeadings = findMalformedHeadings(blocks, nameHeading?.line ?? null);
+  const runbook: Runbook = {
+    ...emptyRunbook(filename),
+    sections,
+    malformedHeadings,
+    isEmpty: false,
+  };
 
   if (nameHeading) {
     runbook.name = nameHeading.title;
@@ -93,7 +102,10 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
   } else {
     diagnostics.push(diagnostic('NAME_MISSING', 'error', NAME_MISSING_MESSAGE));
   }
-  diagnostics.push(...checkSectionLayout(sections));
+  diagnostics.push(
+    ...checkSectionLayout(sections),
+    ...malformedHeadings.map(malformedHeadingDiagnostic),
+  );
 
   const take = <T>(result: Read<T>): T => {
     diagnostics.push(...result.diagnostics);
@@ -106,6 +118,9 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
   if (files) runbook.inputs = take(readInputs(files, fencesIn(files, fences)));
   const claims = findSection(sections, SECTION_TITLES.claims);
   if (claims) runbook.requiredClaims = take(readClaims(claims, fencesIn(claims, fences)));
+  // A typo must never remove a restriction: a second claims section or a heading that looks like
+  // one leaves the claims unreadable, so every caller is denied until the file is fixed.
+  if (hasAmbiguousClaims(sections, malformedHeadings)) runbook.requiredClaims = null;
   const retry = findSection(sections, SECTION_TITLES.retry);
   if (retry) runbook.retryPolicy = take(readRetryPolicy(retry, fencesIn(retry, fences)));
   const script = findContentSection(sections, SECTION_TITLES.script);
@@ -124,4 +139,12 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
     runbook,
     diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.column - b.column),
   };
+}
+
+function hasAmbiguousClaims(sections: SectionRange[], malformed: MalformedHeading[]): boolean {
+  const claimSections = sections.filter((section) => section.title === SECTION_TITLES.claims);
+  return (
+    claimSections.length > 1 ||
+    malformed.some((heading) => heading.resembles === SECTION_TITLES.claims)
+  );
 }

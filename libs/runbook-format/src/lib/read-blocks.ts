@@ -7,7 +7,9 @@ import {
   type RetryPolicy,
   type SectionRange,
 } from './runbook';
-import { readYamlBlock, YAML_LANGUAGES, yamlValueToString } from './yaml-block';
+import type { Schema } from 'js-yaml';
+
+import { AS_WRITTEN_SCHEMA, readYamlBlock, YAML_LANGUAGES, yamlValueToString } from './yaml-block';
 
 /** A value read from a section plus what went wrong while reading it. */
 export interface Read<T> {
@@ -30,6 +32,7 @@ function readMapping(
   section: SectionRange,
   fences: FenceBlock[],
   missingSeverity: 'error' | 'warning' | null,
+  schema?: Schema,
 ) {
   const fence = firstYamlFence(fences);
   const diagnostics: Diagnostic[] = [];
@@ -46,7 +49,7 @@ function readMapping(
     }
     return { result: null, fence: null, diagnostics };
   }
-  const result = readYamlBlock(fence);
+  const result = readYamlBlock(fence, schema);
   if (result.kind === 'syntax-error') {
     diagnostics.push(
       diagnostic(
@@ -120,13 +123,21 @@ export function readInputs(section: SectionRange, fences: FenceBlock[]): Read<st
   return { value: null, diagnostics };
 }
 
-/** Splits one claim's allowed values: a comma string or a YAML list; empty parts dropped. */
+/**
+ * Splits one claim's allowed values: a comma string or a YAML list, each part trimmed of ASCII
+ * spaces and tabs (never of Unicode spaces); empty parts dropped.
+ */
 function allowedValues(value: unknown): string[] | null {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) return null;
   const parts = Array.isArray(value) ? value : yamlValueToString(value).split(',');
   if (parts.some((part) => part !== null && typeof part === 'object')) return null;
-  return parts.map((part) => yamlValueToString(part).trim()).filter((part) => part !== '');
+  return parts
+    .map((part) => yamlValueToString(part).replace(/^[ \t]+|[ \t]+$/g, ''))
+    .filter((part) => part !== '');
 }
+
+/** Claim names that would reach an object's prototype instead of naming a claim. */
+const FORBIDDEN_CLAIM_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
 /**
  * Reads required claims. A section with content that cannot be read yields null so callers
@@ -137,7 +148,7 @@ export function readClaims(
   fences: FenceBlock[],
 ): Read<RequiredClaims | null> {
   if (section.isEmpty) return { value: {}, diagnostics: [] };
-  const { result, fence, diagnostics } = readMapping(section, fences, 'error');
+  const { result, fence, diagnostics } = readMapping(section, fences, 'error', AS_WRITTEN_SCHEMA);
   if (!result || !fence) {
     diagnostics.forEach((d) => (d.code = 'CLAIMS_INVALID'));
     return { value: null, diagnostics };
@@ -147,6 +158,12 @@ export function readClaims(
   const claims: RequiredClaims = {};
   for (const [name, raw] of result.entries) {
     const line = result.keyLines.get(name) ?? fence.contentLine;
+    if (FORBIDDEN_CLAIM_NAMES.includes(name)) {
+      diagnostics.push(
+        diagnostic('CLAIMS_INVALID', 'error', `'${name}' cannot be a required claim name`, line),
+      );
+      return { value: null, diagnostics };
+    }
     const values = allowedValues(raw);
     if (values === null) {
       diagnostics.push(

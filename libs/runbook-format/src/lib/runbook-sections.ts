@@ -48,23 +48,39 @@ export function fencesIn(section: SectionRange, fences: FenceBlock[]): FenceBloc
   return fences.filter((f) => f.line > section.headingLine && f.line <= section.endLine);
 }
 
-/** Warnings about the section layout: duplicates, and a History that is not last. */
-export function checkSectionLayout(sections: SectionRange[]): Diagnostic[] {
+/**
+ * Sections written more than once. Only the first is used; that is an error (the runbook is
+ * invalid) when the section is Required Claims or when one of the copies is empty (which copy
+ * was meant is unclear), else a warning.
+ */
+export function checkDuplicateSections(sections: SectionRange[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const section of sections) {
     if (seen.has(section.title)) {
+      const copies = sections.filter((other) => other.title === section.title);
+      const isAmbiguous =
+        section.title === SECTION_TITLES.claims ||
+        (copies.some((copy) => copy.isEmpty) && copies.some((copy) => !copy.isEmpty));
       diagnostics.push(
         diagnostic(
           'SECTION_DUPLICATE',
-          'warning',
-          `Section '${section.title}' appears more than once; only the first one is used`,
+          isAmbiguous ? 'error' : 'warning',
+          isAmbiguous
+            ? `Section '${section.title}' appears more than once: keep exactly one`
+            : `Section '${section.title}' appears more than once; only the first one is used`,
           section.headingLine,
         ),
       );
     }
     seen.add(section.title);
   }
+  return diagnostics;
+}
+
+/** Problems with the section layout: duplicates, and a History that is not last. */
+export function checkSectionLayout(sections: SectionRange[]): Diagnostic[] {
+  const diagnostics = checkDuplicateSections(sections);
   const history = findSection(sections, SECTION_TITLES.history);
   const last = sections[sections.length - 1];
   if (history && last && last !== history) {

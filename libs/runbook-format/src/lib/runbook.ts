@@ -60,6 +60,15 @@ export interface RetryPolicy {
 /** Bounds of `max_attempts` in a Retry Policy section. */
 export const MAX_ATTEMPTS_LIMIT = 10;
 
+/** A heading that looks like one of the sections above but is not written `# <Title>`. */
+export interface MalformedHeading {
+  /** The heading's text as written (without `#` marks). */
+  title: string;
+  /** The section title it resembles (one of {@link SECTION_TITLES}). */
+  resembles: string;
+  line: number;
+}
+
 /** Which flavour of history entry a record was read from. */
 export type HistoryEntryFormat = 'markdown' | 'legacy-markdown' | 'legacy-json';
 
@@ -109,6 +118,8 @@ export interface Runbook {
   history: HistoryEntry[];
   /** Every top-level H1 section after the name, in file order. */
   sections: SectionRange[];
+  /** Near misses of section headings; each makes the runbook invalid (validation error). */
+  malformedHeadings: MalformedHeading[];
   /** True when the text had no content at all. */
   isEmpty: boolean;
 }

@@ -6,7 +6,8 @@ import { filenameStem, NAME_MISSING_MESSAGE } from './parse-runbook';
 import { scriptTrailingContentDiagnostic } from './read-script';
 import { isVariableSet, type EnvironmentValues } from './required-env';
 import { MAX_ATTEMPTS_LIMIT, REQUIRED_SECTIONS, SECTION_TITLES, type Runbook } from './runbook';
-import { findSection } from './runbook-sections';
+import { malformedHeadingDiagnostic } from './malformed-headings';
+import { checkDuplicateSections, findSection } from './runbook-sections';
 
 /** What validation checks the runbook against. */
 export interface ValidateOptions {
@@ -38,6 +39,7 @@ export function validateRunbook(runbook: Runbook, options: ValidateOptions = {})
     ? [diagnostic('EMPTY_CONTENT', 'error', 'Runbook content is empty')]
     : [
         ...checkSections(runbook),
+        ...checkHeadings(runbook),
         ...checkEnvironment(runbook, options.env ?? {}, options.allowedControlEnv ?? []),
         ...checkInputs(runbook, options.fileExists),
         ...checkScript(runbook),
@@ -62,6 +64,14 @@ function checkSections(runbook: Runbook): Diagnostic[] {
     }
     return [];
   });
+}
+
+function checkHeadings(runbook: Runbook): Diagnostic[] {
+  const malformed = runbook.malformedHeadings.map(malformedHeadingDiagnostic);
+  const duplicates = checkDuplicateSections(runbook.sections).filter(
+    (found) => found.severity === 'error',
+  );
+  return [...malformed, ...duplicates];
 }
 
 function checkEnvironment(

@@ -1,4 +1,4 @@
-import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
+import { CORE_SCHEMA, FAILSAFE_SCHEMA, load, Type, YAMLException, type Schema } from 'js-yaml';
 
 import type { FenceBlock } from './markdown-blocks';
 
@@ -13,14 +13,31 @@ export type YamlBlockResult =
 export const YAML_LANGUAGES: readonly string[] = ['yaml', 'yml'];
 
 /**
- * Reads a fenced YAML block with js-yaml's core schema (no custom tags, no timestamps, no code).
- * Never throws; errors come back as data with a position in the runbook.
+ * A schema that keeps every scalar as written (`0042`, `0x1F`, `1.10`, `yes` stay strings);
+ * only an empty value, `~` or `null` means "no value".
  */
-export function readYamlBlock(fence: FenceBlock): YamlBlockResult {
+export const AS_WRITTEN_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
+  implicit: [
+    new Type('tag:yaml.org,2002:null', {
+      kind: 'scalar',
+      resolve: (data: unknown) =>
+        data === null ||
+        (typeof data === 'string' && ['', '~', 'null', 'Null', 'NULL'].includes(data)),
+      construct: () => null,
+      predicate: (value: unknown) => value === null,
+    }),
+  ],
+});
+
+/**
+ * Reads a fenced YAML block with js-yaml's core schema (no custom tags, no timestamps, no code)
+ * or another one. Never throws; errors come back as data with a position in the runbook.
+ */
+export function readYamlBlock(fence: FenceBlock, schema: Schema = CORE_SCHEMA): YamlBlockResult {
   if (fence.content.trim() === '') return { kind: 'empty' };
   let value: unknown;
   try {
-    value = load(fence.content, { schema: CORE_SCHEMA, json: false });
+    value = load(fence.content, { schema, json: false });
   } catch (error) {
     if (error instanceof YAMLException) {
       return {
