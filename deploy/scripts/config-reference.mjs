@@ -53,9 +53,10 @@ const DESCRIPTIONS = {
   MAX_OUTPUT_SIZE_BYTES:
     'Output kept per stream and run; the rest is dropped and the run is marked truncated.',
   MAX_RECURSION_DEPTH: 'How deep runbooks may call runbooks through the API.',
-  ENABLE_LOGIN: 'Enables `POST /dev-login`, which mints tokens for anyone. Never in production.',
+  ENABLE_LOGIN:
+    'Enables `POST /dev-login`, which mints tokens for anyone. Never in production: with `NODE_ENV=production` the server refuses to start (exit code 2) unless `ALLOW_DEV_LOGIN_IN_PRODUCTION=true`.',
   JWT_SECRET:
-    'HMAC key for HS* tokens. Required: the server refuses to start with the default. Generate with `openssl rand -hex 32`.',
+    'HMAC key for HS* tokens. Required: the server refuses to start with the default, and with `NODE_ENV=production` with fewer than 32 bytes. Generate with `openssl rand -hex 32`.',
   RUNBOOK_DATA_DIR:
     'Folder of the run store (`runs.db`, SQLite) and run logs. Back it up; one server per folder.',
   RUNBOOK_HISTORY_MARKDOWN:
@@ -114,6 +115,10 @@ const DESCRIPTIONS = {
     'Distributed mode: also POST every run event to this URL (HMAC-signed, retried). Empty: no webhook.',
   EVENTS_WEBHOOK_SECRET:
     'Key of the webhook signature (`X-Runbooks-Signature`); required with `EVENTS_WEBHOOK_URL`.',
+  RBAC_MULTI_VALUED_CLAIMS:
+    'Comma-separated token claims that, like `roles` (always), hold several values: a list, or a string split on commas. Every other claim is one value compared exactly. E.g. `groups`.',
+  ALLOW_DEV_LOGIN_IN_PRODUCTION:
+    'Lets `ENABLE_LOGIN=true` start with `NODE_ENV=production` (a warning is logged at start).',
   RUNNER_UID_RANGE:
     'The sandbox: uids (and gids, same numbers) runs get, one per run at a time, e.g. `20000-20999`; first at least 1000, never the server uid. Needs root or the CHOWN, KILL, SETGID and SETUID capabilities (docs/security.md). Servers on one host share the range through lease files in the temp folder.',
   RUN_MAX_PROCESSES:

@@ -241,6 +241,8 @@ describe('authentication', () => {
           JWT_PUBLIC_KEY: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
           JWT_SECRET: '',
           ADMIN_REQUIRED_CLAIMS: 'groups=platform-ops,sre-leads',
+          // groups is a list in these tokens: only roles and listed claims are lists.
+          RBAC_MULTI_VALUED_CLAIMS: 'groups',
         },
       });
       const es = (payload: Record<string, unknown>) =>

@@ -29,6 +29,7 @@ async function bootstrap(): Promise<void> {
     json: config.logFormat === 'json',
     colors: config.logFormat === 'text' && process.stdout.isTTY === true,
   });
+  for (const warning of config.security.warnings) logger.warn(warning, 'Config');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     bodyParser: false,
     logger,

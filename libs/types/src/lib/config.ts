@@ -25,7 +25,8 @@ export interface ConfigResponse {
 /** Body of `POST /dev-login`. */
 export interface DevLoginRequest {
   subject?: string;
-  roles?: string[] | string;
+  /** A list of strings (anything else is refused with 400). */
+  roles?: string[];
 }
 
 /** Answer of `POST /dev-login`. */

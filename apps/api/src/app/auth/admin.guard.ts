@@ -12,7 +12,9 @@ export class AdminGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const decision = evaluateClaims(this.config.adminRequiredClaims, request.user.claims);
+    const decision = evaluateClaims(this.config.adminRequiredClaims, request.user.claims, {
+      multiValuedClaims: this.config.security.multiValuedClaims,
+    });
     if (!decision.allowed) throw new AppError('FORBIDDEN', formatDenial('admin', decision));
     return true;
   }

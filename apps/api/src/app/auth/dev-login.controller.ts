@@ -44,7 +44,7 @@ export class DevLoginController {
     if (!this.config.enableLogin) throw new AppError('NOT_FOUND', 'Not found');
     const subject =
       typeof body?.subject === 'string' && body.subject !== '' ? body.subject : 'dev-user-1';
-    const roles = body?.roles ?? ['developer'];
+    const roles = readRoles(body?.roles);
     const now = Math.floor(Date.now() / 1000);
     const expires = now + this.config.jwt.ttlMinutes * 60;
     const { jwt } = this.config;
@@ -71,4 +71,13 @@ export class DevLoginController {
       roles,
     };
   }
+}
+
+/** `roles` must be a list of strings (default `["developer"]`): anything else is a 400. */
+function readRoles(roles: unknown): string[] {
+  if (roles === undefined || roles === null) return ['developer'];
+  if (!Array.isArray(roles) || !roles.every((role): role is string => typeof role === 'string')) {
+    throw new AppError('BAD_REQUEST', 'roles must be a list of strings');
+  }
+  return roles;
 }

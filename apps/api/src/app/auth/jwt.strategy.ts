@@ -10,6 +10,7 @@ import { Strategy } from 'passport-jwt';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Caller } from './caller';
 import { readBearerToken } from './token-messages';
+import { tokenSanityProblem } from './token-sanity';
 
 /**
  * The verification key as a KeyObject, built once: given a string, jsonwebtoken tries to parse it
@@ -63,7 +64,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       throw new UnauthorizedException('Invalid token: Token is missing the "exp" claim');
     }
     const read = readBearerToken(request.headers.authorization);
+    const token = 'token' in read ? read.token : '';
+    const problem = tokenSanityProblem(token, payload, Date.now() / 1000);
+    if (problem !== null) throw new UnauthorizedException(problem);
     const { userId, roles, claims } = normalizeTokenClaims(payload);
-    return { userId, roles, claims, token: 'token' in read ? read.token : '' };
+    return { userId, roles, claims, token };
   }
 }

@@ -1,5 +1,7 @@
 import type { ConfigItem } from '@runbooks/types';
 
+import type { SecurityConfig } from './security-config';
+
 /** Claims an admin-only route requires, as `claim → allowed values`. */
 export type RequiredClaimsConfig = Record<string, string[]>;
 
@@ -58,6 +60,8 @@ export interface AppConfig {
    * (SQLite file, in-process queue and bus), which stays the default.
    */
   distributed: DistributedConfig | null;
+  /** Claim comparison, production guards and start-up warnings. */
+  security: SecurityConfig;
   /** The server's environment at boot (scripts get only what `ENV_PASSTHROUGH` lists). */
   serverEnv: Readonly<Record<string, string | undefined>>;
   /** Names of the server's secrets: never passed to scripts, even when `ENV_PASSTHROUGH` lists them. */

@@ -89,6 +89,8 @@ export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   { name: 'EVENTS_STREAM', kind: 'string', defaultValue: 'runs.events' },
   { name: 'EVENTS_WEBHOOK_URL', kind: 'string', defaultValue: '' },
   { name: 'EVENTS_WEBHOOK_SECRET', kind: 'string', defaultValue: '', secret: true },
+  { name: 'RBAC_MULTI_VALUED_CLAIMS', kind: 'string', defaultValue: '' },
+  { name: 'ALLOW_DEV_LOGIN_IN_PRODUCTION', kind: 'bool', defaultValue: 'false' },
   // The script sandbox (docs/security.md).
   { name: 'RUNNER_UID_RANGE', kind: 'string', defaultValue: '20000-20999' },
   { name: 'RUN_MAX_PROCESSES', kind: 'int', defaultValue: '256', min: 0 },

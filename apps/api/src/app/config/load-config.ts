@@ -4,6 +4,7 @@ import type { ConfigItem } from '@runbooks/types';
 
 import type { AppConfig, RequiredClaimsConfig, RunbookRole } from './app-config';
 import { ALL_CONFIG, type ConfigDefinition } from './config-definitions';
+import { readSecurityConfig } from './security-config';
 
 /** The default JWT secret; the server refuses to start with it (as the reference). */
 export const DEFAULT_JWT_SECRET = 'dev-secret-change-me';
@@ -107,6 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       'JWT_SECRET must be explicitly set. Using the default value is not allowed for security reasons. Please set JWT_SECRET environment variable to a secure random value.',
     );
   }
+  const { errors: securityErrors, security } = readSecurityConfig(value, env, usesKeyPair);
+  errors.push(...securityErrors);
   const adminClaims = parseRequiredClaims(value('ADMIN_REQUIRED_CLAIMS'));
   if (!adminClaims)
     errors.push(
@@ -204,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
               webhookUrl: value('EVENTS_WEBHOOK_URL'),
               webhookSecret: value('EVENTS_WEBHOOK_SECRET'),
             },
+      security,
       serverEnv: Object.freeze({ ...env }),
       secretEnvNames: ALL_CONFIG.filter((def) => def.secret).map((def) => def.name),
       envAllowControlVars: nameList(value('ENV_ALLOW_CONTROL_VARS')),

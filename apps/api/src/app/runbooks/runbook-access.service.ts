@@ -28,12 +28,13 @@ export function denialMessage(
   entry: CatalogEntry,
   caller: Caller,
   operation: string,
+  multiValuedClaims: readonly string[] = [],
 ): string | null {
   const required = entry.parsed.runbook.requiredClaims;
   if (required === null) {
     return `RBAC check failed for ${operation}. The runbook's Required Claims section cannot be read, so nobody may ${operation} it`;
   }
-  const decision = evaluateClaims(required, caller.claims);
+  const decision = evaluateClaims(required, caller.claims, { multiValuedClaims });
   return decision.allowed ? null : formatDenial(operation, decision);
 }
 
@@ -50,7 +51,7 @@ export class RunbookAccess {
 
   /** Whether the caller may run this runbook (no recording; for listings and run access). */
   canRun(entry: CatalogEntry, caller: Caller): boolean {
-    return denialMessage(entry, caller, 'execute') === null;
+    return denialMessage(entry, caller, 'execute', this.config.security.multiValuedClaims) === null;
   }
 
   /**
@@ -64,7 +65,7 @@ export class RunbookAccess {
     origin: RequestOrigin,
     withSuccessFlag = false,
   ): Promise<void> {
-    const message = denialMessage(entry, caller, operation);
+    const message = denialMessage(entry, caller, operation, this.config.security.multiValuedClaims);
     if (message === null) return;
     await this.recordDenial(entry, caller, operation, origin, message);
     throw new AppError('FORBIDDEN', message, withSuccessFlag);
