@@ -162,6 +162,7 @@ describe('runbook endpoints and the status matrix', () => {
         filename: 'Empty.md',
         name: 'Empty.md',
         content: '',
+        history_output_hidden: false,
       });
     });
 

@@ -5,6 +5,7 @@ export type { ValidateOptions, ValidationResult } from './lib/validate-runbook';
 export { computeRequiredEnv, isVariableSet } from './lib/required-env';
 export type { EnvironmentValues, RequiredEnv } from './lib/required-env';
 export { formatHistoryEntry, parseHistoryEntries } from './lib/history-entry';
+export { withoutHistoryOutput } from './lib/history-redaction';
 export type { HistoryEntryInput } from './lib/history-entry';
 export { isEscapingInputPath } from './lib/input-path';
 export { normalizeText } from './lib/normalize-text';

@@ -40,7 +40,10 @@ export interface RunbookContentResponse {
   success: true;
   filename: string;
   name: string;
+  /** The markdown; History without output when `history_output_hidden`. */
   content: string;
+  /** True when the caller lacks the Required Claims: History holds entry headings only. */
+  history_output_hidden?: boolean;
 }
 
 /** One environment variable a runbook declares, with its human description. */

@@ -81,12 +81,18 @@ export const OPENAPI_SCHEMAS = {
   },
   RunbookContentResponse: {
     type: 'object',
-    required: ['success', 'filename', 'name', 'content'],
+    required: ['success', 'filename', 'name', 'content', 'history_output_hidden'],
     properties: {
       success: { type: 'boolean', enum: [true] },
       filename: text(),
       name: text('The H1 name, or the file name when there is none'),
-      content: text('The raw markdown, including its History'),
+      content: text(
+        "The raw markdown; History holds entry headings only (no output) for callers without the runbook's Required Claims",
+      ),
+      history_output_hidden: {
+        type: 'boolean',
+        description: "True when the caller lacks the runbook's Required Claims",
+      },
     },
   },
   EnvVarInfo: {

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { parseRunbook, type ParseResult } from '@runbooks/runbook-format';
@@ -143,7 +143,10 @@ export class RunbookCatalog implements OnModuleDestroy {
     let signature: string;
     try {
       const info = await stat(path);
-      if (!info.isFile()) return null;
+      if (!info.isFile() || !(await this.isInsideFolder(path))) {
+        this.entries.delete(filename);
+        return null;
+      }
       signature = signatureOf(info);
     } catch {
       this.entries.delete(filename);
@@ -165,6 +168,16 @@ export class RunbookCatalog implements OnModuleDestroy {
     };
     this.entries.set(filename, { entry, checkedAt: Date.now() });
     return entry;
+  }
+
+  /**
+   * Whether the file's real path (symlinks resolved) is inside the runbooks folder's real path:
+   * a link to `/proc/self/environ` or `/etc/passwd` is not a runbook (never read, listed or
+   * written).
+   */
+  private async isInsideFolder(path: string): Promise<boolean> {
+    const [real, folder] = await Promise.all([realpath(path), realpath(this.config.runbooksDir)]);
+    return real.startsWith(folder.endsWith(sep) ? folder : folder + sep);
   }
 
   private startWatching(): void {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Inject, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { computeRequiredEnv } from '@runbooks/runbook-format';
+import { computeRequiredEnv, withoutHistoryOutput } from '@runbooks/runbook-format';
 import type {
   RequiredEnvResponse,
   RunbookContentResponse,
@@ -109,19 +109,25 @@ export class RunbooksController {
     tag: 'Runbooks',
     operationId: 'getRunbook',
     summary: 'Get a runbook',
-    description: 'The raw markdown, including its History. No RBAC: reading is open to any caller.',
+    description:
+      "The raw markdown. Its History output is shown only to callers who satisfy the runbook's Required Claims: for others, History holds each entry's heading (time and exit code) only, and `history_output_hidden` is true.",
   })
   @ApiFilenameParam()
   @ApiJsonResult(200, 'RunbookContentResponse', 'The runbook')
   @ApiErrors(400, 401, 404, 429, 500)
   @Get(':filename')
-  async get(@Param('filename') filename: string): Promise<RunbookContentResponse> {
+  async get(
+    @Param('filename') filename: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<RunbookContentResponse> {
     const entry = await this.catalog.get(filename);
+    const mayReadOutput = this.access.canRun(entry, caller);
     return {
       success: true,
       filename,
       name: entry.parsed.runbook.name ?? filename,
-      content: entry.text,
+      content: mayReadOutput ? entry.text : withoutHistoryOutput(entry.text, entry.parsed.runbook),
+      history_output_hidden: !mayReadOutput,
     };
   }
 
