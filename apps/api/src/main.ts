@@ -9,6 +9,7 @@ import { AppModule } from './app/app.module';
 import { loadConfig } from './app/config/load-config';
 import { buildOpenApiDocument } from './app/docs/openapi';
 import { OpenApiDocument } from './app/docs/openapi-document';
+import { handleClientError } from './app/http/client-error-handler';
 import { ShutdownService } from './app/lifecycle/shutdown.service';
 import { StartupError } from './app/lifecycle/startup-error';
 import { CorrelationLogger } from './app/logging/correlation-logger';
@@ -44,6 +45,7 @@ async function bootstrap(): Promise<void> {
   shutdown.attach(app);
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
     process.once(signal, () => void shutdown.begin(signal));
+  app.getHttpServer().on('clientError', handleClientError);
   await app.listen(config.apiPort);
   const banner = new Logger('Runbooks');
   banner.log(

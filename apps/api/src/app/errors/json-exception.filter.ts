@@ -84,6 +84,9 @@ export class JsonExceptionFilter implements ExceptionFilter {
     }
     for (const [name, value] of Object.entries(answer.headers ?? {}))
       response.setHeader(name, value);
+    // Every 429 says when to come back (RFC 9110 §10.2.3), whichever limit refused.
+    if (answer.status === 429 && response.getHeader('Retry-After') === undefined)
+      response.setHeader('Retry-After', String(response.getHeader('X-RateLimit-Reset') ?? 60));
     if (answer.status === 204) {
       response.status(204).end();
       return;

@@ -33,6 +33,18 @@ describe('readEnvVars', () => {
       'env_vars.A must be a string',
     );
   });
+
+  it.each<[string, string]>([
+    ['', ''],
+    ['A=B', 'A=B'],
+    ['A\nB', 'A\\u000aB'],
+    ['A\u0000', 'A\\u0000'],
+    ['X'.repeat(257), 'X'.repeat(257)],
+  ])('refuses the name %j with the executor text', (name, shown) => {
+    expect(messageOf(() => readEnvVars({ env_vars: { [name]: 'v' } }))).toBe(
+      `ERROR: Invalid environment variable name: ${shown}`,
+    );
+  });
 });
 
 describe('readLabels', () => {

@@ -1,4 +1,11 @@
 import { AppError } from '../errors/app-error';
+import { escapeControlChars } from '../logging/escape-control-chars';
+
+/** Names no environment can hold (empty, `=`, control characters, absurdly long): refused at once. */
+function isUnrepresentableEnvName(name: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return name === '' || name.length > 256 || /[=\u0000-\u001f\u007f]/.test(name);
+}
 
 function asRecord(
   value: unknown,
@@ -23,10 +30,22 @@ function asText(value: unknown, field: string, key: string, withSuccessFlag: boo
   throw new AppError('BAD_REQUEST', `${field}.${key} must be a string`, withSuccessFlag);
 }
 
-/** Reads `env_vars` from a request body: strings kept, numbers/booleans stringified, null → ''. */
+/**
+ * Reads `env_vars` from a request body: strings kept, numbers/booleans stringified, null → ''.
+ * A name no environment can hold is a 400 with the executor's refusal text (other invalid names,
+ * such as `BAD-NAME`, are refused by the executor as a failed run).
+ */
 export function readEnvVars(body: unknown, withSuccessFlag = false): Record<string, string> {
   const record = asRecord(body, 'body', withSuccessFlag);
   const vars = asRecord(record['env_vars'], 'env_vars', withSuccessFlag);
+  const unrepresentable = Object.keys(vars).find(isUnrepresentableEnvName);
+  if (unrepresentable !== undefined) {
+    throw new AppError(
+      'BAD_REQUEST',
+      `ERROR: Invalid environment variable name: ${escapeControlChars(unrepresentable)}`,
+      withSuccessFlag,
+    );
+  }
   return Object.fromEntries(
     Object.entries(vars).map(([key, value]) => [
       key,

@@ -1,6 +1,7 @@
 import { ConsoleLogger, type ConsoleLoggerOptions, type LogLevel } from '@nestjs/common';
 
 import { currentCorrelationId } from '../http/request-context';
+import { escapeControlChars } from './escape-control-chars';
 
 /** What Nest passes when it builds a JSON log line. */
 interface JsonLogOptions {
@@ -33,6 +34,12 @@ export class CorrelationLogger extends ConsoleLogger {
     const formatted = super.formatContext(context);
     const correlationId = currentCorrelationId();
     return correlationId ? `${formatted}[${correlationId}] ` : formatted;
+  }
+
+  /** Text lines: control characters in a message (a token's `sub`, a file name) are escaped. */
+  protected override stringifyMessage(message: unknown, logLevel: LogLevel): unknown {
+    const safe = typeof message === 'string' ? escapeControlChars(message) : message;
+    return super.stringifyMessage(safe, logLevel) as unknown;
   }
 
   protected override getJsonLogObject(

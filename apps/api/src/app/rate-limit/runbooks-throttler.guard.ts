@@ -64,6 +64,8 @@ export class RunbooksThrottlerGuard extends ThrottlerGuard {
     response.setHeader(LIMIT, detail.limit);
     response.setHeader(REMAINING, 0);
     response.setHeader(RESET, detail.timeToBlockExpire);
+    // The base guard names it `Retry-After-<throttler>` for the execute limit; clients read this.
+    response.setHeader('Retry-After', Math.max(1, Math.ceil(detail.timeToBlockExpire)));
     this.metrics.rateLimitHits.inc({
       route: String((request.route as { path?: string } | undefined)?.path ?? request.path),
     });
