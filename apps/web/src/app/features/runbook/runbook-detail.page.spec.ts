@@ -51,7 +51,10 @@ const CONTENT = [
   '',
 ].join('\n');
 
-async function render(listItem: object | null = { can_execute: false, executable: true }) {
+async function render(
+  listItem: object | null = { can_execute: false, executable: true },
+  historyOutputHidden = false,
+) {
   const app = configureApp({
     routes: [
       { path: 'runs/:id', component: Blank },
@@ -67,6 +70,7 @@ async function render(listItem: object | null = { can_execute: false, executable
     filename: 'SimpleRunbook.md',
     name: 'SimpleRunbook',
     content: CONTENT,
+    history_output_hidden: historyOutputHidden,
   });
   app.http.expectOne('/api/runbooks').flush({
     success: true,
@@ -119,6 +123,18 @@ async function openTab(
 
 describe('RunbookDetailPage', () => {
   afterEach(() => delete (window as { pwned?: boolean }).pwned);
+
+  it('says so when the server hid the History output', async () => {
+    const { el, fixture } = await render(undefined, true);
+    await openTab(fixture, el, 'History');
+    expect(textOf(el.querySelector('.output-hidden'))).toContain('Run output is hidden');
+  });
+
+  it('has no such note when the output is shown', async () => {
+    const { el, fixture } = await render();
+    await openTab(fixture, el, 'History');
+    expect(el.querySelector('.output-hidden')).toBeNull();
+  });
 
   it('shows the recognised sections and renders markdown without running scripts', async () => {
     const { el } = await render();
