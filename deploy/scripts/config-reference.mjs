@@ -91,7 +91,7 @@ const DESCRIPTIONS = {
   RATE_LIMIT_KEY_PREFIX:
     'Prefix of the rate-limit keys in Redis; give deployments that share one Redis different prefixes.',
   TRUST_PROXY:
-    'Take the client address from `X-Forwarded-For`. Only behind a proxy that overwrites that header (deploy/nginx.conf does).',
+    'Take the client address from `X-Forwarded-For`, trusting only the proxies named here: `true` = one hop (the nearest proxy; never the left-most, client-written entry), a number = that many hops, or a comma-separated list of proxy addresses/subnets (`10.0.0.0/8, loopback`). Only behind a proxy (deploy/nginx.conf overwrites the header).',
   WEB_DIR:
     'Folder of the built web console, served at `/`. Empty: the console built beside the server (`../web/browser` from the folder of `main.js`, i.e. `dist/apps/web/browser`) when it has an `index.html`, else API only. `off`: API only.',
   RUNBOOK_DEMO: 'Marks a demo server (`npm start` sets it).',

@@ -142,6 +142,23 @@ describe('hardening: start-up guards, tokens, requests', () => {
     });
   });
 
+  describe('L2: TRUST_PROXY trusts hops, not the left-most X-Forwarded-For', () => {
+    it('a client cannot dodge the rate limit by writing its own X-Forwarded-For', async () => {
+      const server = await startApi({
+        env: { TRUST_PROXY: 'true', RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '2' },
+      });
+      const statuses: number[] = [];
+      for (let i = 1; i <= 3; i++) {
+        const response = await call(server, '/api/info', {
+          headers: { 'X-Forwarded-For': `10.0.0.${i}, 203.0.113.9` },
+        });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+      await server.stop();
+    });
+  });
+
   describe('L12: every 429 carries Retry-After', () => {
     it('on the execute limit and the global one', async () => {
       const server = await startApi({

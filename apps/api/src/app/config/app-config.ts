@@ -1,6 +1,6 @@
 import type { ConfigItem } from '@runbooks/types';
 
-import type { SecurityConfig } from './security-config';
+import type { SecurityConfig, TrustProxy } from './security-config';
 
 /** Claims an admin-only route requires, as `claim → allowed values`. */
 export type RequiredClaimsConfig = Record<string, string[]>;
@@ -50,7 +50,8 @@ export interface AppConfig {
     /** Prefix of every rate-limit key in Redis. */
     keyPrefix: string;
   };
-  trustProxy: boolean;
+  /** Proxies trusted for `X-Forwarded-For` (`TRUST_PROXY`). */
+  trustProxy: TrustProxy;
   webDir: string;
   demo: boolean;
   /** `text` (Nest's console format) or `json` (one object per line). */

@@ -76,7 +76,7 @@ export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   },
   { name: 'REDIS_URL', kind: 'string', defaultValue: 'redis://localhost:6379/0', secret: true },
   { name: 'RATE_LIMIT_KEY_PREFIX', kind: 'string', defaultValue: 'runbooks:rate-limit:' },
-  { name: 'TRUST_PROXY', kind: 'bool', defaultValue: 'false' },
+  { name: 'TRUST_PROXY', kind: 'string', defaultValue: 'false' },
   { name: 'WEB_DIR', kind: 'string', defaultValue: '' },
   { name: 'RUNBOOK_DEMO', kind: 'bool', defaultValue: 'false' },
   { name: 'LOG_FORMAT', kind: 'string', defaultValue: 'text', oneOf: ['text', 'json'] },

@@ -188,7 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         redisUrl: value('REDIS_URL'),
         keyPrefix: value('RATE_LIMIT_KEY_PREFIX'),
       },
-      trustProxy: isTrue(value('TRUST_PROXY')),
+      trustProxy: security.trustProxy,
       webDir: value('WEB_DIR'),
       demo: isTrue(value('RUNBOOK_DEMO')),
       logFormat: value('LOG_FORMAT') === 'json' ? 'json' : 'text',

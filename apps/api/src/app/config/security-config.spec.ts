@@ -1,4 +1,4 @@
-import { readSecurityConfig } from './security-config';
+import { readSecurityConfig, readTrustProxy } from './security-config';
 
 function read(values: Record<string, string>, env: Record<string, string> = {}, keyPair = false) {
   return readSecurityConfig((name) => values[name] ?? '', env, keyPair);
@@ -38,5 +38,20 @@ describe('readSecurityConfig', () => {
     expect(read({ RBAC_MULTI_VALUED_CLAIMS: 'a b' }).errors).toEqual([
       expect.stringContaining('RBAC_MULTI_VALUED_CLAIMS must be a comma-separated list'),
     ]);
+  });
+});
+
+describe('readTrustProxy', () => {
+  it.each<[string, ReturnType<typeof readTrustProxy>]>([
+    ['false', false],
+    ['', false],
+    ['true', 1],
+    ['2', 2],
+    ['10.0.0.1, 10.1.0.0/16', ['10.0.0.1', '10.1.0.0/16']],
+    ['loopback,::1', ['loopback', '::1']],
+    ['10.0.0.0/33', null],
+    ['proxy.example', null],
+  ])('%j', (text, expected) => {
+    expect(readTrustProxy(text)).toEqual(expected);
   });
 });

@@ -1,5 +1,15 @@
+import { isIP } from 'node:net';
+
+/**
+ * Which proxies are trusted for `X-Forwarded-For`: none, the nearest N hops, or these addresses
+ * and subnets (Express's `trust proxy` forms).
+ */
+export type TrustProxy = false | number | string[];
+
 /** Security settings that depend on several variables (validated once at boot with the rest). */
 export interface SecurityConfig {
+  /** `TRUST_PROXY`: `true` means one hop (the nearest proxy), never the left-most address. */
+  trustProxy: TrustProxy;
   /** Token claims besides `roles` that hold several values (`RBAC_MULTI_VALUED_CLAIMS`). */
   multiValuedClaims: string[];
   /** `NODE_ENV=production`. */
@@ -50,5 +60,34 @@ export function readSecurityConfig(
       `RBAC_MULTI_VALUED_CLAIMS must be a comma-separated list of claim names (bad: ${badNames.map((n) => JSON.stringify(n)).join(', ')})`,
     );
   }
-  return { errors, security: { multiValuedClaims, isProduction, warnings } };
+  const trustProxy = readTrustProxy(value('TRUST_PROXY'));
+  if (trustProxy === null) {
+    errors.push(
+      `TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses/subnets (got '${value('TRUST_PROXY')}')`,
+    );
+  }
+  return {
+    errors,
+    security: { trustProxy: trustProxy ?? false, multiValuedClaims, isProduction, warnings },
+  };
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** Parses TRUST_PROXY; null when it is none of the accepted forms. */
+export function readTrustProxy(text: string): TrustProxy | null {
+  const trimmed = text.trim();
+  if (/^(false|no|0|)$/i.test(trimmed)) return false;
+  if (/^(true|yes)$/i.test(trimmed)) return 1;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const entries = trimmed.split(',').map((entry) => entry.trim());
+  const isProxy = (entry: string): boolean => {
+    if (PROXY_NAMES.includes(entry)) return true;
+    const [address = '', bits, ...rest] = entry.split('/');
+    if (rest.length > 0 || isIP(address) === 0) return false;
+    return (
+      bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128))
+    );
+  };
+  return entries.every(isProxy) ? entries : null;
 }
