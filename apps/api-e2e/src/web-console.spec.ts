@@ -63,6 +63,25 @@ describe('web console serving', () => {
     expect(missing.status).toBe(404);
     expect(missing.text).not.toContain('<title>Runbooks</title>');
   });
+
+  it('carries the security headers on console pages, files and API answers', async () => {
+    for (const path of ['/', '/main-ZO4PW7DQ.js', '/api/info']) {
+      const response = await call(api, path, { headers: html });
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("img-src 'self' data:");
+      expect(csp).toContain("script-src 'self'");
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+  });
+
+  it('the API explorer does not keep bearer tokens in localStorage', async () => {
+    const script = await call(api, '/docs/explorer.js');
+    expect(script.status).toBe(200);
+    expect(script.text).toContain('persistAuthorization: false');
+  });
 });
 
 describe('web console built beside the server (no WEB_DIR)', () => {

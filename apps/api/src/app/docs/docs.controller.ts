@@ -38,7 +38,7 @@ const EXPLORER_JS = `window.ui = SwaggerUIBundle({
   url: './openapi.yaml',
   dom_id: '#swagger-ui',
   supportedSubmitMethods: ['get', 'post', 'put', 'patch', 'delete'],
-  persistAuthorization: true,
+  persistAuthorization: false, // never keep bearer tokens in localStorage
 });
 `;
 

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { cacheControlFor, resolveWebDir } from './web-console';
+import { cacheControlFor, CONSOLE_CSP, resolveWebDir } from './web-console';
 
 describe('cacheControlFor', () => {
   it('caches hashed build output for a year, immutable', () => {
@@ -54,5 +55,13 @@ describe('resolveWebDir', () => {
     expect(resolveWebDir('/srv/console', serverDir)).toBe('/srv/console');
     expect(resolveWebDir('off', serverDir)).toBe('');
     expect(resolveWebDir('OFF', serverDir)).toBe('');
+  });
+});
+
+describe('CONSOLE_CSP', () => {
+  it("allows exactly the Angular build's stylesheet loader among inline handlers", () => {
+    const hash = createHash('sha256').update("this.media='all'").digest('base64');
+    expect(CONSOLE_CSP).toContain(`'sha256-${hash}'`);
+    expect(CONSOLE_CSP).not.toContain("script-src 'self' 'unsafe-inline'");
   });
 });

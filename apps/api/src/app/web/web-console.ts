@@ -30,6 +30,33 @@ export function resolveWebDir(configured: string, serverDir: string): string {
   return existsSync(join(beside, 'index.html')) ? beside : '';
 }
 
+/**
+ * The console's Content-Security-Policy: its own scripts only (plus the hash of the Angular
+ * build's `onload="this.media='all'"` stylesheet loader), inline styles (Angular Material
+ * injects them), images from itself and `data:` only (remote images in a runbook do not load
+ * in viewers' browsers), API calls to itself, never framed.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-hashes' 'sha256-MhtPZXr7+LpJUY5qtMutB+qWfQtMaPccfe7QXtCcEYc='",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers every answer of a server with a console carries. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': CONSOLE_CSP,
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
 /** Paths the API owns; everything else may be a console route. */
 const API_PREFIXES = ['/api/', '/docs/', '/health/', '/metrics', '/dev-login'];
 
@@ -42,6 +69,10 @@ export function serveWebConsole(app: NestExpressApplication, webDir: string): bo
   const root = resolve(webDir);
   const index = join(root, 'index.html');
   if (!existsSync(index)) return false;
+  app.use((_request: Request, response: Response, next: NextFunction) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    next();
+  });
   app.useStaticAssets(root, {
     index: false,
     setHeaders: (response: Response, path: string) => {
