@@ -135,6 +135,28 @@ describe('hardening: who reads what, and claims that fail closed', () => {
     });
   });
 
+  describe('M2: denials cannot grow a runbook', () => {
+    it('20 denials with a 3 KB claim add one bounded entry', async () => {
+      const path = join(server.dirs.runbooks, 'Secret.md');
+      const before = readFileSync(path, 'utf8').length;
+      const token = server.token({ sub: 'flooder', roles: ['viewer', 'x'.repeat(3000)] });
+      for (let i = 0; i < 20; i++) {
+        const action = i % 2 === 0 ? 'validate' : 'execute';
+        const refused = await call(server, `/api/runbooks/Secret.md/${action}`, {
+          method: action === 'validate' ? 'PATCH' : 'POST',
+          token,
+          json: {},
+        });
+        expect(refused.status).toBe(403);
+      }
+      const after = readFileSync(path, 'utf8');
+      expect(after.length - before).toBeLessThan(1000);
+      expect(after.slice(before).match(/Exit Code: 403/g)).toHaveLength(1);
+      const audit = readFileSync(join(server.dirs.data, 'history.jsonl'), 'utf8');
+      expect(audit.split('"by_user":"flooder"').length - 1).toBe(20);
+    });
+  });
+
   describe('L7: a runbook whose real path is outside the folder is not a runbook', () => {
     it('is not listed, not served and never written', async () => {
       const target = join(outside, 'Outside.md');

@@ -22,6 +22,8 @@ export interface HistoryFacts {
   breadcrumb: Breadcrumb;
   /** The `**Error:**` block (RBAC denials). */
   error?: string;
+  /** Only the audit log (a repeated denial: the runbook file already holds one). */
+  skipMarkdown?: boolean;
 }
 
 /**
@@ -65,7 +67,7 @@ export class HistoryRecorder implements OnApplicationShutdown {
   }
 
   private async appendMarkdown(facts: HistoryFacts): Promise<void> {
-    if (!this.config.historyMarkdown) return;
+    if (!this.config.historyMarkdown || facts.skipMarkdown === true) return;
     const entry = formatHistoryEntry({
       timestamp: facts.finishedAt,
       exitCode: facts.returnCode,

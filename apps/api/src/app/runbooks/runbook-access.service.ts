@@ -13,6 +13,7 @@ import { AppError } from '../errors/app-error';
 import { HistoryRecorder } from '../history/history-recorder.service';
 import { pythonIsoFormat } from '../history/python-iso-format';
 import { MetricsService } from '../metrics/metrics.service';
+import { DenialEntryThrottle, summarizeDenial } from './denial-entries';
 import type { CatalogEntry } from './runbook-catalog.service';
 
 /** Where a request came from, for denial records. */
@@ -42,6 +43,7 @@ export function denialMessage(
 @Injectable()
 export class RunbookAccess {
   private readonly logger = new Logger('RBAC');
+  private readonly denialEntries = new DenialEntryThrottle();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -71,7 +73,11 @@ export class RunbookAccess {
     throw new AppError('FORBIDDEN', message, withSuccessFlag);
   }
 
-  /** Records a denial: markdown `Exit Code: 403` entry, audit record, metric, log line. */
+  /**
+   * Records a denial: audit record (in full), metric, log line, and a markdown `Exit Code: 403`
+   * entry whose error is summarized to one line of at most 200 characters, at most once per
+   * caller and runbook per 10 minutes (a refused caller cannot grow the file).
+   */
   async recordDenial(
     entry: CatalogEntry,
     caller: Caller,
@@ -93,7 +99,8 @@ export class RunbookAccess {
       stderr: '',
       errors: [error],
       warnings: [],
-      error,
+      error: summarizeDenial(error),
+      skipMarkdown: !this.denialEntries.shouldWrite(caller.userId, entry.filename, now.getTime()),
       breadcrumb: {
         at_time: pythonIsoFormat(now),
         by_user: caller.userId,
