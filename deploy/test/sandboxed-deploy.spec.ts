@@ -140,6 +140,8 @@ describe('the server as the deploy files run it (root with four capabilities)', 
       HOME: dirs.home,
       JWT_SECRET: 'sandboxed-deploy-test-secret-0123456789abcdef',
       ENABLE_LOGIN: 'true',
+      // The test signs in through /dev-login, which production refuses unless allowed.
+      ALLOW_DEV_LOGIN_IN_PRODUCTION: 'true',
     };
   });
 

@@ -409,7 +409,7 @@ if (isRoot) {
         samples: false,
         wrapper: noCapabilities,
         waitLive: false,
-        env: { NODE_ENV: 'production' },
+        env: { NODE_ENV: 'production', ENABLE_LOGIN: 'false' },
       });
       expect(await refused.waitForExit()).toBe(1);
       expect(refused.logs).toContain('Refusing to run scripts unsandboxed in production');
@@ -417,7 +417,7 @@ if (isRoot) {
         samples: false,
         runbooks: { 'Limits.md': RUNBOOKS['Limits.md'] },
         wrapper: noCapabilities,
-        env: { NODE_ENV: 'production', ALLOW_UNSANDBOXED: 'true' },
+        env: { NODE_ENV: 'production', ENABLE_LOGIN: 'false', ALLOW_UNSANDBOXED: 'true' },
       });
       expect((await call(allowed, '/api/info')).body).toMatchObject({ sandbox: 'off' });
       expect(allowed.logs).toContain('SANDBOX OFF');
