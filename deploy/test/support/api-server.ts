@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { freePort } from './free-port';
 import { httpCall } from './http-client';
+import { installForImageUser, type ImageUserInstall } from './image-user-install';
 import { API_MAIN, REPO_ROOT } from './repo-paths';
 import { waitFor } from './wait-for';
 
@@ -25,7 +26,10 @@ export interface ApiServer {
 export interface ApiServerOptions {
   /** Environment on top of a minimal base (PATH, LANG); API_PORT is chosen when absent. */
   env: Record<string, string>;
-  /** Run as the image's unprivileged user (only possible as root; otherwise as the caller). */
+  /**
+   * Run as the image's unprivileged user (only possible as root; otherwise as the caller), from a
+   * copy of the built server it can read (see {@link installForImageUser}).
+   */
   asImageUser?: boolean;
 }
 
@@ -53,6 +57,27 @@ export function chownToImageUser(...paths: string[]): void {
   for (const path of paths) walk(path);
 }
 
+let shared: { install: ImageUserInstall; users: number } | undefined;
+
+/** One copy for the image user's servers of a test file, removed when the last one stops. */
+function sharedImageUserInstall(): ImageUserInstall {
+  shared ??= { install: installForImageUser(IMAGE_UID), users: 0 };
+  const current = shared;
+  current.users += 1;
+  let released = false;
+  return {
+    ...current.install,
+    remove() {
+      if (released) return;
+      released = true;
+      current.users -= 1;
+      if (current.users > 0) return;
+      current.install.remove();
+      if (shared === current) shared = undefined;
+    },
+  };
+}
+
 /** Starts `node dist/apps/api/main.js` and waits until `/health/live` answers. */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const port = Number(options.env['API_PORT'] ?? (await freePort()));
@@ -63,22 +88,23 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ...options.env,
     API_PORT: String(port),
   };
-  const asRoot = process.getuid?.() === 0;
-  const [command, args] =
-    options.asImageUser && asRoot
-      ? [
-          'setpriv',
-          [
-            `--reuid=${IMAGE_UID}`,
-            `--regid=${IMAGE_UID}`,
-            '--clear-groups',
-            process.execPath,
-            API_MAIN,
-          ],
-        ]
-      : [process.execPath, [API_MAIN]];
+  // As root, the image user runs its own copy of the server: it may not reach the checkout.
+  const install =
+    options.asImageUser && process.getuid?.() === 0 ? sharedImageUserInstall() : undefined;
+  const [command, args] = install
+    ? [
+        'setpriv',
+        [
+          `--reuid=${IMAGE_UID}`,
+          `--regid=${IMAGE_UID}`,
+          '--clear-groups',
+          process.execPath,
+          install.main,
+        ],
+      ]
+    : [process.execPath, [API_MAIN]];
   const child: ChildProcess = spawn(command, args, {
-    cwd: REPO_ROOT,
+    cwd: install?.root ?? REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -93,11 +119,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     pid: child.pid ?? -1,
     log: () => output,
     async stop(graceMs = 15_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      install?.remove();
     },
   };
   try {
