@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 bash tools/scripts/ensure-deps.sh
+bash tools/scripts/ensure-test-tools.sh
 nx_args=(run-many -t lint test build --outputStyle=static)
 if [ "${CI:-}" = "true" ]; then nx_args+=(--skip-nx-cache); fi
 npx nx "${nx_args[@]}"
