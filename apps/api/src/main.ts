@@ -10,6 +10,8 @@ import { loadConfig } from './app/config/load-config';
 import { buildOpenApiDocument } from './app/docs/openapi';
 import { OpenApiDocument } from './app/docs/openapi-document';
 import { handleClientError } from './app/http/client-error-handler';
+import { demoBanner } from './app/lifecycle/demo-banner';
+import { assertPortAvailable, explainListenError } from './app/lifecycle/port-check';
 import { ShutdownService } from './app/lifecycle/shutdown.service';
 import { StartupError } from './app/lifecycle/startup-error';
 import { CorrelationLogger } from './app/logging/correlation-logger';
@@ -25,6 +27,7 @@ async function bootstrap(): Promise<void> {
     process.exit(2);
   }
   const { config } = loaded;
+  await assertPortAvailable(config.apiPort);
   const logger = new CorrelationLogger({
     logLevels: logLevelsFor(config.loggingLevel),
     json: config.logFormat === 'json',
@@ -46,7 +49,11 @@ async function bootstrap(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
     process.once(signal, () => void shutdown.begin(signal));
   app.getHttpServer().on('clientError', handleClientError);
-  await app.listen(config.apiPort);
+  // Another process may have taken the port since the check above.
+  await app.listen(config.apiPort).catch((error: unknown) => {
+    throw explainListenError(config.apiPort, error);
+  });
+  if (config.demo) process.stdout.write(demoBanner(config, hasConsole));
   const banner = new Logger('Runbooks');
   banner.log(
     `Runbooks API listening on http://localhost:${config.apiPort} (runbooks: ${config.runbooksDir})`,

@@ -22,12 +22,32 @@ interface JsonLogObject {
 }
 
 /**
+ * Nest's own start-up chatter (a line per module and per route, about 40 in all): debug level, so
+ * that the lines that matter at start (listening, the demo banner, warnings) stay on screen.
+ */
+const START_UP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
+
+/**
  * Nest's console logger with the correlation id of the current request in every line logged while
- * working for it: `[Runs] [corr-123] message` in text, `"correlationId"` in JSON.
+ * working for it: `[Runs] [corr-123] message` in text, `"correlationId"` in JSON. Nest's start-up
+ * lines are logged at debug level.
  */
 export class CorrelationLogger extends ConsoleLogger {
   constructor(options: ConsoleLoggerOptions) {
     super(options);
+  }
+
+  override log(message: unknown, ...optionalParams: unknown[]): void {
+    const context = optionalParams[optionalParams.length - 1];
+    if (typeof context === 'string' && START_UP_CONTEXTS.has(context))
+      super.debug(message, ...optionalParams);
+    else super.log(message, ...optionalParams);
   }
 
   protected override formatContext(context: string): string {
