@@ -174,6 +174,19 @@ describe('runs', () => {
       }
     });
 
+    it('names an unknown or misspelled filter in a 400 instead of listing every run', async () => {
+      const cases: [string, string][] = [
+        ['?filter[nope]=x', 'filter[nope]'],
+        ['?filter[statuss]=running', 'filter[statuss]'],
+        ['?filter[labels]=env', 'filter[labels]'],
+      ];
+      for (const [query, named] of cases) {
+        const response = await listRuns(query);
+        expect([query, response.status]).toEqual([query, 400]);
+        expect(JSON.stringify(response.body)).toContain(`Unknown filter: ${named}`);
+      }
+    });
+
     it('shows a caller only runs of runbooks whose Required Claims they satisfy', async () => {
       const visible = await listRuns('', alice);
       expect(visible.body.data.map((run) => run.runbook)).not.toContain('AdminOnly.md');

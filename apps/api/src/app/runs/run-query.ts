@@ -49,12 +49,37 @@ function parseTime(value: string | undefined, name: string): string | undefined 
   return time.toISOString();
 }
 
+/** The filters `GET /api/runs` knows (label filters are `filter[labels][<key>]`). */
+const KNOWN_FILTERS = new Set([
+  'filter[status]',
+  'filter[runbook]',
+  'filter[requested_by]',
+  'filter[created_at][gte]',
+  'filter[created_at][lt]',
+]);
+
+/** A misspelled filter would silently match every run: name it in a 400 instead. */
+function assertKnownFilters(query: Record<string, unknown>): void {
+  const unknown = Object.keys(query).filter(
+    (key) =>
+      key.startsWith('filter') &&
+      !KNOWN_FILTERS.has(key) &&
+      !/^filter\[labels\]\[[^\]]+\]$/.test(key),
+  );
+  if (unknown.length > 0)
+    throw new AppError(
+      'BAD_REQUEST',
+      `Unknown filter: ${unknown.join(', ')} (known: ${[...KNOWN_FILTERS, 'filter[labels][<key>]'].join(', ')})`,
+    );
+}
+
 /**
  * Reads `filter[status]=a,b`, `filter[runbook]`, `filter[requested_by]`, `filter[labels][k]=v`,
  * `filter[created_at][gte|lt]`, `fields[data]=id,status`, `limit` (1–500, default 50) and `cursor`.
- * Unknown statuses and fields are 400s, not silently ignored.
+ * Unknown filters, statuses and fields are 400s, not silently ignored.
  */
 export function parseRunQuery(query: Record<string, unknown>): RunQuery {
+  assertKnownFilters(query);
   const filter: RunFilter = {};
   const statuses = single(query['filter[status]'])
     ?.split(',')
