@@ -179,6 +179,32 @@ describe('execute', () => {
         errors: ['Required environment variable not set: TEST_VAR'],
       });
     });
+
+    it('refuses a documentation-only runbook in one message and records nothing', async () => {
+      const file = join(server.dirs.runbooks, 'DatabaseFailover.md');
+      const before = readFileSync(file, 'utf8');
+      const variants: Record<string, string>[] = [
+        {},
+        { Accept: 'text/event-stream' },
+        { Prefer: 'respond-async' },
+      ];
+      for (const headers of variants) {
+        const response = await execute('DatabaseFailover.md', {}, headers);
+        expect(response.status).toBe(400);
+        expect(response.body).toEqual({
+          success: false,
+          error:
+            'DatabaseFailover.md is documentation only: it has no Script section, so there is nothing to run.',
+        });
+      }
+      const runs = await call<{ data: RunRecord[] }>(
+        server,
+        '/api/runs?filter[runbook]=DatabaseFailover.md',
+        { token: sre },
+      );
+      expect(runs.body.data).toEqual([]);
+      expect(readFileSync(file, 'utf8')).toBe(before);
+    });
   });
 
   describe('asynchronous start (Prefer: respond-async)', () => {

@@ -36,6 +36,7 @@ import { RunService } from '../runs/run.service';
 import { RunbookAccess } from './runbook-access.service';
 import { RunbookCatalog, type CatalogEntry } from './runbook-catalog.service';
 import { RunbookListCache } from './runbook-list-cache';
+import { assertRunnable, hasScriptSection } from './runnable-check';
 
 /** The reference's runbook endpoints (plus the seed README's PATCH/POST aliases). */
 @Controller('api/runbooks')
@@ -98,7 +99,7 @@ export class RunbooksController {
         description: runbook.description,
         required_claims: runbook.requiredClaims,
         can_execute: this.access.canRun(entry, caller),
-        executable: runbook.sections.some((section) => section.title === 'Script'),
+        executable: hasScriptSection(entry),
         last_run: this.lastRuns.get(entry.filename),
       };
     });
@@ -258,6 +259,7 @@ export class RunbooksController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
+    assertRunnable(await this.catalog.get(filename, true));
     const submission = await this.runs.submit({
       filename,
       caller,
