@@ -56,9 +56,13 @@ export function resolveLocalRunbook(
     const folder = resolve(cwd, runbooksDir);
     path = resolve(folder, withMdExtension(argument));
     if (!existsSync(path)) {
+      const hint =
+        folder === resolve(cwd)
+          ? '; pass --runbooks-dir DIR or set RUNBOOKS_DIR to look elsewhere'
+          : '';
       throw new CliError(
         'NOT_FOUND',
-        `Runbook not found: ${withMdExtension(argument)} (looked in ${displayPath(folder, cwd) || '.'})`,
+        `Runbook not found: ${withMdExtension(argument)} (looked in ${displayPath(folder, cwd) || '.'}${hint})`,
       );
     }
   }
