@@ -59,6 +59,11 @@ export function listLocalRunbooks(runbooksDir: string, cwd: string): LoadedRunbo
   return loaded;
 }
 
+/** True for a runbook without a Script section: it is for people to read, there is nothing to run. */
+export function isDocumentationOnly(runbook: Runbook): boolean {
+  return !runbook.sections.some((section) => section.title === 'Script');
+}
+
 /** Validates a runbook against an environment, checking inputs relative to its folder. */
 export function validateLocalRunbook(
   loaded: LoadedRunbook,
@@ -143,7 +148,7 @@ export function localListItem(loaded: LoadedRunbook): RunbookListItem {
     path: loaded.file.filename,
     description: loaded.runbook.description.trim(),
     required_claims: loaded.runbook.requiredClaims,
-    executable: loaded.runbook.script !== null,
+    executable: !isDocumentationOnly(loaded.runbook),
     last_run: last
       ? {
           id: last.id,

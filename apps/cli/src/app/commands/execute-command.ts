@@ -9,11 +9,12 @@ import { parseLabels } from '../assignments';
 import { CliError } from '../cli-error';
 import { interruptExitCode, type InterruptSignal } from '../cli-io';
 import type { CommandContext } from '../command-context';
-import { diagnosticJson, formatDiagnostic } from '../diagnostic-output';
+import { diagnosticJson, locateMessages } from '../diagnostic-output';
 import { ExitCode } from '../exit-codes';
 import {
   allDiagnostics,
   CANCELED_MARKER,
+  isDocumentationOnly,
   loadLocalRunbook,
   validateLocalRunbook,
 } from '../local-runbooks';
@@ -21,6 +22,7 @@ import { exitCodeForLocalRun, exitCodeForRemoteRun } from '../run-exit-code';
 import { followRun } from '../run-follower';
 import { remoteRunbookFilename, resolveLocalRunbook } from '../runbook-resolver';
 import { Spinner } from '../spinner';
+import { HeldStderr, reportValidationFailure } from '../validation-report';
 
 /** Options of `runbook execute`. */
 export interface ExecuteCommandOptions {
@@ -91,14 +93,21 @@ async function executeLocal(
     ctx.warn('--label is only stored by a server; ignored for a local run');
   const file = resolveLocalRunbook(argument, ctx.runbooksDir, ctx.io.cwd);
   const loaded = loadLocalRunbook(file);
+  if (isDocumentationOnly(loaded.runbook))
+    throw new CliError(
+      'FAILED',
+      `${file.display} is documentation only: it has no Script section, so there is nothing to run.`,
+    );
   const envVars = ctx.readEnvOptions(options.env, options.envFile);
   const validation = validateLocalRunbook(loaded, { ...ctx.io.env, ...envVars });
   const script = loaded.runbook.script;
   if (!validation.valid || script === null) {
-    for (const diagnostic of allDiagnostics(loaded, validation)) {
-      ctx.note(formatDiagnostic(diagnosticJson(file.display, diagnostic), ctx.err));
-    }
-    ctx.note('Validation failed. Cannot execute runbook.');
+    reportValidationFailure(
+      ctx,
+      allDiagnostics(loaded, validation).map((diagnostic) =>
+        diagnosticJson(file.display, diagnostic),
+      ),
+    );
     if (options.json) {
       ctx.printJson({
         success: false,
@@ -263,6 +272,7 @@ async function executeRemote(
     sendCancel();
   });
 
+  const stderr = new HeldStderr((text) => ctx.io.stderr.write(text));
   let outcome;
   try {
     const stream = await client.executeStream(filename, request, controller.signal);
@@ -277,7 +287,7 @@ async function executeRemote(
       onOutput: (streamName, data) => {
         spinner.stop();
         if (options.json) return;
-        (streamName === 'stdout' ? ctx.io.stdout : ctx.io.stderr).write(data);
+        stderr.output(streamName, data, (text) => ctx.io.stdout.write(text));
       },
       onReconnect: (attempt) => {
         ctx.note(
@@ -292,6 +302,7 @@ async function executeRemote(
     stopListening();
     spinner.stop();
     if (giveUp) clearTimeout(giveUp);
+    if (!outcome?.done) stderr.release();
   }
 
   if (outcome.done === null) {
@@ -304,6 +315,15 @@ async function executeRemote(
     return code;
   }
   const done = outcome.done;
+  if (!options.json && stderr.isOnlyRefusal(done.errors)) {
+    stderr.discard();
+    reportValidationFailure(
+      ctx,
+      locateMessages(filename, { errors: done.errors, warnings: [] }, []),
+    );
+    return ExitCode.FAILURE;
+  }
+  stderr.release();
   if (options.json) ctx.printJson({ ...done, run_id: done.run_id ?? runId ?? undefined });
   if (interruptedBy !== null) return interruptExitCode(interruptedBy);
   let status: RunStatus | null = null;

@@ -32,7 +32,15 @@ export async function runList(ctx: CommandContext, options: ListCommandOptions):
     item.filename,
     item.name,
     ...(showCanRun
-      ? [item.can_execute === undefined ? '-' : item.can_execute ? 'yes' : ctx.out.dim('no')]
+      ? [
+          item.executable === false
+            ? ctx.out.dim('doc only')
+            : item.can_execute === undefined
+              ? '-'
+              : item.can_execute
+                ? 'yes'
+                : ctx.out.dim('no'),
+        ]
       : []),
     lastRun(item, ctx),
     summary(item.description),
