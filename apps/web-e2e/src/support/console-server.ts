@@ -52,6 +52,11 @@ export class ConsoleServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The server's runbooks folder (a copy of samples/runbooks). */
+  get runbooksDir(): string {
+    return join(this.root, 'runbooks');
+  }
+
   /** What the server printed (for failure messages). */
   get logs(): string {
     return this.output;

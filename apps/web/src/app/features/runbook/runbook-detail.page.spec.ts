@@ -156,11 +156,12 @@ describe('RunbookDetailPage', () => {
     );
   });
 
-  it('disables Run for a user whose roles do not allow it, but keeps Validate', async () => {
+  it('disables Run and Validate for a user whose roles do not allow them, saying why', async () => {
     const { el } = await render();
     expect(buttonIn(el, 'Run').disabled).toBe(true);
-    expect(buttonIn(el, 'Validate').disabled).toBe(false);
-    expect(el.textContent).toContain('Your roles do not allow running it');
+    expect(buttonIn(el, 'Validate').disabled).toBe(true);
+    expect(buttonIn(el, 'Validate').getAttribute('aria-describedby')).toBe('access-note');
+    expect(el.textContent).toContain('Your roles do not allow running or validating it');
   });
 
   it('enables Run when the server says so, and for an unknown listing', async () => {
@@ -194,7 +195,7 @@ describe('RunbookDetailPage', () => {
   });
 
   it('validates in a dialog: fields per variable, errors from a 400', async () => {
-    const { el, fixture, http } = await render();
+    const { el, fixture, http } = await render({ can_execute: true, executable: true });
     buttonIn(el, 'Validate').click();
     await settle(fixture);
     http.expectOne('/api/runbooks/SimpleRunbook.md/required-env').flush({
