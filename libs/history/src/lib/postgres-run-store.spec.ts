@@ -254,12 +254,16 @@ describe('PostgresRunStore.tryAdvisoryLock', () => {
       await second?.lost;
       expect(second?.isHeld).toBe(false);
       expect(await second?.check()).toBe(false);
+      // The client hears of the kill before the killed backend has exited and let go of its lock.
+      await waitFor(async () => (await lockHolderPids()).length === 0);
 
       const third = await a.tryAdvisoryLock('reconciler');
       expect(third?.isHeld).toBe(true);
       await a.close();
       expect(third?.isHeld).toBe(false);
       await expectCode(a.tryAdvisoryLock('reconciler'), 'STORE_CLOSED');
+      // Closing ends the session; the server drops its lock when that backend has exited.
+      await waitFor(async () => (await lockHolderPids()).length === 0);
       const fourth = await b.tryAdvisoryLock('reconciler');
       expect(fourth).not.toBeNull();
       await fourth?.release();
