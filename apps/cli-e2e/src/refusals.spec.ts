@@ -35,6 +35,14 @@ describe('runbook refusing to execute (local mode)', () => {
     expect(result.stderr).toBe(missingVariable('runbooks/SimpleRunbook.md'));
   });
 
+  it('a misspelled run status is a usage error (64) listing the statuses', async () => {
+    const result = await box.run(['runs', '--status', 'runing']);
+    expect(result).toMatchObject({ code: 64, stdout: '' });
+    expect(result.stderr).toMatch(
+      /^error: --status runing: unknown status; expected one of .*running/,
+    );
+  });
+
   it('a name not in the current folder says how to look elsewhere', async () => {
     const result = await box.run(['validate', 'SimpleRunbook'], { RUNBOOKS_DIR: '' });
     expect(result.code).toBe(66);

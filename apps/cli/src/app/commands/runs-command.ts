@@ -1,3 +1,4 @@
+import { isRunStatus, RUN_STATUSES } from '@runbooks/history';
 import type { RunListResponse, RunRecord } from '@runbooks/types';
 import type { RunQuery } from '../api-client';
 import { parseLabels } from '../assignments';
@@ -36,13 +37,30 @@ export function parseLimit(text: string | undefined, fallback = DEFAULT_LIMIT): 
   return limit;
 }
 
+/** Parses `--status a,b`: a usage error (64) names an unknown status and lists the known ones. */
+export function parseStatuses(text: string | undefined): string[] | null {
+  if (!text) return null;
+  const statuses = text
+    .split(',')
+    .map((status) => status.trim())
+    .filter(Boolean);
+  const unknown = statuses.filter((status) => !isRunStatus(status));
+  if (unknown.length > 0)
+    throw new CliError(
+      'USAGE',
+      `--status ${unknown.join(',')}: unknown status; expected one of ${RUN_STATUSES.join(', ')}`,
+    );
+  return statuses;
+}
+
 /** `runbook runs`: recent runs (server run records, or History entries locally), newest first. */
 export async function runRuns(ctx: CommandContext, options: RunsCommandOptions): Promise<number> {
   const limit = parseLimit(options.limit);
+  const statuses = parseStatuses(options.status);
   if (!ctx.isRemote) return localRunsList(ctx, options, limit);
   const client = ctx.api('runs');
   const query: RunQuery = {
-    ...(options.status ? { status: options.status } : {}),
+    ...(statuses ? { status: statuses.join(',') } : {}),
     ...(options.runbook ? { runbook: remoteRunbookFilename(options.runbook) } : {}),
     ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),
     labels: parseLabels(options.label ?? []),
@@ -103,7 +121,7 @@ function localRunsList(ctx: CommandContext, options: RunsCommandOptions, limit: 
     );
   }
   const runbook = options.runbook ? remoteRunbookFilename(options.runbook) : null;
-  const statuses = options.status ? options.status.split(',').map((s) => s.trim()) : null;
+  const statuses = parseStatuses(options.status);
   const runbooks = listLocalRunbooks(ctx.runbooksDir, ctx.io.cwd).filter(
     (loaded) => runbook === null || loaded.file.filename === runbook,
   );
