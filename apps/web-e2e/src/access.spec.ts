@@ -48,6 +48,20 @@ describe('web console (access and delivery)', () => {
     }
   });
 
+  it('shows a documentation-only runbook without its missing sections as errors', async () => {
+    const page = await openPage(browser);
+    try {
+      await signIn(page, server.url, { quick: 'SRE' });
+      await page.goto(`${server.url}/runbooks/DatabaseFailover.md`);
+      await page.getByText('Documentation only (no script)').waitFor();
+      expect(await page.getByText('None: documentation only, nothing runs.').count()).toBe(2);
+      expect(await page.getByText('Missing or unreadable').count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Run', exact: true }).isDisabled()).toBe(true);
+    } finally {
+      await page.context().close();
+    }
+  });
+
   it('shows an admin the token, configuration items and health', async () => {
     const page = await openPage(browser);
     try {
