@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import { REPO_ROOT } from './support/repo-paths';
+import { loadConfigSchema } from './support/config-schema';
 import { runCommand } from './support/run-command';
 import { asArray, dig, readYaml } from './support/yaml-files';
 
@@ -55,5 +56,19 @@ describe('docs/operations.md', () => {
       'Upgrading',
       'Troubleshooting',
     ]);
+  });
+});
+
+describe('docs/api.md', () => {
+  it('lists every variable /api/config reports in its configuration table', () => {
+    // First cells of the table rows (a row may name two variables: `API_PROTOCOL`, `API_HOST`).
+    const firstCells = readFileSync(join(REPO_ROOT, 'docs/api.md'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('| '))
+      .map((line) => line.split('|')[1] ?? '');
+    const missing = loadConfigSchema()
+      .map((variable) => variable.name)
+      .filter((name) => !firstCells.some((cell) => cell.includes(`\`${name}\``)));
+    expect(missing).toEqual([]);
   });
 });
