@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -100,6 +100,8 @@ describe('workers as Prometheus targets (distributed mode, real PostgreSQL and R
     }
     const rendered = kustomizeBuild(K8S_DIR, { components: [join(K8S_DIR, 'distributed')] });
     root = mkdtempSync(join(tmpdir(), 'deploy-worker-metrics-'));
+    // As root the worker runs scripts under their own uids, which must reach its execution dir.
+    chmodSync(root, 0o711);
     mkdirSync(join(root, 'api'));
     mkdirSync(join(root, 'worker'));
     worker = await startApiServer({

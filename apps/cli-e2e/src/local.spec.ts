@@ -36,7 +36,7 @@ describe('runbook (built binary, local mode)', () => {
       string,
       unknown
     >;
-    expect(pkg['bin']).toEqual({ runbook: './main.js' });
+    expect(pkg['bin']).toEqual({ runbook: 'main.js' });
     expect(Object.keys(pkg['dependencies'] as object).sort()).toEqual([
       'commander',
       'js-yaml',

@@ -7,9 +7,8 @@ import {
   type RetryPolicy,
   type SectionRange,
 } from './runbook';
-import type { Schema } from 'js-yaml';
 
-import { AS_WRITTEN_SCHEMA, readYamlBlock, YAML_LANGUAGES, yamlValueToString } from './yaml-block';
+import { readYamlBlock, YAML_LANGUAGES, yamlValueToString, type YamlScalars } from './yaml-block';
 
 /** A value read from a section plus what went wrong while reading it. */
 export interface Read<T> {
@@ -32,7 +31,7 @@ function readMapping(
   section: SectionRange,
   fences: FenceBlock[],
   missingSeverity: 'error' | 'warning' | null,
-  schema?: Schema,
+  scalars?: YamlScalars,
 ) {
   const fence = firstYamlFence(fences);
   const diagnostics: Diagnostic[] = [];
@@ -49,7 +48,7 @@ function readMapping(
     }
     return { result: null, fence: null, diagnostics };
   }
-  const result = readYamlBlock(fence, schema);
+  const result = readYamlBlock(fence, scalars);
   if (result.kind === 'syntax-error') {
     diagnostics.push(
       diagnostic(
@@ -148,7 +147,7 @@ export function readClaims(
   fences: FenceBlock[],
 ): Read<RequiredClaims | null> {
   if (section.isEmpty) return { value: {}, diagnostics: [] };
-  const { result, fence, diagnostics } = readMapping(section, fences, 'error', AS_WRITTEN_SCHEMA);
+  const { result, fence, diagnostics } = readMapping(section, fences, 'error', 'as-written');
   if (!result || !fence) {
     diagnostics.forEach((d) => (d.code = 'CLAIMS_INVALID'));
     return { value: null, diagnostics };

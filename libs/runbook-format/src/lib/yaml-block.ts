@@ -9,6 +9,13 @@ export type YamlBlockResult =
   | { kind: 'not-mapping'; line: number }
   | { kind: 'syntax-error'; message: string; line: number; column: number };
 
+/**
+ * How scalars are read: `core` (YAML's core schema: numbers, booleans) or `as-written` (every
+ * scalar a string exactly as written). A name, so that js-yaml's types stay out of the published
+ * declarations.
+ */
+export type YamlScalars = 'core' | 'as-written';
+
 /** Fence languages accepted for YAML blocks. */
 export const YAML_LANGUAGES: readonly string[] = ['yaml', 'yml'];
 
@@ -16,7 +23,7 @@ export const YAML_LANGUAGES: readonly string[] = ['yaml', 'yml'];
  * A schema that keeps every scalar as written (`0042`, `0x1F`, `1.10`, `yes` stay strings);
  * only an empty value, `~` or `null` means "no value".
  */
-export const AS_WRITTEN_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
+const AS_WRITTEN_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
   implicit: [
     new Type('tag:yaml.org,2002:null', {
       kind: 'scalar',
@@ -33,7 +40,8 @@ export const AS_WRITTEN_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({
  * Reads a fenced YAML block with js-yaml's core schema (no custom tags, no timestamps, no code)
  * or another one. Never throws; errors come back as data with a position in the runbook.
  */
-export function readYamlBlock(fence: FenceBlock, schema: Schema = CORE_SCHEMA): YamlBlockResult {
+export function readYamlBlock(fence: FenceBlock, scalars: YamlScalars = 'core'): YamlBlockResult {
+  const schema = scalars === 'as-written' ? AS_WRITTEN_SCHEMA : CORE_SCHEMA;
   if (fence.content.trim() === '') return { kind: 'empty' };
   let value: unknown;
   try {
