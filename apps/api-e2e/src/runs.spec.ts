@@ -274,20 +274,35 @@ describe('runs', () => {
         });
         // zsh, the renamed sleep and the nested zsh with its sleep.
         expect(processesWithMarker(marker).length).toBeGreaterThanOrEqual(3);
-        const response = await call<RunRecord>(server, `/api/runs/${id}/cancel`, {
+        // Bob may run Tree.md and so sees alice's run, but only she or an admin may stop it.
+        const refused = await call<{ error: string }>(server, `/api/runs/${id}/cancel`, {
           method: 'POST',
           token: bob,
+          json: { reason: 'not mine' },
+        });
+        expect(refused.status).toBe(403);
+        expect(refused.body.error).toBe(
+          `Only the user who started run ${id} (alice) or an admin may cancel it`,
+        );
+        expect((await getRun(id)).body.status).toBe('running');
+        const admin = server.token({ sub: 'carol', roles: ['admin'] });
+        const response = await call<RunRecord>(server, `/api/runs/${id}/cancel`, {
+          method: 'POST',
+          token: admin,
           json: { reason: 'wrong target' },
         });
         expect(response.status).toBe(200);
         expect(response.body).toMatchObject({
           id,
           status: 'canceled',
-          canceled_by: 'bob',
+          canceled_by: 'carol',
           cancel_reason: 'wrong target',
         });
         expect(processesWithMarker(marker)).toEqual([]);
-        const again = await call(server, `/api/runs/${id}/cancel`, { method: 'POST', token: bob });
+        const again = await call(server, `/api/runs/${id}/cancel`, {
+          method: 'POST',
+          token: admin,
+        });
         expect(again.status).toBe(409);
         const entries = parseHistoryEntries(
           readFileSync(join(server.dirs.runbooks, 'Tree.md'), 'utf8'),

@@ -166,12 +166,12 @@ export class RunsController {
     operationId: 'cancelRun',
     summary: 'Cancel a run',
     description:
-      "Stops a queued or running run: the script's whole process tree gets SIGTERM, then SIGKILL after KILL_GRACE_SECONDS. The run ends `canceled` with who and why recorded (return_code -15).",
+      "Stops a queued or running run: the script's whole process tree gets SIGTERM, then SIGKILL after KILL_GRACE_SECONDS. The run ends `canceled` with who and why recorded (return_code -15). Only the user who started the run or an admin may cancel it (403 for others who can see it).",
   })
   @ApiParam({ name: 'id', schema: { type: 'string' } })
   @ApiJsonBody('CancelRunRequest', 'Why (optional)')
   @ApiJsonResult(200, 'RunRecord', 'The run after the cancel')
-  @ApiErrors(401, 404, 409, 429)
+  @ApiErrors(401, 403, 404, 409, 429)
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(
@@ -179,7 +179,14 @@ export class RunsController {
     @Body() body: CancelRunRequest | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<RunRecord> {
-    await this.visibleRun(id, caller);
+    const run = await this.visibleRun(id, caller);
+    // Seeing a run (may run its runbook) is not owning it: only its requester or an admin stops it.
+    if (run.requestedBy !== caller.userId && !this.isAdmin(caller)) {
+      throw new AppError(
+        'FORBIDDEN',
+        `Only the user who started run ${id} (${run.requestedBy || 'unknown'}) or an admin may cancel it`,
+      );
+    }
     const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 500) : undefined;
     return toWire(await this.runs.cancel(id, caller, reason));
   }
@@ -214,13 +221,18 @@ export class RunsController {
   private async isVisible(run: Run, caller: Caller, cache: Map<string, boolean>): Promise<boolean> {
     const known = cache.get(run.runbook);
     if (known !== undefined) return known;
-    let allowed = evaluateClaims(this.config.adminRequiredClaims, caller.claims).allowed;
+    let allowed = this.isAdmin(caller);
     if (!allowed) {
       const entry = await this.catalog.get(run.runbook).catch(() => null);
       allowed = entry !== null && this.access.canRun(entry, caller);
     }
     cache.set(run.runbook, allowed);
     return allowed;
+  }
+
+  /** Whether the caller holds ADMIN_REQUIRED_CLAIMS. */
+  private isAdmin(caller: Caller): boolean {
+    return evaluateClaims(this.config.adminRequiredClaims, caller.claims).allowed;
   }
 
   private nextLink(request: Request, cursor: string): string {
