@@ -81,7 +81,9 @@ const RUNBOOKS = {
   'Bomb.md': runbookText({
     name: 'Bomb',
     env: { MARK: 'Tags every process of the run' },
-    script: 'bomb() { bomb | bomb & }\nbomb\nsleep 300',
+    // Every copy starts two more and stays (sleeping), so the run sits at its process ceiling
+    // until the timeout instead of churning; a copy whose fork is refused ends.
+    script: 'bomb() { bomb & bomb & sleep 300 }\nbomb',
   }),
   'Limits.md': runbookText({
     name: 'Limits',
