@@ -25,12 +25,11 @@ export const STATUS_OF: Record<AppErrorCode, number> = {
   INTERNAL: 500,
 };
 
-/** An error the API answers with `{ "error": message }` (plus `success: false` when asked). */
+/** An error the API answers with `{ "error": message }` (`success: false` too on execute). */
 export class AppError extends Error {
   constructor(
     readonly code: AppErrorCode,
     message: string,
-    readonly withSuccessFlag = false,
   ) {
     super(message);
     this.name = 'AppError';

@@ -1,9 +1,9 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
-import { isDispatchError } from '@runbooks/dispatch';
-import { isHistoryError } from '@runbooks/history';
 import type { Request, Response } from 'express';
 
 import { AppError, STATUS_OF } from './app-error';
+import { libraryAnswerOf } from './library-errors';
+import { carriesSuccessFlag } from './success-flag';
 import { allowedMethodsFor } from './route-methods';
 
 interface BodyParserError {
@@ -36,23 +36,6 @@ function healthReportOf(exception: HttpException): object | null {
   const body = exception.getResponse();
   if (typeof body !== 'object' || body === null) return null;
   return 'status' in body && 'details' in body ? body : null;
-}
-
-/**
- * Distributed mode: PostgreSQL or Redis unreachable (`STORE_UNAVAILABLE`, `QUEUE_UNAVAILABLE`,
- * `BUS_UNAVAILABLE`, `CANCEL_UNAVAILABLE`), or an adapter already closed while shutting down
- * (`*_CLOSED`): 503, the client may retry.
- */
-function unavailableMessageOf(exception: unknown): string | null {
-  if (isHistoryError(exception, 'STORE_UNAVAILABLE'))
-    return 'Service unavailable: the run store cannot be reached';
-  if (isHistoryError(exception, 'STORE_CLOSED')) return 'Server is shutting down';
-  if (isDispatchError(exception)) {
-    if (exception.code.endsWith('_UNAVAILABLE'))
-      return 'Service unavailable: the dispatch service cannot be reached';
-    if (exception.code.endsWith('_CLOSED')) return 'Server is shutting down';
-  }
-  return null;
 }
 
 function messageOf(exception: HttpException): string {
@@ -102,11 +85,13 @@ export class JsonExceptionFilter implements ExceptionFilter {
   private answerFor(exception: unknown, request: Request): Answer {
     if (exception instanceof AppError) {
       const answer: Answer = { status: STATUS_OF[exception.code], error: exception.message };
-      if (exception.withSuccessFlag) answer.success = false;
+      if (carriesSuccessFlag(exception)) answer.success = false;
       return answer;
     }
-    const unavailable = unavailableMessageOf(exception);
-    if (unavailable !== null) return { status: 503, error: unavailable };
+    const library = libraryAnswerOf(exception);
+    if (library === null) return this.bug(exception);
+    if (library !== undefined)
+      return { status: library.status, error: library.error ?? (exception as Error).message };
     if (isBodyParserError(exception)) {
       if (exception.type === 'entity.too.large')
         return { status: 413, error: 'Request body is larger than 1 MB' };
@@ -122,6 +107,11 @@ export class JsonExceptionFilter implements ExceptionFilter {
         return this.unrouted(request);
       return { status, error: messageOf(exception) };
     }
+    return this.bug(exception);
+  }
+
+  /** Something nobody mapped: logged in full, answered without details. */
+  private bug(exception: unknown): Answer {
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );

@@ -9,8 +9,9 @@ import Redis from 'ioredis';
 import { Public } from '../auth/public.decorator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ApiJsonResult, ApiOperationDoc } from '../docs/api-docs.decorators';
-import { DispatchHolder } from '../runs/dispatch.provider';
-import { RunStoreHolder } from '../runs/run-store.provider';
+import type { RunStore } from '@runbooks/history';
+import { RUN_STORE } from '../history/run-store.provider';
+import { RUN_PORTS, type RunPorts } from '../runs/run-ports';
 import { ScriptSandbox } from '../sandbox/script-sandbox.service';
 
 /** `/health/live` (the process answers) and `/health/ready` (it can do its work). */
@@ -20,9 +21,9 @@ export class HealthController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly health: HealthCheckService,
-    private readonly holder: RunStoreHolder,
+    @Inject(RUN_STORE) private readonly store: RunStore,
     private readonly indicators: HealthIndicatorService,
-    private readonly dispatchHolder: DispatchHolder,
+    @Inject(RUN_PORTS) private readonly ports: RunPorts,
     private readonly sandbox: ScriptSandbox,
   ) {}
 
@@ -71,17 +72,14 @@ export class HealthController {
     const checks = [
       () => this.probe('runbooks_dir', () => access(this.config.runbooksDir, constants.R_OK)),
       () => this.probe('execution_dir', () => access(this.config.executionDir, constants.W_OK)),
-      () =>
-        this.probe('run_store', () =>
-          this.holder.store.list({}, { limit: 1, includeOutput: false }),
-        ),
+      () => this.probe('run_store', () => this.store.list({}, { limit: 1, includeOutput: false })),
     ];
     // Not a failing check: the details say how scripts are isolated (docs/security.md).
     checks.push(() =>
       Promise.resolve(this.indicators.check('sandbox').up({ mode: this.sandbox.mode })),
     );
-    const dispatch = this.dispatchHolder.dispatch;
-    if (dispatch) checks.push(() => this.probe('dispatch_redis', () => dispatch.ping()));
+    if (this.config.distributed)
+      checks.push(() => this.probe('dispatch_redis', () => this.ports.ping()));
     if (this.config.rateLimit.enabled && this.config.rateLimit.storage === 'redis') {
       checks.push(() => this.probe('redis', () => this.pingRedis()));
     }

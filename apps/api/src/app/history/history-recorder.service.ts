@@ -6,7 +6,7 @@ import { formatHistoryEntry } from '@runbooks/runbook-format';
 import type { Breadcrumb, HistoryRecord, RunOperation } from '@runbooks/types';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { RunbookCatalog } from '../runbooks/runbook-catalog.service';
+import { RunbookCatalog } from '../catalog/runbook-catalog.service';
 
 /** What one history entry is about. */
 export interface HistoryFacts {

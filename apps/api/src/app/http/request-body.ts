@@ -7,27 +7,19 @@ function isUnrepresentableEnvName(name: string): boolean {
   return name === '' || name.length > 256 || /[=\u0000-\u001f\u007f]/.test(name);
 }
 
-function asRecord(
-  value: unknown,
-  field: string,
-  withSuccessFlag: boolean,
-): Record<string, unknown> {
+function asRecord(value: unknown, field: string): Record<string, unknown> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new AppError(
-      'BAD_REQUEST',
-      `${field} must be an object mapping names to values`,
-      withSuccessFlag,
-    );
+    throw new AppError('BAD_REQUEST', `${field} must be an object mapping names to values`);
   }
   return value as Record<string, unknown>;
 }
 
-function asText(value: unknown, field: string, key: string, withSuccessFlag: boolean): string {
+function asText(value: unknown, field: string, key: string): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new AppError('BAD_REQUEST', `${field}.${key} must be a string`, withSuccessFlag);
+  throw new AppError('BAD_REQUEST', `${field}.${key} must be a string`);
 }
 
 /**
@@ -35,45 +27,32 @@ function asText(value: unknown, field: string, key: string, withSuccessFlag: boo
  * A name no environment can hold is a 400 with the executor's refusal text (other invalid names,
  * such as `BAD-NAME`, are refused by the executor as a failed run).
  */
-export function readEnvVars(body: unknown, withSuccessFlag = false): Record<string, string> {
-  const record = asRecord(body, 'body', withSuccessFlag);
-  const vars = asRecord(record['env_vars'], 'env_vars', withSuccessFlag);
+export function readEnvVars(body: unknown): Record<string, string> {
+  const record = asRecord(body, 'body');
+  const vars = asRecord(record['env_vars'], 'env_vars');
   const unrepresentable = Object.keys(vars).find(isUnrepresentableEnvName);
   if (unrepresentable !== undefined) {
     throw new AppError(
       'BAD_REQUEST',
       `ERROR: Invalid environment variable name: ${escapeControlChars(unrepresentable)}`,
-      withSuccessFlag,
     );
   }
   return Object.fromEntries(
-    Object.entries(vars).map(([key, value]) => [
-      key,
-      asText(value, 'env_vars', key, withSuccessFlag),
-    ]),
+    Object.entries(vars).map(([key, value]) => [key, asText(value, 'env_vars', key)]),
   );
 }
 
 /** Reads optional run `labels` (string → string, at most 32, keys up to 64 characters). */
-export function readLabels(body: unknown, withSuccessFlag = false): Record<string, string> {
-  const labels = asRecord(
-    asRecord(body, 'body', withSuccessFlag)['labels'],
-    'labels',
-    withSuccessFlag,
-  );
+export function readLabels(body: unknown): Record<string, string> {
+  const labels = asRecord(asRecord(body, 'body')['labels'], 'labels');
   const entries = Object.entries(labels);
-  if (entries.length > 32)
-    throw new AppError('BAD_REQUEST', 'At most 32 labels are allowed', withSuccessFlag);
+  if (entries.length > 32) throw new AppError('BAD_REQUEST', 'At most 32 labels are allowed');
   return Object.fromEntries(
     entries.map(([key, value]) => {
       if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key)) {
-        throw new AppError(
-          'BAD_REQUEST',
-          `Invalid label name: ${JSON.stringify(key)}`,
-          withSuccessFlag,
-        );
+        throw new AppError('BAD_REQUEST', `Invalid label name: ${JSON.stringify(key)}`);
       }
-      return [key, asText(value, 'labels', key, withSuccessFlag).slice(0, 256)];
+      return [key, asText(value, 'labels', key).slice(0, 256)];
     }),
   );
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type INestApplication } from '@nestjs/common';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { RunService } from '../runs/run.service';
+import { RunSubmission } from '../runs/run-submission.service';
+import { RunWorker } from '../runs/run-worker.service';
 
 /**
  * Graceful shutdown (SIGTERM, SIGINT or `POST /api/shutdown`): stop taking runs, let running
@@ -15,7 +16,8 @@ export class ShutdownService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly runs: RunService,
+    private readonly submission: RunSubmission,
+    private readonly runs: RunWorker,
   ) {}
 
   /** Gives the service the application it closes (called once from main). */
@@ -32,6 +34,7 @@ export class ShutdownService {
   private async shutdown(reason: string): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     this.logger.log(`Shutting down (${reason}); ${this.runs.activeCount} run(s) active`);
+    this.submission.stopAccepting();
     this.runs.stopAccepting();
     const drained = await this.runs.drain(this.config.shutdownGraceSeconds * 1000);
     if (!drained) {

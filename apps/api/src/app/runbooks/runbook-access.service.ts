@@ -14,7 +14,7 @@ import { HistoryRecorder } from '../history/history-recorder.service';
 import { pythonIsoFormat } from '../history/python-iso-format';
 import { MetricsService } from '../metrics/metrics.service';
 import { DenialEntryThrottle, summarizeDenial } from './denial-entries';
-import type { CatalogEntry } from './runbook-catalog.service';
+import type { CatalogEntry } from '../catalog/runbook-catalog.service';
 
 /** Where a request came from, for denial records. */
 export interface RequestOrigin {
@@ -65,12 +65,11 @@ export class RunbookAccess {
     caller: Caller,
     operation: RunOperation,
     origin: RequestOrigin,
-    withSuccessFlag = false,
   ): Promise<void> {
     const message = denialMessage(entry, caller, operation, this.config.security.multiValuedClaims);
     if (message === null) return;
     await this.recordDenial(entry, caller, operation, origin, message);
-    throw new AppError('FORBIDDEN', message, withSuccessFlag);
+    throw new AppError('FORBIDDEN', message);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Patch, Req, Res } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import { computeRequiredEnv, withoutHistoryOutput } from '@runbooks/runbook-format';
 import type {
@@ -16,27 +16,21 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
 import { clientIpOf } from '../http/client-ip';
 import { correlationIdOf } from '../http/correlation-id.middleware';
-import { readEnvVars, readLabels } from '../http/request-body';
+import { readEnvVars } from '../http/request-body';
 import {
   ApiErrors,
   ApiFilenameParam,
   ApiJsonBody,
   ApiJsonResult,
   ApiOperationDoc,
-  ApiOptionalHeader,
-  RATE_LIMIT_HEADERS,
   schemaRef,
 } from '../docs/api-docs.decorators';
-import { EXECUTE_DESCRIPTION } from '../docs/execute-description';
-import { ExecuteRateLimit } from '../rate-limit/rate-limit.decorators';
-import { ExecuteResponder } from '../runs/execute-responder';
-import { LastRunIndex } from '../runs/last-run-index.service';
-import { nestingProofOf, parseRecursionStack } from '../runs/recursion-stack';
-import { RunService } from '../runs/run.service';
+import { LastRunIndex } from '../history/last-run-index.service';
+import { parseRecursionStack } from '../http/recursion-stack';
 import { RunbookAccess } from './runbook-access.service';
-import { RunbookCatalog, type CatalogEntry } from './runbook-catalog.service';
-import { RunbookListCache } from './runbook-list-cache';
-import { assertRunnable, hasScriptSection } from './runnable-check';
+import { RunbookCatalog, type CatalogEntry } from '../catalog/runbook-catalog.service';
+import { RunbookListCache } from '../catalog/runbook-list-cache';
+import { hasScriptSection } from './runnable-check';
 
 /** The reference's runbook endpoints (plus the seed README's PATCH/POST aliases). */
 @Controller('api/runbooks')
@@ -49,9 +43,7 @@ export class RunbooksController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly catalog: RunbookCatalog,
     private readonly access: RunbookAccess,
-    private readonly runs: RunService,
     private readonly lastRuns: LastRunIndex,
-    private readonly responder: ExecuteResponder,
   ) {}
 
   @ApiOperationDoc({
@@ -203,73 +195,5 @@ export class RunbooksController {
       errors: result.errors,
       warnings: result.warnings,
     };
-  }
-
-  @ApiOperationDoc({
-    tag: 'Runbooks',
-    operationId: 'executeRunbook',
-    summary: 'Execute a runbook',
-    description: EXECUTE_DESCRIPTION,
-  })
-  @ApiFilenameParam()
-  @ApiOptionalHeader(
-    'Accept',
-    '`text/event-stream` streams server-sent events; anything else answers one JSON body',
-  )
-  @ApiOptionalHeader(
-    'Prefer',
-    '`respond-async`: answer 202 at once with `Location: /api/runs/{id}`',
-  )
-  @ApiOptionalHeader(
-    'X-Recursion-Stack',
-    'JSON array of the runbooks already running in this chain (set by sub-runbook calls)',
-  )
-  @ApiOptionalHeader('X-Correlation-Id', 'Correlation id for logs, the run record and the script')
-  @ApiJsonBody('ExecuteRequest', 'Variables for the script and labels for the run')
-  @ApiResponse({
-    status: 200,
-    description:
-      'The run completed (whatever its exit code), or was refused by recursion protection or validation (return_code 1). SSE with `Accept: text/event-stream` (grammar above), else JSON.',
-    content: {
-      'text/event-stream': { schema: { type: 'string', description: 'See the SSE grammar' } },
-      'application/json': { schema: schemaRef('ExecuteResult') },
-    },
-    headers: {
-      'X-Run-Id': { description: 'Id of the run record', schema: { type: 'string' } },
-      ...RATE_LIMIT_HEADERS,
-    },
-  })
-  @ApiResponse({
-    status: 202,
-    description: 'Started asynchronously (`Prefer: respond-async`)',
-    content: { 'application/json': { schema: schemaRef('RunAccepted') } },
-    headers: {
-      Location: { description: '/api/runs/{id}', schema: { type: 'string' } },
-      'X-Run-Id': { description: 'Id of the run record', schema: { type: 'string' } },
-      ...RATE_LIMIT_HEADERS,
-    },
-  })
-  @ApiErrors(400, 401, 403, 404, 413, 429, 500, 503)
-  @ExecuteRateLimit()
-  @Post([':filename/execute', ':filename'])
-  async execute(
-    @Param('filename') filename: string,
-    @Body() body: unknown,
-    @CurrentCaller() caller: Caller,
-    @Req() request: Request,
-    @Res() response: Response,
-  ): Promise<void> {
-    assertRunnable(await this.catalog.get(filename, true));
-    const submission = await this.runs.submit({
-      filename,
-      caller,
-      envVars: readEnvVars(body, true),
-      labels: readLabels(body, true),
-      correlationId: correlationIdOf(request),
-      recursionHeader: request.headers['x-recursion-stack'],
-      nestingProof: nestingProofOf(request.headers['content-type']),
-      remoteIp: clientIpOf(request),
-    });
-    await this.responder.respond(request, response, submission);
   }
 }

@@ -1,5 +1,5 @@
 import { AppError } from '../errors/app-error';
-import type { CatalogEntry } from './runbook-catalog.service';
+import type { CatalogEntry } from '../catalog/runbook-catalog.service';
 
 /** Whether a runbook has a Script section: without one it is documentation, listed as such. */
 export function hasScriptSection(entry: CatalogEntry): boolean {
@@ -15,6 +15,5 @@ export function assertRunnable(entry: CatalogEntry): void {
   throw new AppError(
     'BAD_REQUEST',
     `${entry.filename} is documentation only: it has no Script section, so there is nothing to run.`,
-    true,
   );
 }

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RunEventsService } from './run-events.service';
-import type { Submission } from './run.service';
+import type { Submission } from './run-submission.service';
 import { SseResponse } from './sse-response';
 
 /** True when the client asked for server-sent events. */

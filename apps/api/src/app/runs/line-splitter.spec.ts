@@ -1,5 +1,5 @@
 import { LineSplitter } from './line-splitter';
-import { parseRecursionStack, recursionRefusal } from './recursion-stack';
+import { parseRecursionStack, recursionRefusal } from '../http/recursion-stack';
 import { formatSseEvent } from './sse-format';
 
 describe('LineSplitter', () => {

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 
-import { DispatchHolder } from './dispatch.provider';
+import { RUN_PORTS, type RunPorts } from './run-ports';
 
 /** A run id (UUID) followed by the hex secret: `<run id>.<secret>`. */
 const PROOF = /^([0-9a-f-]{36})\.([0-9a-f]{64})$/;
@@ -14,21 +14,17 @@ function hashOf(secret: string): string {
 /**
  * Per-run secrets that prove a request comes from a running script (M3): only such a request may
  * run in its parent's slot (embedded) or the nested queue (distributed). The script gets the proof
- * in `RUNBOOK_H_CTYPE`; a client outside cannot know it. Only a hash is kept: in memory in the
- * embedded mode, in Redis (expiring with the run's deadline) in the distributed mode.
+ * in `RUNBOOK_H_CTYPE`; a client outside cannot know it. Only a hash is kept (expiring with the
+ * run's deadline), where every instance can check it.
  */
 @Injectable()
 export class NestingProofs {
-  private readonly local = new Map<string, string>();
-
-  constructor(private readonly dispatchHolder: DispatchHolder) {}
+  constructor(@Inject(RUN_PORTS) private readonly ports: RunPorts) {}
 
   /** Makes the proof of a run that starts now; valid until {@link revoke} or `ttlMs`. */
   async issue(runId: string, ttlMs: number): Promise<string> {
     const secret = randomBytes(32).toString('hex');
-    const dispatch = this.dispatchHolder.dispatch;
-    if (dispatch) await dispatch.saveNestingHash(runId, hashOf(secret), ttlMs);
-    else this.local.set(runId, hashOf(secret));
+    await this.ports.nestingHashes.set(runId, hashOf(secret), ttlMs);
     return `${runId}.${secret}`;
   }
 
@@ -37,10 +33,7 @@ export class NestingProofs {
     const match = proof ? PROOF.exec(proof) : null;
     if (!match?.[1] || !match[2]) return null;
     const runId = match[1];
-    const dispatch = this.dispatchHolder.dispatch;
-    const stored = dispatch
-      ? await dispatch.loadNestingHash(runId).catch(() => null)
-      : (this.local.get(runId) ?? null);
+    const stored = await this.ports.nestingHashes.get(runId).catch(() => null);
     if (stored === null) return null;
     const given = Buffer.from(hashOf(match[2]), 'hex');
     const expected = Buffer.from(stored, 'hex');
@@ -49,7 +42,6 @@ export class NestingProofs {
 
   /** The run ended: its proof no longer works. */
   async revoke(runId: string): Promise<void> {
-    this.local.delete(runId);
-    await this.dispatchHolder.dispatch?.dropNestingHash(runId);
+    await this.ports.nestingHashes.delete(runId);
   }
 }

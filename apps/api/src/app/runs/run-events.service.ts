@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { isTerminalStatus } from '@runbooks/history';
+import { Inject, Injectable } from '@nestjs/common';
+import type { OutputLine } from '@runbooks/dispatch';
+import { isTerminalStatus, type RunStore } from '@runbooks/history';
 import type { ExecuteResult } from '@runbooks/types';
 
-import { OutputBus, type OutputLine, type RunSignal } from './output-bus';
-import { RunService } from './run.service';
-import { RunStoreHolder } from './run-store.provider';
+import { executeResultOf } from './run-results';
+import { RUN_PORTS, type RunPorts } from './run-ports';
+import { RUN_STORE } from '../history/run-store.provider';
 
 /** Receives a run's events in order, each exactly once. */
 export interface RunEventSink {
@@ -16,73 +17,40 @@ export interface RunEventSink {
 const REPLAY_PAGE = 1000;
 
 /**
- * Replays a run's stored output after a given sequence number, then follows it live until `done`,
- * with no gap and no duplicate (live events are buffered while the replay catches up).
+ * Follows a run's output after a given sequence number until `done`, with no gap and no
+ * duplicate: a finished run replays from the store; a live one follows the bus, which replays,
+ * fills gaps from the store and ends with `done`, whichever process runs it.
  */
 @Injectable()
 export class RunEventsService {
   constructor(
-    private readonly holder: RunStoreHolder,
-    private readonly bus: OutputBus,
-    private readonly runs: RunService,
+    @Inject(RUN_STORE) private readonly store: RunStore,
+    @Inject(RUN_PORTS) private readonly ports: RunPorts,
   ) {}
 
   /** Streams the run into `sink`; returns a function that stops following it. */
   async follow(runId: string, afterSeq: number, sink: RunEventSink): Promise<() => void> {
-    const dispatch = this.runs.distributed;
-    if (dispatch) {
-      // Distributed: a finished run replays from the store (below, as in the embedded mode); a
-      // live one follows the Redis stream, which replays, backfills gaps from the store and
-      // ends with `done`, whichever worker runs it.
-      const run = await this.holder.store.get(runId);
-      if (run && !isTerminalStatus(run.status)) {
-        let lastSeq = afterSeq;
-        const subscription = dispatch.bus.subscribe(runId, afterSeq, (signal) => {
-          if (signal.kind === 'output') {
-            lastSeq = Math.max(lastSeq, signal.line.seq);
-            sink.output(signal.line);
-          } else {
-            sink.done(signal.result, Math.max(lastSeq, signal.lastSeq) + 1);
-          }
-        });
-        return () => subscription.close();
+    const run = await this.store.get(runId);
+    if (run && isTerminalStatus(run.status)) {
+      let lastSeq = afterSeq;
+      for (;;) {
+        const lines = await this.store.readOutput(runId, lastSeq + 1, REPLAY_PAGE);
+        for (const line of lines) sink.output(line);
+        lastSeq = lines.at(-1)?.seq ?? lastSeq;
+        if (lines.length < REPLAY_PAGE) break;
       }
+      sink.done(executeResultOf(run), lastSeq + 1);
+      return () => undefined;
     }
     let lastSeq = afterSeq;
-    let replaying = true;
-    let finished = false;
-    const buffered: RunSignal[] = [];
-    const deliver = (signal: RunSignal) => {
-      if (finished) return;
+    const subscription = this.ports.bus.subscribe(runId, afterSeq, (signal) => {
       if (signal.kind === 'output') {
-        if (signal.line.seq <= lastSeq) return;
-        lastSeq = signal.line.seq;
+        lastSeq = Math.max(lastSeq, signal.line.seq);
         sink.output(signal.line);
       } else {
-        finished = true;
-        sink.done(signal.result, lastSeq + 1);
+        sink.done(signal.result, Math.max(lastSeq, signal.lastSeq) + 1);
       }
-    };
-    const unsubscribe = this.bus.subscribe(runId, (signal) =>
-      replaying ? buffered.push(signal) : deliver(signal),
-    );
-    const store = this.holder.store;
-    for (;;) {
-      const chunks = await store.readOutput(runId, lastSeq + 1, REPLAY_PAGE);
-      for (const chunk of chunks) deliver({ kind: 'output', line: chunk });
-      if (chunks.length < REPLAY_PAGE) break;
-    }
-    replaying = false;
-    for (const signal of buffered.splice(0)) deliver(signal);
-    if (!finished) {
-      const run = await store.get(runId);
-      if (run && isTerminalStatus(run.status)) {
-        for (const chunk of await store.readOutput(runId, lastSeq + 1, REPLAY_PAGE))
-          deliver({ kind: 'output', line: chunk });
-        deliver({ kind: 'done', result: this.runs.resultFromRecord(run) });
-      }
-    }
-    if (finished) unsubscribe();
-    return unsubscribe;
+    });
+    return () => subscription.close();
   }
 }

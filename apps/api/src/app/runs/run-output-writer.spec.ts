@@ -1,15 +1,16 @@
+import { InProcessOutputBus } from '@runbooks/dispatch';
 import { openSqliteRunStore, type SqliteRunStore } from '@runbooks/history';
 
-import type { RunSignal } from './output-bus';
 import { RunOutputWriter } from './run-output-writer';
 
-/** Collects what the writer publishes. */
-class PublishedLines {
-  readonly lines: { seq: number; data: string }[] = [];
-
-  publish(_runId: string, signal: RunSignal): void {
-    if (signal.kind === 'output') this.lines.push({ seq: signal.line.seq, data: signal.line.data });
-  }
+/** A real in-process bus and what one subscriber of the run received from it. */
+function publishedLines(runId: string) {
+  const bus = new InProcessOutputBus();
+  const lines: { seq: number; data: string }[] = [];
+  bus.subscribe(runId, 0, (signal) => {
+    if (signal.kind === 'output') lines.push({ seq: signal.line.seq, data: signal.line.data });
+  });
+  return { bus, lines };
 }
 
 describe('RunOutputWriter', () => {
@@ -30,26 +31,28 @@ describe('RunOutputWriter', () => {
   const storedData = async () => (await store.readOutput(runId)).map((chunk) => chunk.data);
 
   it('stores lines and publishes them with the seqs the store gave them', async () => {
-    const published = new PublishedLines();
-    const writer = new RunOutputWriter(store, published, runId);
+    const published = publishedLines(runId);
+    const writer = new RunOutputWriter(store, published.bus, runId);
     writer.add('stdout', 'a');
     writer.add('stderr', 'b');
     await writer.flush();
     writer.add('stdout', 'c');
     await writer.flush();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(published.lines).toEqual([
       { seq: 1, data: 'a' },
       { seq: 2, data: 'b' },
       { seq: 3, data: 'c' },
     ]);
     expect(await storedData()).toEqual(['a', 'b', 'c']);
+    expect(writer.lastSeq).toBe(3);
   });
 
   it('writes the first line after a quiet spell at once, then batches lines within the interval', async () => {
     jest.useFakeTimers();
     const appends = jest.spyOn(store, 'appendOutput');
-    const published = new PublishedLines();
-    const writer = new RunOutputWriter(store, published, runId);
+    const published = publishedLines(runId);
+    const writer = new RunOutputWriter(store, published.bus, runId);
     const batches = () => appends.mock.calls.map(([, chunks]) => chunks.map((chunk) => chunk.data));
 
     writer.add('stdout', 'first');
@@ -68,6 +71,7 @@ describe('RunOutputWriter', () => {
     ]);
 
     await writer.flush();
+    await jest.advanceTimersByTimeAsync(0);
     expect(published.lines.map((line) => line.seq)).toEqual([1, 2, 3, 4]);
     expect(await storedData()).toEqual(['first', 'same read', 'soon after', 'sooner after']);
   });

@@ -1,6 +1,5 @@
+import type { OutputBus } from '@runbooks/dispatch';
 import type { OutputChunkInput, RunStore } from '@runbooks/history';
-
-import type { LiveOutput } from './live-output';
 
 /** At most one write per this interval while output keeps coming (unless a batch fills up). */
 const FLUSH_INTERVAL_MS = 25;
@@ -25,10 +24,11 @@ export class RunOutputWriter {
   private scheduled: ScheduledFlush | null = null;
   private lastWriteAtMs = Number.NEGATIVE_INFINITY;
   private chain: Promise<void> = Promise.resolve();
+  private stored = 0;
 
   constructor(
     private readonly store: RunStore,
-    private readonly bus: LiveOutput,
+    private readonly bus: OutputBus,
     private readonly runId: string,
     private readonly attempt?: number,
     private readonly onError: (error: unknown) => void = () => undefined,
@@ -54,10 +54,19 @@ export class RunOutputWriter {
       .then(async () => {
         const options = this.attempt === undefined ? {} : { attempt: this.attempt };
         const stored = await this.store.appendOutput(this.runId, batch, options);
-        for (const chunk of stored) this.bus.publish(this.runId, { kind: 'output', line: chunk });
+        // A failed publish is ignored: subscribers backfill the line from the store.
+        for (const chunk of stored) {
+          this.stored = Math.max(this.stored, chunk.seq);
+          this.bus.publish(this.runId, chunk).catch(() => undefined);
+        }
       })
       .catch(this.onError);
     return this.chain;
+  }
+
+  /** The last seq stored so far (0 when nothing was): subscribers catch up to it before `done`. */
+  get lastSeq(): number {
+    return this.stored;
   }
 
   private schedule(waitMs: number): ScheduledFlush {

@@ -11,14 +11,14 @@ import {
   WebhookEventSink,
   type RunEventSink,
 } from '@runbooks/dispatch';
-import type { AdvisoryLock, Run } from '@runbooks/history';
+import { PostgresRunStore, type AdvisoryLock, type Run, type RunStore } from '@runbooks/history';
 
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig, type DistributedConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { RunbookCatalog } from '../runbooks/runbook-catalog.service';
-import type { Dispatch } from './dispatch.provider';
-import { RunService } from './run.service';
-import { RunStoreHolder } from './run-store.provider';
+import { RunbookCatalog } from '../catalog/runbook-catalog.service';
+import { RunLifecycle } from './run-lifecycle.service';
+import { RUN_PORTS, type RunPorts } from './run-ports';
+import { RUN_STORE } from '../history/run-store.provider';
 
 /** Name of the PostgreSQL advisory lock held by the reconciler leader. */
 export const RECONCILER_LOCK = 'runbooks:reconciler';
@@ -33,7 +33,7 @@ const DEADLINE_SLACK_SECONDS = 5;
 const PAGE = 500;
 
 /**
- * Distributed mode only. Every process competes for one advisory lock; the leader, each tick:
+ * Distributed mode only (`run-ports.provider.ts` provides it there). Every process competes for one advisory lock; the leader, each tick:
  * re-enqueues stuck `queued` runs, marks `running` runs whose worker stopped heart-beating
  * `lost`, enforces deadlines of runs whose worker vanished, and relays the outbox to the Redis
  * Stream `runs.events` (and the optional webhook). Losing the lock stops all of that.
@@ -46,14 +46,22 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
   private relay: EventRelay | null = null;
   private ticking: Promise<void> | null = null;
   private stopped = false;
+  private readonly store: PostgresRunStore;
+  private readonly settings: DistributedConfig;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly holder: RunStoreHolder,
-    private readonly runs: RunService,
+    @Inject(RUN_STORE) store: RunStore,
+    @Inject(RUN_PORTS) private readonly ports: RunPorts,
+    private readonly lifecycle: RunLifecycle,
     private readonly metrics: MetricsService,
     private readonly catalog: RunbookCatalog,
-  ) {}
+  ) {
+    if (!(store instanceof PostgresRunStore) || !config.distributed)
+      throw new Error('The reconciler needs the distributed mode (PostgreSQL run store)');
+    this.store = store;
+    this.settings = config.distributed;
+  }
 
   /** True while this process is the leader. */
   get isLeader(): boolean {
@@ -61,13 +69,11 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   onApplicationBootstrap(): void {
-    const dispatch = this.runs.distributed;
-    if (!dispatch) return;
     this.metrics.reconcilerLeader.set(0);
-    const everyMs = dispatch.settings.reconcileIntervalSeconds * 1000;
+    const everyMs = this.settings.reconcileIntervalSeconds * 1000;
     const loop = () => {
       if (this.stopped) return;
-      this.ticking = this.tick(dispatch)
+      this.ticking = this.tick()
         .catch((error: unknown) => this.logger.warn(`Reconcile failed: ${String(error)}`))
         .finally(() => {
           this.ticking = null;
@@ -85,21 +91,19 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** One round: make sure of the leadership, then reconcile. */
-  async tick(dispatch: Dispatch): Promise<void> {
-    if (!(await this.lead(dispatch))) return;
+  async tick(): Promise<void> {
+    if (!(await this.lead())) return;
     const now = Date.now();
-    await this.requeueStuck(dispatch, now);
+    await this.requeueStuck(now);
     // Deadlines first: a run past its deadline whose worker also vanished is a `timeout`.
-    await this.enforceDeadlines(dispatch, now);
-    await this.markLost(dispatch, now);
+    await this.enforceDeadlines(now);
+    await this.markLost(now);
   }
 
-  private async lead(dispatch: Dispatch): Promise<boolean> {
-    const store = this.holder.postgresStore;
-    if (!store) return false;
+  private async lead(): Promise<boolean> {
     if (this.lock && !(await this.lock.check())) await this.resign();
     if (!this.lock) {
-      const lock = await store.tryAdvisoryLock(RECONCILER_LOCK);
+      const lock = await this.store.tryAdvisoryLock(RECONCILER_LOCK);
       if (!lock) return false;
       this.lock = lock;
       this.metrics.reconcilerLeader.set(1);
@@ -107,7 +111,7 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
       void lock.lost.then(() => {
         if (this.lock === lock) void this.resign();
       });
-      this.startRelay(dispatch);
+      this.startRelay();
     }
     return true;
   }
@@ -125,52 +129,62 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  private startRelay(dispatch: Dispatch): void {
-    const store = this.holder.postgresStore;
-    if (!store || this.relay) return;
+  private startRelay(): void {
+    if (this.relay) return;
+    const settings = this.settings;
     const onError = (error: unknown) => this.logger.warn(`Event relay: ${String(error)}`);
     const sinks: RunEventSink[] = [
       new RedisStreamEventSink({
-        connection: dispatch.settings.redisUrl,
-        stream: dispatch.settings.eventsStream,
+        connection: settings.redisUrl,
+        stream: settings.eventsStream,
         onError,
       }),
     ];
-    if (dispatch.settings.webhookUrl) {
+    if (settings.webhookUrl) {
       sinks.push(
         new WebhookEventSink({
-          url: dispatch.settings.webhookUrl,
-          secret: dispatch.settings.webhookSecret,
+          url: settings.webhookUrl,
+          secret: settings.webhookSecret,
         }),
       );
     }
-    this.relay = new EventRelay({ source: store, sinks, onError });
+    this.relay = new EventRelay({ source: this.store, sinks, onError });
     this.relay.start();
   }
 
   /** Queued runs without progress for a while: queue them again (no-op when their job exists). */
-  private async requeueStuck(dispatch: Dispatch, now: number): Promise<void> {
-    const stuck = await this.holder.store.listByStatus(['queued'], {
+  private async requeueStuck(now: number): Promise<void> {
+    const stuck = await this.store.listByStatus(['queued'], {
       heartbeatBefore: new Date(now - REQUEUE_AFTER_MS),
       limit: PAGE,
     });
     for (const run of stuck) {
-      const queue = run.recursionStack.length > 1 ? dispatch.nestedQueue : dispatch.queue;
-      await queue.enqueue(run.id, { attempt: run.attempt + 1 }).catch(() => undefined);
+      await this.queueOf(run)
+        .enqueue(run.id, { attempt: run.attempt + 1 })
+        .catch(() => undefined);
     }
   }
 
+  private queueOf(run: Run) {
+    return run.recursionStack.length > 1 ? this.ports.nestedQueue : this.ports.queue;
+  }
+
   /** Running runs whose worker stopped heart-beating: `lost` (the worker's scripts died with it). */
-  private async markLost(dispatch: Dispatch, now: number): Promise<void> {
-    const silentFor = dispatch.settings.lostAfterSeconds;
-    const stale = await this.holder.store.listByStatus(['running'], {
+  private async markLost(now: number): Promise<void> {
+    const silentFor = this.settings.lostAfterSeconds;
+    const stale = await this.store.listByStatus(['running'], {
       heartbeatBefore: new Date(now - silentFor * 1000),
       limit: PAGE,
     });
     for (const run of stale) {
       const reason = `The worker running attempt ${run.attempt} stopped (no heartbeat for ${silentFor} s)`;
-      if (await this.retry(dispatch, run, reason)) continue;
-      await this.settle(dispatch, run, 'lost', { errors: [...run.errors, reason] });
+      if (await this.retry(run, reason)) continue;
+      await this.lifecycle.settle(run, {
+        status: 'lost',
+        from: ['running'],
+        patch: { returnCode: null, errors: [...run.errors, reason] },
+        reason,
+      });
     }
   }
 
@@ -178,24 +192,19 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
    * A lost run of a runbook whose Retry Policy allows another attempt goes back to the queue (a
    * frozen worker that comes back is fenced out at its next heartbeat). True when requeued.
    */
-  private async retry(dispatch: Dispatch, run: Run, reason: string): Promise<boolean> {
+  private async retry(run: Run, reason: string): Promise<boolean> {
     const maxAttempts = await this.maxAttemptsOf(run.runbook);
     if (run.attempt >= maxAttempts) return false;
-    const outcome = await this.holder.store.requeue(run.id, run.attempt, {
-      errors: [
-        ...run.errors,
-        `${reason}; queued again for attempt ${run.attempt + 1} of ${maxAttempts}`,
-      ],
-    });
-    if (!outcome.applied) return false;
-    this.logger.warn(
-      `Run ${run.id} of ${run.runbook} lost attempt ${run.attempt}; queued again (Retry Policy: ${maxAttempts} attempts)`,
-    );
-    this.metrics.retries.inc({ runbook: run.runbook });
-    const queue = run.recursionStack.length > 1 ? dispatch.nestedQueue : dispatch.queue;
+    const requeued = await this.lifecycle.requeue(run, [
+      ...run.errors,
+      `${reason}; queued again for attempt ${run.attempt + 1} of ${maxAttempts}`,
+    ]);
+    if (!requeued) return false;
     // A job of its own (the lost attempt's job may still be held); if Redis fails here,
     // requeueStuck queues it on a later round.
-    await queue.enqueue(run.id, { attempt: run.attempt + 1 }).catch(() => undefined);
+    await this.queueOf(run)
+      .enqueue(run.id, { attempt: run.attempt + 1 })
+      .catch(() => undefined);
     return true;
   }
 
@@ -209,42 +218,29 @@ export class RunReconciler implements OnApplicationBootstrap, OnApplicationShutd
    * Runs past their deadline (script timeout + kill grace + slack) that no worker settled, because
    * it vanished or froze: `timeout`, and a cancel in case the worker comes back.
    */
-  private async enforceDeadlines(dispatch: Dispatch, now: number): Promise<void> {
+  private async enforceDeadlines(now: number): Promise<void> {
     const graceSeconds =
       this.config.killGraceSeconds +
       DEADLINE_SLACK_SECONDS +
-      dispatch.settings.reconcileIntervalSeconds;
-    const overdue = await this.holder.store.listByStatus(['running'], {
+      this.settings.reconcileIntervalSeconds;
+    const overdue = await this.store.listByStatus(['running'], {
       startedBefore: new Date(now - (this.config.scriptTimeoutSeconds + graceSeconds) * 1000),
       limit: PAGE,
     });
     for (const run of overdue) {
-      const settled = await this.settle(dispatch, run, 'timeout', {
-        errors: [...run.errors, 'The run passed its deadline and was stopped'],
+      const settled = await this.lifecycle.settle(run, {
+        status: 'timeout',
+        from: ['running'],
+        patch: {
+          returnCode: -9,
+          errors: [...run.errors, 'The run passed its deadline and was stopped'],
+        },
+        reason: 'deadline passed and its worker did not settle it',
       });
-      if (settled)
-        await dispatch.cancel
+      if (settled.applied)
+        await this.ports.cancel
           .request({ runId: run.id, requestedBy: 'system', reason: 'deadline passed' })
           .catch(() => undefined);
     }
-  }
-
-  private async settle(
-    dispatch: Dispatch,
-    run: Run,
-    status: 'lost' | 'timeout',
-    patch: { errors: string[] },
-  ): Promise<boolean> {
-    const outcome = await this.holder.store.transition(run.id, run.attempt, ['running'], status, {
-      ...patch,
-      returnCode: status === 'timeout' ? -9 : null,
-    });
-    if (!outcome.applied || !outcome.run) return false;
-    this.logger.warn(`Run ${run.id} of ${run.runbook} is now ${status}`);
-    this.metrics.runs.inc({ runbook: run.runbook, status });
-    await dispatch.bus
-      .complete(run.id, this.runs.resultFromRecord(outcome.run))
-      .catch(() => undefined);
-    return true;
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { evaluateClaims } from '@runbooks/rbac';
-import { isHistoryError, toWire, type Run } from '@runbooks/history';
+import { toWire, type Run, type RunStore } from '@runbooks/history';
 import type { CancelRunRequest, RunListResponse, RunRecord } from '@runbooks/types';
 import type { Request, Response } from 'express';
 
@@ -17,11 +17,11 @@ import {
 } from '../docs/api-docs.decorators';
 import { AppError } from '../errors/app-error';
 import { RunbookAccess } from '../runbooks/runbook-access.service';
-import { RunbookCatalog } from '../runbooks/runbook-catalog.service';
+import { RunbookCatalog } from '../catalog/runbook-catalog.service';
 import { ExecuteResponder } from './execute-responder';
 import { parseRunQuery, pickFields } from './run-query';
-import { RunService } from './run.service';
-import { RunStoreHolder } from './run-store.provider';
+import { RunCancellation } from './run-cancellation.service';
+import { RUN_STORE } from '../history/run-store.provider';
 
 /** Most store pages read to fill one filtered page of visible runs. */
 const MAX_SCANNED_PAGES = 20;
@@ -31,10 +31,10 @@ const MAX_SCANNED_PAGES = 20;
 export class RunsController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly holder: RunStoreHolder,
+    @Inject(RUN_STORE) private readonly store: RunStore,
     private readonly catalog: RunbookCatalog,
     private readonly access: RunbookAccess,
-    private readonly runs: RunService,
+    private readonly cancellation: RunCancellation,
     private readonly responder: ExecuteResponder,
   ) {}
 
@@ -188,7 +188,7 @@ export class RunsController {
       );
     }
     const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 500) : undefined;
-    return toWire(await this.runs.cancel(id, caller, reason));
+    return toWire(await this.cancellation.cancel(run, caller, reason));
   }
 
   private async page(
@@ -196,22 +196,17 @@ export class RunsController {
     cursor: string | null,
     limit: number,
   ) {
-    try {
-      return await this.holder.store.list(query.filter, {
-        limit,
-        cursor,
-        includeOutput:
-          !query.fields || query.fields.includes('stdout') || query.fields.includes('stderr'),
-      });
-    } catch (error) {
-      if (isHistoryError(error, 'INVALID_CURSOR') || isHistoryError(error, 'INVALID_FILTER'))
-        throw new AppError('BAD_REQUEST', error.message);
-      throw error;
-    }
+    // A bad cursor or filter is a library error the exception filter answers with 400.
+    return this.store.list(query.filter, {
+      limit,
+      cursor,
+      includeOutput:
+        !query.fields || query.fields.includes('stdout') || query.fields.includes('stderr'),
+    });
   }
 
   private async visibleRun(id: string, caller: Caller): Promise<Run> {
-    const run = await this.holder.store.get(id);
+    const run = await this.store.get(id);
     if (!run || !(await this.isVisible(run, caller, new Map())))
       throw new AppError('NOT_FOUND', `Run not found: ${id}`);
     return run;

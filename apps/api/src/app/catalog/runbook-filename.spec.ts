@@ -31,12 +31,4 @@ describe('checkRunbookFilename', () => {
   it('answers names that are not markdown as not found', () => {
     expect(codeOf('CreatePackage.dockerfile')).toBe('NOT_FOUND');
   });
-
-  it('adds success: false on execute', () => {
-    try {
-      checkRunbookFilename('..', true);
-    } catch (error) {
-      expect((error as AppError).withSuccessFlag).toBe(true);
-    }
-  });
 });

@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error';
  * directly in the runbooks folder. Traversal attempts (separators, `..`, NUL, hidden names) are
  * 400; names that are not markdown are not runbooks (404).
  */
-export function checkRunbookFilename(filename: string, withSuccessFlag = false): string {
+export function checkRunbookFilename(filename: string): string {
   const looksLikeTraversal =
     filename === '' ||
     /[/\\\0]/.test(filename) ||
@@ -13,13 +13,8 @@ export function checkRunbookFilename(filename: string, withSuccessFlag = false):
     filename.startsWith('.') ||
     filename.length > 255;
   if (looksLikeTraversal) {
-    throw new AppError(
-      'INVALID_FILENAME',
-      `Invalid runbook filename: ${JSON.stringify(filename)}`,
-      withSuccessFlag,
-    );
+    throw new AppError('INVALID_FILENAME', `Invalid runbook filename: ${JSON.stringify(filename)}`);
   }
-  if (!filename.endsWith('.md'))
-    throw new AppError('NOT_FOUND', `Runbook not found: ${filename}`, withSuccessFlag);
+  if (!filename.endsWith('.md')) throw new AppError('NOT_FOUND', `Runbook not found: ${filename}`);
   return filename;
 }

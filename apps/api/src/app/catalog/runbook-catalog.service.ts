@@ -57,10 +57,10 @@ export class RunbookCatalog implements OnModuleDestroy {
   }
 
   /** The runbook, read through the cache; 400 for bad names, 404 when absent. */
-  async get(rawFilename: string, withSuccessFlag = false): Promise<CatalogEntry> {
-    const filename = checkRunbookFilename(rawFilename, withSuccessFlag);
+  async get(rawFilename: string): Promise<CatalogEntry> {
+    const filename = checkRunbookFilename(rawFilename);
     const entry = await this.load(filename);
-    if (!entry) throw new AppError('NOT_FOUND', `Runbook not found: ${filename}`, withSuccessFlag);
+    if (!entry) throw new AppError('NOT_FOUND', `Runbook not found: ${filename}`);
     return entry;
   }
 

@@ -4,13 +4,12 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { isTerminalStatus, type Run } from '@runbooks/history';
+import { isTerminalStatus, type Run, type RunStore } from '@runbooks/history';
 import type { RunSummary } from '@runbooks/types';
 
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { RunStoreHolder } from './run-store.provider';
+import { RUN_STORE } from './run-store.provider';
 
-/** Distributed mode: how often the index re-reads the store (workers change runs elsewhere). */
+/** How often the index re-reads the store (other processes may change runs). */
 const REFRESH_MS = 5_000;
 
 /** The latest run of each runbook, kept in memory so listings need no query per runbook. */
@@ -20,31 +19,26 @@ export class LastRunIndex implements OnApplicationBootstrap, OnApplicationShutdo
   private changes = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(
-    private readonly holder: RunStoreHolder,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(@Inject(RUN_STORE) private readonly store: RunStore) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const page = await this.holder.store.list({}, { limit: 500, includeOutput: false });
+    const page = await this.store.list({}, { limit: 500, includeOutput: false });
     for (const run of [...page.items].reverse()) this.note(run);
-    if (this.config.distributed) {
-      this.timer = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_MS);
-      this.timer.unref();
-    }
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_MS);
+    this.timer.unref();
   }
 
   onApplicationShutdown(): void {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Distributed: picks up runs created elsewhere and the progress of unfinished ones. */
+  /** Picks up runs created elsewhere and the progress of unfinished ones. */
   private async refresh(): Promise<void> {
-    const page = await this.holder.store.list({}, { limit: 100, includeOutput: false });
+    const page = await this.store.list({}, { limit: 100, includeOutput: false });
     for (const run of [...page.items].reverse()) this.note(run);
     for (const summary of [...this.latest.values()]) {
       if (isTerminalStatus(summary.status)) continue;
-      const run = await this.holder.store.get(summary.id);
+      const run = await this.store.get(summary.id);
       if (run) this.note(run);
     }
   }

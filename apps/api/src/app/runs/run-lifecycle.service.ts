@@ -1,0 +1,174 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { NewRun, Run, RunPatch, RunStore } from '@runbooks/history';
+import type { ExecuteResult, RunStatus } from '@runbooks/types';
+
+import { HistoryRecorder, type HistoryFacts } from '../history/history-recorder.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { LastRunIndex } from '../history/last-run-index.service';
+import { executeResultOf, type FullOutput } from './run-results';
+import { RUN_PORTS, type RunPorts } from './run-ports';
+import { RUN_STORE } from '../history/run-store.provider';
+
+/** A run's move to a final status, as its settler describes it. */
+export interface Settlement {
+  status: Exclude<RunStatus, 'queued' | 'running'>;
+  /** Statuses the run may be in for the move to apply (fenced with the run's attempt too). */
+  from: readonly RunStatus[];
+  patch?: RunPatch;
+  /** The markdown and audit History entries, written once and only if the move is still ours. */
+  history?: HistoryFacts;
+  /** The whole output, for the `done` payload of the process that ran the script. */
+  output?: FullOutput;
+  /** The last output seq this process stored: subscribers catch up to it before `done`. */
+  lastSeq?: number;
+  /** Why, for the log line (lost, timeout, refusals). */
+  reason?: string;
+}
+
+/** What a settlement did: the run as it is now and its `done` result. */
+export interface Settled {
+  /** False when another process settled the run first (nothing was written or published here). */
+  applied: boolean;
+  run: Run;
+  result: ExecuteResult;
+}
+
+/** Statuses that mean something went wrong outside the script: logged as warnings. */
+const WARNED: ReadonlySet<RunStatus> = new Set(['lost', 'timeout', 'denied']);
+
+/**
+ * The one owner of run state changes. Every create, claim, requeue and settlement of a run goes
+ * through here, and each settlement does its fenced write, History, metrics, log, last-run index
+ * and `done` exactly once, whoever settles (worker, canceler, reconciler, boot recovery).
+ */
+@Injectable()
+export class RunLifecycle {
+  private readonly logger = new Logger('Runs');
+
+  constructor(
+    @Inject(RUN_STORE) private readonly store: RunStore,
+    @Inject(RUN_PORTS) private readonly ports: RunPorts,
+    private readonly history: HistoryRecorder,
+    private readonly metrics: MetricsService,
+    private readonly lastRuns: LastRunIndex,
+  ) {}
+
+  /** Records a new run (queued): it exists before anything forks. */
+  async create(input: NewRun): Promise<Run> {
+    const run = await this.store.create(input);
+    this.lastRuns.note(run);
+    return run;
+  }
+
+  /** The run as it is now, or null. */
+  current(runId: string): Promise<Run | null> {
+    return this.store.get(runId);
+  }
+
+  /** Takes a queued run for this worker (attempt + 1); null when another delivery took it. */
+  async claim(runId: string, workerId: string): Promise<Run | null> {
+    const claimed = await this.store.claim(runId, { workerId });
+    if (!claimed) return null;
+    this.lastRuns.note(claimed);
+    this.logger.log(
+      `Run ${claimed.id} of ${claimed.runbook} started for ${claimed.requestedBy || 'unknown'}`,
+    );
+    return claimed;
+  }
+
+  /** A running run's sign of life; false when it was fenced out (settled or requeued elsewhere). */
+  heartbeat(run: Run): Promise<boolean> {
+    return this.store.heartbeat(run.id, run.attempt);
+  }
+
+  /**
+   * True while `run` (this attempt) is still in one of `from`: a worker whose run was settled
+   * elsewhere (lost, timeout) drops its own outcome.
+   */
+  async isStillOurs(run: Run, from: readonly RunStatus[]): Promise<boolean> {
+    const current = await this.store.get(run.id);
+    return current !== null && current.attempt === run.attempt && from.includes(current.status);
+  }
+
+  /** Moves a run to a final status, with every side effect once; see {@link Settlement}. */
+  async settle(run: Run, settlement: Settlement): Promise<Settled> {
+    if (settlement.history) {
+      if (!(await this.isStillOurs(run, settlement.from))) return this.settledElsewhere(run);
+      await this.history.record(settlement.history);
+    }
+    const outcome = await this.store.transition(
+      run.id,
+      run.attempt,
+      settlement.from,
+      settlement.status,
+      settlement.patch,
+    );
+    if (!outcome.applied) return this.settledElsewhere(outcome.run ?? run);
+    const settled = outcome.run;
+    this.lastRuns.note(settled);
+    this.count(settled);
+    this.log(settled, settlement.reason);
+    const result = executeResultOf(settled, settlement.output);
+    await this.publishDone(settled.id, result, settlement.lastSeq);
+    return { applied: true, run: settled, result };
+  }
+
+  /**
+   * Gives a running run whose worker was lost back to the queue for another attempt (Retry
+   * Policy); false when it was settled or requeued elsewhere first.
+   */
+  async requeue(run: Run, errors: string[]): Promise<boolean> {
+    const outcome = await this.store.requeue(run.id, run.attempt, { errors });
+    if (!outcome.applied) return false;
+    this.lastRuns.note(outcome.run);
+    this.metrics.retries.inc({ runbook: run.runbook });
+    this.logger.warn(`Run ${run.id} of ${run.runbook} lost attempt ${run.attempt}; queued again`);
+    return true;
+  }
+
+  private async settledElsewhere(run: Run): Promise<Settled> {
+    const current = (await this.store.get(run.id)) ?? run;
+    this.logger.warn(
+      `Run ${run.id} was settled elsewhere (${current.status}); the outcome here is dropped`,
+    );
+    return { applied: false, run: current, result: executeResultOf(current) };
+  }
+
+  private count(run: Run): void {
+    this.metrics.runs.inc({ runbook: run.runbook, status: run.status });
+    if (run.startedAt && run.finishedAt) {
+      const seconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
+      this.metrics.runDuration.observe({ runbook: run.runbook, status: run.status }, seconds);
+    }
+  }
+
+  private log(run: Run, reason: string | undefined): void {
+    const took =
+      run.startedAt && run.finishedAt
+        ? ` after ${Date.parse(run.finishedAt) - Date.parse(run.startedAt)} ms`
+        : '';
+    const why = reason ? `: ${reason}` : '';
+    const line = `Run ${run.id} of ${run.runbook} ended ${run.status} (return code ${run.returnCode ?? 'none'})${took}${why}`;
+    if (WARNED.has(run.status)) this.logger.warn(line);
+    else this.logger.log(line);
+  }
+
+  /** Ends the run's live stream; a failed publish is retried briefly (waiters depend on it). */
+  private async publishDone(runId: string, result: ExecuteResult, lastSeq?: number): Promise<void> {
+    const options = lastSeq === undefined ? {} : { lastSeq };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ports.bus.complete(runId, result, options);
+        return;
+      } catch (error) {
+        if (attempt >= 3) {
+          this.logger.warn(
+            `Could not complete the output stream of run ${runId}: ${String(error)}`,
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  }
+}
