@@ -48,7 +48,8 @@ const RUNBOOKS = {
     env: { SERVER_PID: 'Pid of the server', DATA_DIR: 'Its data dir', RB_DIR: 'Its runbooks dir' },
     script: [
       'cat /proc/$SERVER_PID/environ >/dev/null 2>&1 && echo server-env-readable',
-      'for f in /proc/[0-9]*/environ(N); do grep -qa \'SECRET_VALUE=\' $f 2>/dev/null && echo "found-secret $f"; done',
+      // zsh reads each readable environ without a fork: a busy machine has many processes.
+      'for f in /proc/[0-9]*/environ(N); do [[ -r $f && "$(<$f)" == *SECRET_VALUE=* ]] 2>/dev/null && echo "found-secret $f"; done',
       'for d in ${PWD:h}/runbook-exec-*(N); do [[ $d == $PWD ]] && continue; ls $d >/dev/null 2>&1 && echo "other-dir-readable $d"; done',
       'ls $DATA_DIR >/dev/null 2>&1 && echo data-readable',
       'cat $DATA_DIR/runs.db >/dev/null 2>&1 && echo store-readable',
