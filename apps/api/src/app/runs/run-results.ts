@@ -29,7 +29,9 @@ export function executeResultOf(run: Run, output?: FullOutput): ExecuteResult {
     };
   }
   return {
-    success: run.returnCode === 0,
+    // The run's status decides (a canceled or timed-out script that exits 0 did not succeed), as
+    // the CLI's local runs say it.
+    success: run.status === 'success',
     runbook: run.runbook,
     return_code: run.returnCode ?? 1,
     stdout: output?.stdout ?? run.stdout,
