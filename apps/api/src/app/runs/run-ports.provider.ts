@@ -45,6 +45,16 @@ const json = {
 };
 const text = { encode: (value: string) => value, decode: (value: string) => value };
 
+/** Closes the dispatch adapters of a set of ports (each on its own: one failure stops nothing). */
+async function closeAdapters(ports: RunPorts): Promise<void> {
+  await Promise.allSettled([
+    ports.queue.close(),
+    ports.nestedQueue.close(),
+    ports.bus.close(),
+    ports.cancel.close(),
+  ]);
+}
+
 /** The embedded mode: dispatch's in-process adapters, no server needed. */
 function inProcessPorts(config: AppConfig, backfill: OutputBackfill): RunPorts {
   const ports: RunPorts = {
@@ -61,14 +71,7 @@ function inProcessPorts(config: AppConfig, backfill: OutputBackfill): RunPorts {
       parentDeathSignal: false,
     },
     ping: () => Promise.resolve(),
-    close: async () => {
-      await Promise.allSettled([
-        ports.queue.close(),
-        ports.nestedQueue.close(),
-        ports.bus.close(),
-        ports.cancel.close(),
-      ]);
-    },
+    close: () => closeAdapters(ports),
   };
   return ports;
 }
@@ -122,12 +125,7 @@ function redisPorts(
       await boundedRedis(redis.ping());
     },
     close: async () => {
-      await Promise.allSettled([
-        ports.queue.close(),
-        ports.nestedQueue.close(),
-        ports.bus.close(),
-        ports.cancel.close(),
-      ]);
+      await closeAdapters(ports);
       redis.disconnect();
     },
   };
