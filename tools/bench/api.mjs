@@ -4,14 +4,18 @@
 //    10 s (after a 2 s warm-up) → requests/s. Target: ≥ 1500 req/s on the 2-core dev machine.
 // 2. End-to-end execute of an `echo` runbook, JSON mode, one request at a time (default 200
 //    runs after 10 warm-up runs) → median and p99 latency. Target: median ≤ 20 ms.
+// 3. Baselines measured in the same run, sequential from one client: a bare Node HTTP server that
+//    spawns the same script per request and answers JSON (target: execute ≤ 1.5× its median), and
+//    raw zsh (target ≤ 3×). This machine is noisy: the ratios are what compare across runs.
 // The server runs with its defaults (markdown history with fsync, SQLite run store, audit log,
 // INFO logs to a file) except that rate limiting is off.
 // Usage: npx nx build api && node tools/bench/api.mjs [--runbooks 500] [--duration 10]
 //        [--connections 8] [--runs 200] [--execution-dir DIR] [--env NAME=value ...]
-//        [--node-arg FLAG ...]
+//        [--node-arg FLAG ...] [--main dist/apps/api/main.js (another build, e.g. a before/after)]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   createWriteStream,
   existsSync,
   mkdirSync,
@@ -28,6 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 import { freePort, option, percentile } from './bench-kit.mjs';
+import { bareServerLatencies, rawZshLatencies } from './spawn-baselines.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -46,8 +51,10 @@ const CONNECTIONS = Number(option('connections', '8'));
 const RUNS = Number(option('runs', '200'));
 const LIST_TARGET = 1500;
 const EXECUTE_TARGET_MS = 20;
+const BARE_SERVER_RATIO_TARGET = 1.5;
+const RAW_ZSH_RATIO_TARGET = 3;
 
-const main = join(root, 'dist/apps/api/main.js');
+const main = option('main', join(root, 'dist/apps/api/main.js'));
 if (!existsSync(main)) {
   console.error(`${main} is missing: run "npx nx build api" first`);
   process.exit(1);
@@ -60,6 +67,9 @@ const dirs = {
   data: join(work, 'data'),
 };
 for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+// As root the server runs each script under its own uid, which must traverse to EXECUTION_DIR.
+chmodSync(work, 0o711);
+chmodSync(dirs.execution, 0o711);
 
 function runbook(name, script, index) {
   return [
@@ -223,6 +233,20 @@ try {
       `p90 ${ms(percentile(latencies, 0.9))}, p99 ${ms(percentile(latencies, 0.99))}, ` +
       `min ${ms(latencies[0])}, max ${ms(latencies.at(-1))} ` +
       `→ target median ≤ ${EXECUTE_TARGET_MS} ms: ${median <= EXECUTE_TARGET_MS ? 'met' : 'MISSED'}`,
+  );
+  const bare = percentile(await bareServerLatencies('echo hi', RUNS), 0.5);
+  const raw = percentile(await rawZshLatencies('echo hi', RUNS), 0.5);
+  const toBare = median / bare;
+  const toRaw = median / raw;
+  console.log(
+    `baselines (same run, sequential): bare Node HTTP server spawning zsh median ${ms(bare)}, ` +
+      `raw zsh spawn median ${ms(raw)}`,
+  );
+  console.log(
+    `execute / bare server: ${toBare.toFixed(2)}× → target ≤ ${BARE_SERVER_RATIO_TARGET}×: ` +
+      `${toBare <= BARE_SERVER_RATIO_TARGET ? 'met' : 'MISSED'}; execute / raw zsh: ` +
+      `${toRaw.toFixed(2)}× → target ≤ ${RAW_ZSH_RATIO_TARGET}×: ` +
+      `${toRaw <= RAW_ZSH_RATIO_TARGET ? 'met' : 'MISSED'}`,
   );
   console.log(
     `machine after: load average ${loadavg()
