@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 
-import { runInRequestContext } from './request-context';
+import { runInRequestContext } from '../logging/request-context';
 
 /** Header carrying the correlation id in both directions. */
 export const CORRELATION_HEADER = 'X-Correlation-Id';

@@ -1,6 +1,6 @@
 import { ConsoleLogger, type ConsoleLoggerOptions, type LogLevel } from '@nestjs/common';
 
-import { currentCorrelationId } from '../http/request-context';
+import { currentCorrelationId } from './request-context';
 import { escapeControlChars } from './escape-control-chars';
 
 /** What Nest passes when it builds a JSON log line. */
