@@ -7,8 +7,8 @@ import { json } from 'express';
 
 import { AppModule } from './app/app.module';
 import { loadConfig } from './app/config/load-config';
-import { buildOpenApiDocument } from './app/docs/openapi';
-import { OpenApiDocument } from './app/docs/openapi-document';
+import { buildOpenApiDocument } from './app/operations/openapi';
+import { OpenApiDocument } from './app/operations/openapi-document';
 import { handleClientError } from './app/http/client-error-handler';
 import { demoBanner } from './app/lifecycle/demo-banner';
 import { assertPortAvailable, explainListenError } from './app/lifecycle/port-check';

@@ -4,8 +4,8 @@ import { TerminusModule } from '@nestjs/terminus';
 
 import { AuthModule } from '../auth/auth.module';
 import { ConfigController } from '../config-api/config.controller';
-import { DocsController } from '../docs/docs.controller';
-import { OpenApiDocument } from '../docs/openapi-document';
+import { DocsController } from './docs.controller';
+import { OpenApiDocument } from './openapi-document';
 import { HealthController } from '../health/health.controller';
 import { HistoryModule } from '../history/history.module';
 import { ShutdownService } from '../lifecycle/shutdown.service';

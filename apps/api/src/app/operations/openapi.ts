@@ -3,7 +3,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 
 import { PUBLIC_OPERATION_EXTENSION } from '../auth/public.decorator';
 import { SERVER_VERSION } from '../config/server-version';
-import { OPENAPI_SCHEMAS } from './openapi-schemas';
+import { OPENAPI_SCHEMAS } from '../docs/openapi-schemas';
 
 const DESCRIPTION = [
   'Lists, validates, authorizes and executes markdown runbooks, and keeps a queryable record of',

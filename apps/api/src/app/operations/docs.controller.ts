@@ -9,7 +9,7 @@ import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 
 import { Public } from '../auth/public.decorator';
 import { AppError } from '../errors/app-error';
-import { ApiOperationDoc, ApiTextResult } from './api-docs.decorators';
+import { ApiOperationDoc, ApiTextResult } from '../docs/api-docs.decorators';
 import { OpenApiDocument } from './openapi-document';
 
 const SWAGGER_FILES = new Set([
