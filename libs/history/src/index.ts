@@ -34,12 +34,9 @@ export type {
   RunOutputTable,
   RunsTable,
 } from './lib/run-store-schema';
-export {
-  DEFAULT_PAGE_LIMIT,
-  DEFAULT_TAIL_BYTES,
-  KyselyRunStore,
-  migrateRunStore,
-} from './lib/kysely-run-store';
+export { DEFAULT_TAIL_BYTES, KyselyRunStore } from './lib/kysely-run-store';
+export { DEFAULT_PAGE_LIMIT } from './lib/run-list-query';
+export { migrateRunStore } from './lib/migrate-run-store';
 export type { KyselyRunStoreOptions } from './lib/kysely-run-store';
 export { DEFAULT_RUNS_DB_FILE, SqliteRunStore, openSqliteRunStore } from './lib/sqlite-run-store';
 export type { SqliteRunStoreOptions } from './lib/sqlite-run-store';

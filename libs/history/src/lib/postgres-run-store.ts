@@ -3,8 +3,9 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import { Pool } from 'pg';
 import { HistoryError, isHistoryError } from './history-error';
-import { KyselyRunStore, migrateRunStore } from './kysely-run-store';
+import { KyselyRunStore } from './kysely-run-store';
 import type { KyselyRunStoreOptions } from './kysely-run-store';
+import { migrateRunStore } from './migrate-run-store';
 import type { RunDatabase } from './run-store-schema';
 
 /** What the store needs from a pooled connection (a `pg.PoolClient` fits). */

@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { SqliteDatabase } from 'kysely';
-import { KyselyRunStore, migrateRunStore } from './kysely-run-store';
+import { KyselyRunStore } from './kysely-run-store';
+import { migrateRunStore } from './migrate-run-store';
 import type { KyselyRunStoreOptions } from './kysely-run-store';
 import type { RunDatabase } from './run-store-schema';
 
