@@ -17,7 +17,6 @@ import {
   stringList,
   toIso,
 } from './run-field-checks';
-import { insertRunWithEvent, updateRunWithEvent } from './postgres-run-events';
 import { listRuns } from './run-list-query';
 import { newRunRow } from './new-run-row';
 import { appendRunOutput, INSERT_BATCH_ROWS, readRunOutput } from './run-output-rows';
@@ -41,7 +40,6 @@ import type {
   RunStore,
   TransitionResult,
 } from './run-store';
-import { isPostgres } from './run-store-schema';
 import type { RunDatabase, RunsTable } from './run-store-schema';
 
 /** Default size of the stdout/stderr tails kept on a run record (64 KiB each). */
@@ -73,11 +71,11 @@ export interface KyselyRunStoreOptions {
 export type RunUpdate = UpdateQueryBuilder<RunDatabase, 'runs', 'runs', UpdateResult>;
 
 /**
- * RunStore over any Kysely database holding the `RunDatabase` schema. All SQL is portable
+ * RunStore over any Kysely database holding the `RunDatabase` schema. All SQL here is portable
  * (conditional `UPDATE … RETURNING`, `ON CONFLICT DO NOTHING`, row-value keyset comparisons), so the
- * SQLite adapter and a PostgreSQL one share this class and the contract suite. The one exception:
- * with the outbox on, PostgreSQL writes a state change and its event in one statement
- * (data-modifying CTEs) instead of a transaction of several.
+ * SQLite and PostgreSQL adapters share this class and the contract suite. An adapter may write a
+ * state change and its outbox event its own way by overriding `insertRun` and `updateWithEvent`
+ * (PostgreSQL does both in one statement).
  */
 export class KyselyRunStore implements RunStore, RunEventOutbox {
   /** Whether state changes write outbox events (`KyselyRunStoreOptions.outbox`). */
@@ -86,12 +84,10 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
   private readonly now: () => Date;
   private readonly newId: () => string;
   private readonly labelHitsCap: number;
-  /** PostgreSQL writes a change and its outbox event in one statement (data-modifying CTEs). */
-  private readonly writesEventsInline: boolean;
   private closed = false;
 
   constructor(
-    private readonly db: Kysely<RunDatabase>,
+    protected readonly db: Kysely<RunDatabase>,
     options: KyselyRunStoreOptions = {},
   ) {
     this.tailBytes = options.tailBytes ?? DEFAULT_TAIL_BYTES;
@@ -99,7 +95,6 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
     this.newId = options.newId ?? randomUUID;
     this.labelHitsCap = Math.max(1, Math.floor(options.labelHitsCap ?? LABEL_HITS_CAP));
     this.outbox = options.outbox ?? false;
-    this.writesEventsInline = this.outbox && isPostgres(db);
   }
 
   async create(input: NewRun): Promise<Run> {
@@ -110,15 +105,16 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
       tailBytes: this.tailBytes,
     });
     const run = rowToRun(row);
-    const inserted = this.writesEventsInline
-      ? await insertRunWithEvent(this.db, row, run)
-      : await this.insertRunInTransaction(row, run);
+    const inserted = await this.insertRun(row, run);
     if (!inserted) throw new HistoryError('RUN_EXISTS', `A run with id ${row.id} already exists.`);
     return run;
   }
 
-  /** Inserts a new run, its labels and (outbox on) its `create` event in one transaction. */
-  private async insertRunInTransaction(row: RunRow, run: Run): Promise<boolean> {
+  /**
+   * Inserts a new run, its labels and (outbox on) its `create` event in one transaction; false
+   * when a run with that id exists (then nothing is written).
+   */
+  protected async insertRun(row: RunRow, run: Run): Promise<boolean> {
     const labels = Object.entries(run.labels);
     return this.db.transaction().execute(async (trx) => {
       const inserted = await trx
@@ -260,7 +256,7 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
   /**
    * Runs one conditional update of a run and returns the run as it left it (undefined when the
    * update matched nothing). With the outbox on it also writes the `update` event, atomically:
-   * on PostgreSQL in the same statement, elsewhere in a transaction. The update comes first, so
+   * through `updateWithEvent`. The update comes first, so
    * the run's row lock orders its events.
    */
   private async changeRun(
@@ -268,7 +264,17 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
     update: (db: QueryCreator<RunDatabase>) => RunUpdate,
   ): Promise<RunRow | undefined> {
     if (!this.outbox) return update(this.db).returningAll().executeTakeFirst();
-    if (this.writesEventsInline) return updateRunWithEvent(this.db, now, update);
+    return this.updateWithEvent(now, update);
+  }
+
+  /**
+   * Outbox on: runs the update and writes its `update` event from the updated row, in one
+   * transaction; a refused update writes no event.
+   */
+  protected async updateWithEvent(
+    now: string,
+    update: (db: QueryCreator<RunDatabase>) => RunUpdate,
+  ): Promise<RunRow | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const row = await update(trx).returningAll().executeTakeFirst();
       if (row) await insertEvent(trx, 'update', row, now);

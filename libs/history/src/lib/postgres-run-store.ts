@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import type { PostgresPool, PostgresPoolClient, QueryCreator } from 'kysely';
 import { Pool } from 'pg';
 import { HistoryError, isHistoryError } from './history-error';
 import { KyselyRunStore } from './kysely-run-store';
-import type { KyselyRunStoreOptions } from './kysely-run-store';
+import type { KyselyRunStoreOptions, RunUpdate } from './kysely-run-store';
 import { migrateRunStore } from './migrate-run-store';
+import { insertRunWithEvent, updateRunWithEvent } from './postgres-run-events';
+import type { RunRow } from './run-row';
+import type { Run } from './run-store';
 import type { RunDatabase } from './run-store-schema';
 
 /** What the store needs from a pooled connection (a `pg.PoolClient` fits). */
@@ -61,8 +64,10 @@ const MIGRATION_LOCK = 'runbooks:run-store:migrations';
 
 /**
  * The distributed RunStore: PostgreSQL through `pg` and Kysely's PostgresDialect, with the same
- * schema, SQL and contract as the SQLite store. Connection failures surface as STORE_UNAVAILABLE;
- * the pool reconnects by itself once the server is back.
+ * schema, SQL and contract as the SQLite store. With the outbox on, a state change and its event
+ * are one statement (data-modifying CTEs, see `postgres-run-events.ts`) instead of a transaction
+ * of several. Connection failures surface as STORE_UNAVAILABLE; the pool reconnects by itself once
+ * the server is back.
  */
 export class PostgresRunStore extends KyselyRunStore {
   private readonly locks = new Set<AdvisoryLock>();
@@ -73,6 +78,17 @@ export class PostgresRunStore extends KyselyRunStore {
     options: KyselyRunStoreOptions = {},
   ) {
     super(db, options);
+  }
+
+  protected override insertRun(row: RunRow, run: Run): Promise<boolean> {
+    return this.outbox ? insertRunWithEvent(this.db, row, run) : super.insertRun(row, run);
+  }
+
+  protected override updateWithEvent(
+    now: string,
+    update: (db: QueryCreator<RunDatabase>) => RunUpdate,
+  ): Promise<RunRow | undefined> {
+    return updateRunWithEvent(this.db, now, update);
   }
 
   /**
