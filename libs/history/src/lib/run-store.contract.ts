@@ -1,7 +1,8 @@
+/// <reference types="jest" />
 /**
- * The RunStore contract: one Jest suite every adapter runs (SQLite today, PostgreSQL later).
- * Test-only: imported from *.spec.ts files, excluded from the published build (tsconfig.lib.json),
- * so jest never reaches the runtime bundle.
+ * The RunStore contract: one Jest suite every adapter runs (SQLite and PostgreSQL here, and
+ * third-party stores through the `@runbooks/history/testing` entry). Only `testing.ts` imports it,
+ * so the main entry never loads Jest globals or fast-check.
  */
 import type { RunStatus } from '@runbooks/types';
 import fc from 'fast-check';
