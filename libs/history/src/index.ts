@@ -31,6 +31,7 @@ export type {
   RunDatabase,
   RunLabelsTable,
   RunOutboxTable,
+  RunOutputBatchesTable,
   RunOutputTable,
   RunsTable,
 } from './lib/run-store-schema';

@@ -6,6 +6,7 @@ import { isHistoryError } from './history-error';
 import type { HistoryErrorCode } from './history-error';
 import { openPostgresRunStore } from './postgres-run-store';
 import type { PgPoolLike } from './postgres-run-store';
+import { RUN_STORE_MIGRATIONS } from './run-store-schema';
 import { describeRunStoreContract } from './run-store.contract';
 
 // A throwaway database on the local server (trust auth on loopback); dropped at the end.
@@ -67,7 +68,7 @@ describeRunStoreContract('PostgreSQL', async (options) => {
     connectionString: urlOf(mainDb),
     maxConnections: 4,
   });
-  await mainPool.query('truncate runs, run_labels, run_output, run_outbox');
+  await mainPool.query('truncate runs, run_labels, run_output, run_output_batches, run_outbox');
   return store;
 });
 
@@ -92,11 +93,11 @@ describe('openPostgresRunStore', () => {
   it('gives every text column COLLATE "C", so ids and timestamps order bytewise as in SQLite', async () => {
     const store = await openPostgresRunStore({ connectionString: urlOf(mainDb) });
     try {
-      await mainPool.query('truncate runs, run_labels, run_output, run_outbox');
+      await mainPool.query('truncate runs, run_labels, run_output, run_output_batches, run_outbox');
       const { rows } = await mainPool.query<{ table_name: string; collation_name: string | null }>(
         `select table_name, collation_name from information_schema.columns
           where table_schema = 'public' and data_type = 'text'
-            and table_name in ('runs', 'run_labels', 'run_output', 'run_outbox')`,
+            and table_name in ('runs', 'run_labels', 'run_output', 'run_output_batches', 'run_outbox')`,
       );
       expect(rows.length).toBeGreaterThan(30);
       expect(new Set(rows.map((row) => row.collation_name))).toEqual(new Set(['C']));
@@ -127,7 +128,7 @@ describe('openPostgresRunStore', () => {
     const { rows } = await poolOf(database).query<{ name: string }>(
       'select name from kysely_migration order by name',
     );
-    expect(rows.map((row) => row.name)).toEqual(['0001_runs', '0002_outbox']);
+    expect(rows.map((row) => row.name)).toEqual(Object.keys(RUN_STORE_MIGRATIONS));
   }, 60_000);
 
   it('lets exactly one of two processes claim each run (fencing across processes)', async () => {

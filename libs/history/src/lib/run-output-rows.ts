@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { capUtf8Tail } from './cap-utf8-tail';
 import { HistoryError } from './history-error';
+import { decodeOutputBatch, encodeOutputBatch, OUTPUT_BATCH_CHUNKS } from './output-batch-codec';
 import type { AppendOutputOptions, OutputChunk, OutputChunkInput } from './run-store';
 import type { RunDatabase } from './run-store-schema';
 
@@ -9,7 +10,8 @@ export const INSERT_BATCH_ROWS = 200;
 
 /**
  * Stores a run's output chunks numbered after its last one and updates the record's capped tails
- * (see `RunStore.appendOutput`).
+ * (see `RunStore.appendOutput`). Chunks are stored packed, up to `OUTPUT_BATCH_CHUNKS` per row of
+ * `run_output_batches`, so a run's output costs about its own size, not a row per line.
  */
 export async function appendRunOutput(
   db: Kysely<RunDatabase>,
@@ -59,12 +61,20 @@ export async function appendRunOutput(
       stream: chunk.stream,
       data: chunk.data,
     }));
-    for (let start = 0; start < stored.length; start += INSERT_BATCH_ROWS) {
+    const rows = [];
+    for (let start = 0; start < kept.length; start += OUTPUT_BATCH_CHUNKS) {
+      const batch = kept.slice(start, start + OUTPUT_BATCH_CHUNKS);
+      rows.push({
+        run_id: id,
+        first_seq: firstSeq + start,
+        last_seq: firstSeq + start + batch.length - 1,
+        chunks: encodeOutputBatch(batch),
+      });
+    }
+    for (let start = 0; start < rows.length; start += INSERT_BATCH_ROWS) {
       await trx
-        .insertInto('run_output')
-        .values(
-          stored.slice(start, start + INSERT_BATCH_ROWS).map((chunk) => ({ run_id: id, ...chunk })),
-        )
+        .insertInto('run_output_batches')
+        .values(rows.slice(start, start + INSERT_BATCH_ROWS))
         .execute();
     }
     const stdout = joinStream(kept, 'stdout');
@@ -82,26 +92,51 @@ export async function appendRunOutput(
   });
 }
 
-/** A run's chunks with `seq >= fromSeq`, in order (see `RunStore.readOutput`). */
+/**
+ * A run's chunks with `seq >= fromSeq`, in order, at most `limit` (see `RunStore.readOutput`).
+ * Sequence numbers have no gaps, so the answer is the chunks `fromSeq … fromSeq + limit - 1`:
+ * an index range of the batch rows (plus rows of `run_output`, where runs stored before
+ * migration 0003 keep one row per chunk).
+ */
 export async function readRunOutput(
   db: Kysely<RunDatabase>,
   id: string,
   fromSeq: number,
   limit: number,
 ): Promise<OutputChunk[]> {
-  const rows = await db
-    .selectFrom('run_output')
-    .select(['seq', 'stream', 'data'])
-    .where('run_id', '=', id)
-    .where('seq', '>=', Math.max(1, Math.floor(fromSeq)))
-    .orderBy('seq')
-    .limit(Math.min(Math.max(Math.floor(limit), 1), 10_000))
-    .execute();
-  return rows.map((row) => ({
+  const from = Math.max(1, Math.floor(fromSeq));
+  const count = Math.min(Math.max(Math.floor(limit), 1), 10_000);
+  const [batches, legacy] = await Promise.all([
+    db
+      .selectFrom('run_output_batches')
+      .select(['first_seq', 'chunks'])
+      .where('run_id', '=', id)
+      .where('first_seq', '>', from - OUTPUT_BATCH_CHUNKS)
+      .where('first_seq', '<', from + count)
+      .where('last_seq', '>=', from)
+      .orderBy('first_seq')
+      .execute(),
+    db
+      .selectFrom('run_output')
+      .select(['seq', 'stream', 'data'])
+      .where('run_id', '=', id)
+      .where('seq', '>=', from)
+      .orderBy('seq')
+      .limit(count)
+      .execute(),
+  ]);
+  const chunks: OutputChunk[] = legacy.map((row) => ({
     seq: row.seq,
     stream: row.stream === 'stderr' ? 'stderr' : 'stdout',
     data: row.data,
   }));
+  for (const row of batches) {
+    for (const chunk of decodeOutputBatch(row.first_seq, row.chunks)) {
+      if (chunk.seq >= from && chunk.seq < from + count) chunks.push(chunk);
+    }
+  }
+  if (legacy.length > 0 && batches.length > 0) chunks.sort((a, b) => a.seq - b.seq);
+  return chunks.slice(0, count);
 }
 
 function joinStream(

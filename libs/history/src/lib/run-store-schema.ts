@@ -40,7 +40,15 @@ export interface RunLabelsTable {
   created_at: string;
 }
 
-/** Row of `run_output`: one output chunk of a run. */
+/** Row of `run_output_batches`: consecutive output chunks of a run, packed (`encodeOutputBatch`). */
+export interface RunOutputBatchesTable {
+  run_id: string;
+  first_seq: number;
+  last_seq: number;
+  chunks: string;
+}
+
+/** Row of `run_output`: one output chunk of a run (runs stored before migration 0003 only). */
 export interface RunOutputTable {
   run_id: string;
   seq: number;
@@ -68,6 +76,7 @@ export interface RunDatabase {
   runs: RunsTable;
   run_labels: RunLabelsTable;
   run_output: RunOutputTable;
+  run_output_batches: RunOutputBatchesTable;
   run_outbox: RunOutboxTable;
 }
 
@@ -168,8 +177,26 @@ async function createOutbox(db: Kysely<unknown>): Promise<void> {
     .execute();
 }
 
+/**
+ * Output packed per append instead of one row per chunk: a row per line cost about 100 bytes of
+ * run id, sequence number, stream and index entry for lines of a few bytes (issue 13 M1: a run
+ * of 20 MB of short lines took 127 MB). Old rows stay in `run_output` and are still read.
+ */
+async function createOutputBatches(db: Kysely<unknown>): Promise<void> {
+  const text = textType(db);
+  await db.schema
+    .createTable('run_output_batches')
+    .addColumn('run_id', text, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+    .addColumn('first_seq', 'integer', (c) => c.notNull())
+    .addColumn('last_seq', 'integer', (c) => c.notNull())
+    .addColumn('chunks', text, (c) => c.notNull())
+    .addPrimaryKeyConstraint('run_output_batches_pk', ['run_id', 'first_seq'])
+    .execute();
+}
+
 /** Versioned migrations of the RunStore schema, in the shape Kysely's Migrator expects. */
 export const RUN_STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_runs': { up: createInitialSchema },
   '0002_outbox': { up: createOutbox },
+  '0003_output_batches': { up: createOutputBatches },
 };

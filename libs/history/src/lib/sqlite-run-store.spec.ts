@@ -102,7 +102,7 @@ describe('openSqliteRunStore', () => {
       const migrations = db
         .prepare<[], { name: string }>('select name from kysely_migration')
         .all();
-      expect(migrations.map((row) => row.name)).toEqual(['0001_runs', '0002_outbox']);
+      expect(migrations.map((row) => row.name)).toEqual(Object.keys(RUN_STORE_MIGRATIONS));
     } finally {
       db.close();
     }
@@ -140,6 +140,53 @@ describe('openSqliteRunStore', () => {
         ['old', 'update', 1],
         ['new', 'create', 1],
       ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads output stored one row per chunk before 0003, and continues it in batches', async () => {
+    const file = nextFile();
+    mkdirSync(join(file, '..'), { recursive: true });
+    const old = new Kysely({ dialect: new SqliteDialect({ database: new Database(file) }) });
+    const migrator = new Migrator({
+      db: old,
+      provider: {
+        getMigrations: () =>
+          Promise.resolve({
+            '0001_runs': RUN_STORE_MIGRATIONS['0001_runs']!,
+            '0002_outbox': RUN_STORE_MIGRATIONS['0002_outbox']!,
+          }),
+      },
+    });
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    await old.destroy();
+    const legacy = new Database(file);
+    legacy
+      .prepare(
+        `insert into runs (id, runbook, status, operation, requested_by, roles, correlation_id,
+           recursion_stack, labels, env_var_names, created_at, updated_at, errors, warnings,
+           output_seq)
+         values ('old', 'o.md', 'running', 'execute', 'me', '[]', 'old', '[]', '{}', '[]',
+           '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '[]', '[]', 2)`,
+      )
+      .run();
+    const insert = legacy.prepare(
+      `insert into run_output (run_id, seq, stream, data) values ('old', ?, ?, ?)`,
+    );
+    insert.run(1, 'stdout', 'one');
+    insert.run(2, 'stderr', 'two');
+    legacy.close();
+
+    const store = await openSqliteRunStore({ file });
+    try {
+      await store.appendOutput('old', [{ stream: 'stdout', data: 'three' }]);
+      expect(await store.readOutput('old')).toEqual([
+        { seq: 1, stream: 'stdout', data: 'one' },
+        { seq: 2, stream: 'stderr', data: 'two' },
+        { seq: 3, stream: 'stdout', data: 'three' },
+      ]);
+      expect((await store.readOutput('old', 2, 1)).map((chunk) => chunk.data)).toEqual(['two']);
     } finally {
       await store.close();
     }
