@@ -153,15 +153,43 @@ describe('MarkdownHistory', () => {
     expect(readdirSync(dir)).toEqual(['deploy.md']);
   }, 60_000);
 
-  it('breaks a stale lock left by a dead process and removes its orphan temp file', async () => {
+  it('breaks a stale lock left by a dead process and cuts off its half-written entry', async () => {
     const pid = await deadPid();
     writeLock({ pid });
-    const orphan = join(dir, `.deploy.md.${pid}.abcdef.tmp`);
-    writeFileSync(orphan, 'half');
+    // The dead writer had journaled an append of 100 bytes and written 4 of them.
+    writeFileSync(
+      join(dir, '.deploy.md.append'),
+      JSON.stringify({ size: Buffer.byteLength(RUNBOOK), length: 100 }),
+    );
+    writeFileSync(file, `${RUNBOOK}half`);
     await new MarkdownHistory({ timeoutMs: 5000 }).append(file, 'after-stale');
     expect(readFileSync(file, 'utf8')).toBe(`${RUNBOOK}after-stale`);
-    expect(existsSync(`${file}.lock`)).toBe(false);
-    expect(existsSync(orphan)).toBe(false);
+    expect(readdirSync(dir)).toEqual(['deploy.md']);
+  });
+
+  it('appends in place: the file keeps its inode and is never copied', async () => {
+    writeFileSync(file, RUNBOOK + 'x'.repeat(4 * 1024 * 1024));
+    const before = statSync(file);
+    await new MarkdownHistory().append(file, 'tail');
+    const after = statSync(file);
+    expect(after.ino).toBe(before.ino);
+    expect(after.size).toBe(before.size + 4);
+  });
+
+  it('writes what closeOpenBlocks returns before an entry, once per foreign change', async () => {
+    const seen: string[] = [];
+    const history = new MarkdownHistory({
+      closeOpenBlocks: (text) => {
+        seen.push(text);
+        return text.endsWith('<!--\n') ? '-->\n' : '';
+      },
+    });
+    writeFileSync(file, `${RUNBOOK}<!--\n`);
+    await history.append(file, 'A\n');
+    // Unchanged since our own append: not read again.
+    await history.append(file, 'B\n');
+    expect(readFileSync(file, 'utf8')).toBe(`${RUNBOOK}<!--\n-->\nA\nB\n`);
+    expect(seen).toEqual([`${RUNBOOK}<!--\n`]);
   });
 
   it('waits for a live owner and times out with HISTORY_LOCK_TIMEOUT', async () => {
@@ -212,21 +240,19 @@ describe('MarkdownHistory', () => {
   it('leaves the file before or after the entry when the writer is killed mid-append', async () => {
     const entryBytes = 96 * 1024 * 1024;
     const { child, done } = startWorker([file, 'crash', '1', String(entryBytes)]);
-    // Kill as soon as the writer's temp file exists (or whenever it has finished).
+    // Kill as soon as the writer's journal exists (or whenever it has finished).
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && child.exitCode === null) {
-      if (readdirSync(dir).some((name) => name.endsWith('.tmp'))) break;
+      if (existsSync(join(dir, '.deploy.md.append'))) break;
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     child.kill('SIGKILL');
     await done;
+    // The next writer breaks the dead writer's lock and cuts off a half-written entry.
+    await new MarkdownHistory({ timeoutMs: 5000 }).append(file, 'next');
     const text = readFileSync(file, 'utf8');
     const after = `${RUNBOOK}\n### HUGE crash\n${'h'.repeat(entryBytes)}\n`;
-    expect(text === RUNBOOK || text === after).toBe(true);
-
-    // The next writer breaks the dead writer's lock and cleans its temp file.
-    await new MarkdownHistory({ timeoutMs: 5000 }).append(file, 'next');
-    expect(readFileSync(file, 'utf8')).toBe(`${text}next`);
+    expect(text === `${RUNBOOK}next` || text === `${after}next`).toBe(true);
     expect(readdirSync(dir)).toEqual(['deploy.md']);
   }, 60_000);
 

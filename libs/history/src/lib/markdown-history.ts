@@ -1,25 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import {
-  chmod,
-  chown,
-  copyFile,
-  open,
-  readdir,
-  realpath,
-  rename,
-  rm,
-  stat,
-} from 'node:fs/promises';
+import { open, readFile, realpath, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isProcessAlive, withFileLock } from './file-lock';
-import type { FileLockOptions, FileLockOwner } from './file-lock';
+import { withFileLock } from './file-lock';
+import type { FileLockOptions } from './file-lock';
 import { HistoryError } from './history-error';
 
 /** Options of `MarkdownHistory`: lock waiting (see `FileLockOptions`) and durability. */
 export interface MarkdownHistoryOptions extends Omit<FileLockOptions, 'onStaleLockBroken'> {
-  /** fsync the new file and its folder before/after the rename; default true. */
+  /** fsync the append journal and the appended file before `append` resolves; default true. */
   fsync?: boolean;
+  /**
+   * What must be written before an entry so that it starts outside any block the file leaves
+   * open (an unclosed fence or HTML block), given the file's text; `''` when none is open. Called
+   * under the lock, only when the file is not exactly as this instance's last append left it.
+   */
+  closeOpenBlocks?: (text: string) => string;
+}
+
+/** What an interrupted append must be rolled back to, written before the append starts. */
+interface AppendJournal {
+  size: number;
+  length: number;
 }
 
 /** Appends waiting in this process, per real file path (all instances share it). */
@@ -27,12 +28,16 @@ const localQueues = new Map<string, Promise<unknown>>();
 
 /**
  * Appends already-formatted history entries to runbook files: serialized in this process, under an
- * O_EXCL lock file (`<file>.lock`) across processes, and atomic (the new content is written to a
- * temp file in the same folder, fsynced and renamed over the runbook), so a crash leaves the file
- * either before or after the entry. The file's mode (and, when permitted, owner) is preserved.
+ * O_EXCL lock file (`<file>.lock`) across processes, and written in place at the end of the file
+ * (O_APPEND; the file is never copied or rewritten, so an append costs the entry, not the file).
+ * A journal (`.<file>.append`, the size before the append) is written first; an append that did
+ * not finish (a crash, a full disk) is cut off again, at once on error or by the next append, so
+ * the file holds either no part of an entry or all of it.
  */
 export class MarkdownHistory {
   private readonly options: MarkdownHistoryOptions;
+  /** Per file: its stat signature right after our last append (known to end outside any block). */
+  private readonly cleanEnds = new Map<string, string>();
 
   constructor(options: MarkdownHistoryOptions = {}) {
     this.options = options;
@@ -44,7 +49,7 @@ export class MarkdownHistory {
       throw new HistoryError('INVALID_ENTRY', 'A history entry must be a string.');
     let target: string;
     try {
-      // Resolve symlinks so the rename replaces the real file, not the link.
+      // Resolve symlinks so the lock and the journal belong to the real file.
       target = await realpath(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -70,65 +75,87 @@ export class MarkdownHistory {
   }
 
   private appendLocked(target: string, entry: string): Promise<void> {
-    return withFileLock(`${target}.lock`, () => this.replaceWithAppended(target, entry), {
-      ...this.options,
-      onStaleLockBroken: (owner) => removeOrphanTemps(target, owner),
-    });
+    return withFileLock(`${target}.lock`, () => this.appendInPlace(target, entry), this.options);
   }
 
-  private async replaceWithAppended(target: string, entry: string): Promise<void> {
+  private async appendInPlace(target: string, entry: string): Promise<void> {
     const durable = this.options.fsync ?? true;
-    const info = await stat(target);
-    const temp = join(
-      dirname(target),
-      `${tempPrefix(target)}${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-    );
+    const journal = journalPath(target);
+    await rollBackInterrupted(target, journal);
+    const handle = await open(target, constants.O_WRONLY | constants.O_APPEND);
     try {
-      // Kernel-side copy (reflink where the file system can), then append the entry to the copy.
-      await copyFile(target, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-      const handle = await open(temp, 'a');
+      const before = await handle.stat();
+      if (!before.isFile()) throw new Error(`${basename(target)} is not a regular file.`);
+      const prefix = await this.closerFor(target, signatureOf(before));
+      const bytes = Buffer.from(prefix + entry, 'utf8');
+      const record: AppendJournal = { size: before.size, length: bytes.length };
+      await writeJournal(journal, record, durable);
       try {
-        await handle.writeFile(entry, 'utf8');
-        if (durable) await handle.sync();
-      } finally {
-        await handle.close();
+        await handle.writeFile(bytes);
+        if (durable) await handle.datasync();
+      } catch (error) {
+        await truncate(target, before.size).catch(() => undefined);
+        throw error;
       }
-      await chmod(temp, info.mode & 0o7777);
-      await chown(temp, info.uid, info.gid).catch(() => undefined);
-      await rename(temp, target);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
+      this.cleanEnds.set(target, signatureOf(await handle.stat()));
+    } finally {
+      await handle.close();
     }
-    if (durable) await syncFolder(dirname(target));
+    await rm(journal, { force: true });
+  }
+
+  /** The text that closes a block the file leaves open ('' when the file is as we left it). */
+  private async closerFor(target: string, signature: string): Promise<string> {
+    const close = this.options.closeOpenBlocks;
+    if (close === undefined || this.cleanEnds.get(target) === signature) return '';
+    return close(await readFile(target, 'utf8'));
   }
 }
 
-function tempPrefix(target: string): string {
-  return `.${basename(target)}.`;
+function journalPath(target: string): string {
+  return join(dirname(target), `.${basename(target)}.append`);
 }
 
-async function syncFolder(folder: string): Promise<void> {
-  let handle;
+function signatureOf(info: { size: number; mtimeMs: number; ino: number }): string {
+  return `${info.size}:${info.mtimeMs}:${info.ino}`;
+}
+
+async function writeJournal(path: string, record: AppendJournal, durable: boolean): Promise<void> {
+  if (!durable) {
+    await writeFile(path, JSON.stringify(record));
+    return;
+  }
+  const handle = await open(path, 'w');
   try {
-    handle = await open(folder, 'r');
+    await handle.writeFile(JSON.stringify(record));
     await handle.sync();
-  } catch {
-    // Some platforms/file systems cannot fsync a directory; the rename itself is still atomic.
   } finally {
-    await handle?.close();
+    await handle.close();
   }
 }
 
-/** Deletes temp files a dead writer left next to `target` (named `.<file>.<pid>.<random>.tmp`). */
-async function removeOrphanTemps(target: string, owner: FileLockOwner | null): Promise<void> {
-  const prefix = tempPrefix(target);
-  const names = await readdir(dirname(target));
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const pid = Number(name.slice(prefix.length).split('.')[0]);
-    if ((owner === null || owner.pid === pid) && !isProcessAlive(pid)) {
-      await rm(join(dirname(target), name), { force: true });
-    }
+/**
+ * Finishes what a crashed writer left: when the journal says an append was under way and the
+ * file is longer than before it but not by the whole append, the partial entry is cut off.
+ */
+async function rollBackInterrupted(target: string, journal: string): Promise<void> {
+  let record: AppendJournal;
+  try {
+    record = JSON.parse(await readFile(journal, 'utf8')) as AppendJournal;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    // An unreadable journal: the crash came before the append started.
+    await rm(journal, { force: true });
+    return;
   }
+  const { size } = await stat(target);
+  if (
+    Number.isSafeInteger(record.size) &&
+    Number.isSafeInteger(record.length) &&
+    size > record.size &&
+    size < record.size + record.length
+  ) {
+    await truncate(target, record.size);
+  }
+  await rm(journal, { force: true });
 }
