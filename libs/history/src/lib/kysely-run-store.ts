@@ -1,22 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { RunOperation, RunStatus } from '@runbooks/types';
+import type { RunStatus } from '@runbooks/types';
 import { sql } from 'kysely';
 import type { Kysely, QueryCreator, Updateable, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import { capUtf8Tail } from './cap-utf8-tail';
 import { HistoryError } from './history-error';
 import { isTerminalStatus } from './run-status';
 import { insertEvent } from './run-event-payload';
-import {
-  assertStatus,
-  assertTransition,
-  envVarNames,
-  invalidRun,
-  labelMap,
-  optionalIso,
-  requireText,
-  stringList,
-  toIso,
-} from './run-field-checks';
+import { assertStatus, assertTransition, optionalIso, stringList, toIso } from './run-field-checks';
 import { listRuns } from './run-list-query';
 import { newRunRow } from './new-run-row';
 import { appendRunOutput, INSERT_BATCH_ROWS, readRunOutput } from './run-output-rows';
