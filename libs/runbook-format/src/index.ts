@@ -6,6 +6,7 @@ export { computeRequiredEnv, isVariableSet } from './lib/required-env';
 export type { EnvironmentValues, RequiredEnv } from './lib/required-env';
 export { formatHistoryEntry, parseHistoryEntries } from './lib/history-entry';
 export { withoutHistoryOutput } from './lib/history-redaction';
+export { closeOpenBlocks } from './lib/close-open-blocks';
 export type { HistoryEntryInput } from './lib/history-entry';
 export { isEscapingInputPath } from './lib/input-path';
 export { normalizeText } from './lib/normalize-text';

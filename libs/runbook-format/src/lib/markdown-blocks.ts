@@ -36,8 +36,9 @@ export interface LooseHeadingBlock {
 export type MarkdownBlock = HeadingBlock | FenceBlock | LooseHeadingBlock;
 
 /** Block-level CommonMark tokenizer: inline parsing is switched off, it is not needed here. */
-const tokenizer = new MarkdownIt('commonmark');
-tokenizer.core.ruler.disable(['inline', 'text_join'], true);
+export const blockTokenizer = new MarkdownIt('commonmark');
+blockTokenizer.core.ruler.disable(['inline', 'text_join'], true);
+const tokenizer = blockTokenizer;
 
 const HASH_LINE = /^\s*#+(.*)$/;
 
