@@ -237,6 +237,22 @@ describe('MarkdownHistory', () => {
     expect(readdirSync(dir)).toEqual(['deploy.md']);
   });
 
+  it('gives closeOpenBlocks only the last closeCheckBytes of a large file, from a line start', async () => {
+    const calls: { text: string; partial: boolean }[] = [];
+    const history = new MarkdownHistory({
+      closeCheckBytes: 100,
+      closeOpenBlocks: (text, partial) => {
+        calls.push({ text, partial });
+        return '';
+      },
+    });
+    writeFileSync(file, `${RUNBOOK}${'line\n'.repeat(100)}`);
+    await history.append(file, 'A\n');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.partial).toBe(true);
+    expect(calls[0]?.text).toBe('line\n'.repeat(19));
+  });
+
   it('leaves the file before or after the entry when the writer is killed mid-append', async () => {
     const entryBytes = 96 * 1024 * 1024;
     const { child, done } = startWorker([file, 'crash', '1', String(entryBytes)]);

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { open, readFile, realpath, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { withFileLock } from './file-lock';
 import type { FileLockOptions } from './file-lock';
@@ -13,8 +14,11 @@ export interface MarkdownHistoryOptions extends Omit<FileLockOptions, 'onStaleLo
    * What must be written before an entry so that it starts outside any block the file leaves
    * open (an unclosed fence or HTML block), given the file's text; `''` when none is open. Called
    * under the lock, only when the file is not exactly as this instance's last append left it.
+   * `partial` is true when `text` is only the file's last `closeCheckBytes` (from a line start).
    */
-  closeOpenBlocks?: (text: string) => string;
+  closeOpenBlocks?: (text: string, partial: boolean) => string;
+  /** Most bytes of the file's end given to `closeOpenBlocks`; default: the whole file. */
+  closeCheckBytes?: number;
 }
 
 /** What an interrupted append must be rolled back to, written before the append starts. */
@@ -82,11 +86,11 @@ export class MarkdownHistory {
     const durable = this.options.fsync ?? true;
     const journal = journalPath(target);
     await rollBackInterrupted(target, journal);
-    const handle = await open(target, constants.O_WRONLY | constants.O_APPEND);
+    const handle = await open(target, constants.O_RDWR | constants.O_APPEND);
     try {
       const before = await handle.stat();
       if (!before.isFile()) throw new Error(`${basename(target)} is not a regular file.`);
-      const prefix = await this.closerFor(target, signatureOf(before));
+      const prefix = await this.closerFor(handle, before.size, target, signatureOf(before));
       const bytes = Buffer.from(prefix + entry, 'utf8');
       const record: AppendJournal = { size: before.size, length: bytes.length };
       await writeJournal(journal, record, durable);
@@ -105,10 +109,20 @@ export class MarkdownHistory {
   }
 
   /** The text that closes a block the file leaves open ('' when the file is as we left it). */
-  private async closerFor(target: string, signature: string): Promise<string> {
+  private async closerFor(
+    handle: FileHandle,
+    size: number,
+    target: string,
+    signature: string,
+  ): Promise<string> {
     const close = this.options.closeOpenBlocks;
     if (close === undefined || this.cleanEnds.get(target) === signature) return '';
-    return close(await readFile(target, 'utf8'));
+    const limit = this.options.closeCheckBytes ?? Number.POSITIVE_INFINITY;
+    if (size <= limit) return close(await readFile(target, 'utf8'), false);
+    const tail = Buffer.alloc(Math.floor(limit));
+    const { bytesRead } = await handle.read(tail, 0, tail.length, size - tail.length);
+    const text = tail.subarray(0, bytesRead).toString('utf8');
+    return close(text.slice(text.indexOf('\n') + 1), true);
   }
 }
 
