@@ -63,6 +63,10 @@ const DESCRIPTIONS = {
     "Also append each run to the runbook's `# History` section (as the reference does). Set `false` when `RUNBOOKS_DIR` is read-only.",
   RUNBOOK_HISTORY_FSYNC:
     'fsync each markdown History append (and its folder) before it counts as written. `false` trades crash durability of the History text for lower execute latency; run records and the audit log are unaffected.',
+  RUNBOOK_HISTORY_OUTPUT_BYTES:
+    "Bytes of each stream's output a History entry keeps (the markdown file and `history.jsonl`): the end of the output, after a line saying how much was cut and which run holds the whole output (`GET /api/runs/{id}/events`, up to `MAX_OUTPUT_SIZE_BYTES`). `0` keeps no output in History.",
+  RUNBOOK_HISTORY_RESPONSE_BYTES:
+    'Most bytes of History that `GET /api/runbooks/{filename}` returns: the newest entries. Older ones are read page by page from `GET /api/runbooks/{filename}/history`.',
   JWT_PUBLIC_KEY:
     'PEM public key for RS*/ES*/PS* tokens (`\\n` escapes allowed). Replaces `JWT_SECRET`.',
   JWT_JWKS_URL:

@@ -34,6 +34,10 @@ export interface AppConfig {
   historyMarkdown: boolean;
   /** fsync markdown history appends (file and folder) before answering. */
   historyFsync: boolean;
+  /** Bytes of each stream's output a History entry (markdown and audit log) keeps: the end. */
+  historyOutputBytes: number;
+  /** Bytes of History a runbook GET returns at most (the newest entries); older ones are paged. */
+  historyResponseBytes: number;
   adminRequiredClaims: RequiredClaimsConfig;
   envPassthrough: string[];
   maxConcurrentRuns: number;

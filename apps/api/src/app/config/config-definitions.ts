@@ -56,6 +56,8 @@ export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   { name: 'RUNBOOK_DATA_DIR', kind: 'string', defaultValue: './data' },
   { name: 'RUNBOOK_HISTORY_MARKDOWN', kind: 'bool', defaultValue: 'true' },
   { name: 'RUNBOOK_HISTORY_FSYNC', kind: 'bool', defaultValue: 'true' },
+  { name: 'RUNBOOK_HISTORY_OUTPUT_BYTES', kind: 'int', defaultValue: '65536', min: 0 },
+  { name: 'RUNBOOK_HISTORY_RESPONSE_BYTES', kind: 'int', defaultValue: '1048576', min: 4096 },
   { name: 'JWT_PUBLIC_KEY', kind: 'string', defaultValue: '', secret: true },
   { name: 'JWT_JWKS_URL', kind: 'string', defaultValue: '' },
   { name: 'JWT_REQUIRE_EXP', kind: 'bool', defaultValue: 'true' },

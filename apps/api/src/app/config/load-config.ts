@@ -174,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       dataDir: value('RUNBOOK_DATA_DIR'),
       historyMarkdown: isTrue(value('RUNBOOK_HISTORY_MARKDOWN')),
       historyFsync: isTrue(value('RUNBOOK_HISTORY_FSYNC')),
+      historyOutputBytes: int('RUNBOOK_HISTORY_OUTPUT_BYTES'),
+      historyResponseBytes: int('RUNBOOK_HISTORY_RESPONSE_BYTES'),
       adminRequiredClaims: adminClaims ?? {},
       envPassthrough: nameList(value('ENV_PASSTHROUGH')),
       maxConcurrentRuns: int('MAX_CONCURRENT_RUNS'),

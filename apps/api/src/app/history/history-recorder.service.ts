@@ -7,6 +7,8 @@ import type { Breadcrumb, HistoryRecord, RunOperation } from '@runbooks/types';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RunbookCatalog } from '../catalog/runbook-catalog.service';
+import { closeOpenHistoryBlocks, HISTORY_CLOSE_CHECK_BYTES } from './history-block-closer';
+import { historyOutputText, outputTail, type OutputTail } from './output-tail';
 
 /** What one history entry is about. */
 export interface HistoryFacts {
@@ -15,8 +17,11 @@ export interface HistoryFacts {
   startedAt: Date;
   finishedAt: Date;
   returnCode: number;
-  stdout: string;
-  stderr: string;
+  /** The run whose record holds the whole output (null when there is no run, e.g. a denial). */
+  runId: string | null;
+  /** What History keeps of each stream (see {@link HistoryRecorder.tail}). */
+  stdout: OutputTail;
+  stderr: OutputTail;
   errors: string[];
   warnings: string[];
   breadcrumb: Breadcrumb;
@@ -42,15 +47,31 @@ export class HistoryRecorder implements OnApplicationShutdown {
     private readonly catalog: RunbookCatalog,
   ) {
     this.audit = new JsonlAuditLog({ path: join(config.dataDir, 'history.jsonl') });
-    this.markdown = new MarkdownHistory({ fsync: config.historyFsync });
+    // An entry never lands inside a block the file leaves open (L8: an unclosed `<!--` would let
+    // run output add sections after History).
+    this.markdown = new MarkdownHistory({
+      fsync: config.historyFsync,
+      closeOpenBlocks: closeOpenHistoryBlocks,
+      closeCheckBytes: HISTORY_CLOSE_CHECK_BYTES,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.audit.close();
   }
 
+  /**
+   * What History keeps of one stream's output: its last `RUNBOOK_HISTORY_OUTPUT_BYTES` bytes.
+   * Neither the markdown file nor the audit log ever holds more; the run store has the rest.
+   */
+  tail(output: string): OutputTail {
+    return outputTail(output, this.config.historyOutputBytes);
+  }
+
   /** Appends both records; failures are logged, never thrown (a run's outcome stands). */
   async record(facts: HistoryFacts): Promise<void> {
+    const stdout = historyOutputText(facts.stdout, 'stdout', facts.runId);
+    const stderr = historyOutputText(facts.stderr, 'stderr', facts.runId);
     const record: HistoryRecord = {
       start_timestamp: facts.startedAt.toISOString(),
       finish_timestamp: facts.finishedAt.toISOString(),
@@ -58,21 +79,21 @@ export class HistoryRecorder implements OnApplicationShutdown {
       operation: facts.operation,
       breadcrumb: facts.breadcrumb,
       config_items: this.config.items,
-      stdout: facts.stdout,
-      stderr: facts.stderr,
+      stdout,
+      stderr,
       errors: facts.errors,
       warnings: facts.warnings,
     };
-    await Promise.all([this.appendMarkdown(facts), this.appendAudit(record)]);
+    await Promise.all([this.appendMarkdown(facts, stdout, stderr), this.appendAudit(record)]);
   }
 
-  private async appendMarkdown(facts: HistoryFacts): Promise<void> {
+  private async appendMarkdown(facts: HistoryFacts, stdout: string, stderr: string): Promise<void> {
     if (!this.config.historyMarkdown || facts.skipMarkdown === true) return;
     const entry = formatHistoryEntry({
       timestamp: facts.finishedAt,
       exitCode: facts.returnCode,
-      stdout: facts.stdout,
-      stderr: facts.stderr,
+      stdout,
+      stderr,
       ...(facts.error === undefined ? {} : { error: facts.error }),
     });
     try {

@@ -11,6 +11,7 @@ import type { Caller } from '../auth/caller';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
 import { HistoryRecorder } from '../history/history-recorder.service';
+import { NO_OUTPUT } from '../history/output-tail';
 import { pythonIsoFormat } from '../history/python-iso-format';
 import { MetricsService } from '../metrics/metrics.service';
 import { DenialEntryThrottle, summarizeDenial } from './denial-entries';
@@ -94,8 +95,9 @@ export class RunbookAccess {
       startedAt: now,
       finishedAt: now,
       returnCode: 403,
-      stdout: '',
-      stderr: '',
+      runId: null,
+      stdout: NO_OUTPUT,
+      stderr: NO_OUTPUT,
       errors: [error],
       warnings: [],
       error: summarizeDenial(error),

@@ -6,6 +6,7 @@ import { parseHistoryEntries } from '@runbooks/runbook-format';
 import type { ExecuteResult } from '@runbooks/types';
 import { register } from 'prom-client';
 
+import { NO_OUTPUT } from '../history/output-tail';
 import { LastRunIndex } from '../history/last-run-index.service';
 import { RUN_STORE } from '../history/run-store.provider';
 import { RunsTestApp, eventually, runbookText } from '../../testing/runs-test-app';
@@ -91,8 +92,9 @@ describe('RunLifecycle (embedded ports, SQLite, real zsh)', () => {
         startedAt: new Date(),
         finishedAt: new Date(),
         returnCode: 1,
-        stdout: '',
-        stderr: '',
+        runId: settledRun.id,
+        stdout: NO_OUTPUT,
+        stderr: NO_OUTPUT,
         errors: [],
         warnings: [],
         breadcrumb: {

@@ -13,6 +13,7 @@ import { RunLifecycle, type Settled } from './run-lifecycle.service';
 import { RunOutputWriter } from './run-output-writer';
 import { RUN_PORTS, type RunPorts, type RunRequestDetails, type WorkerSettings } from './run-ports';
 import { RUN_STORE } from '../history/run-store.provider';
+import { outputTail } from '../history/output-tail';
 
 /** How a run in progress can be stopped, and who stopped it. */
 export interface RunControl {
@@ -170,7 +171,10 @@ export class ScriptRunner {
         startedAt,
         finishedAt,
         returnCode: result.returnCode,
-        ...output,
+        // History keeps a bounded tail of each stream (issue 13 M1); the store has the rest.
+        runId: run.id,
+        stdout: outputTail(result.stdout, this.config.historyOutputBytes),
+        stderr: outputTail(result.stderr, this.config.historyOutputBytes),
         errors: notes,
         warnings: details.warnings,
         breadcrumb: {
