@@ -44,6 +44,22 @@ export interface RunbookContentResponse {
   content: string;
   /** True when the caller lacks the Required Claims: History holds entry headings only. */
   history_output_hidden?: boolean;
+  /**
+   * Only for a runbook larger than the server's History budget: `content` holds the newest
+   * History entries, and this is the URL of the page of older ones (`HistoryPageResponse`).
+   */
+  history_older?: string;
+}
+
+/** Body of `GET /api/runbooks/{filename}/history`: one page of History, newest last. */
+export interface HistoryPageResponse {
+  success: true;
+  filename: string;
+  /** History entries (markdown) ending before byte `before`; headings only when output is hidden. */
+  content: string;
+  /** URL of the page before this one, or null when this page starts at the first entry. */
+  older: string | null;
+  history_output_hidden: boolean;
 }
 
 /** One environment variable a runbook declares, with its human description. */

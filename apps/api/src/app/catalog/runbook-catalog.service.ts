@@ -9,6 +9,7 @@ import { parseRunbook, type ParseResult } from '@runbooks/runbook-format';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
 import { parseWithAppendedEntry } from './appended-history';
+import { readWindowedRunbook, type HistoryWindow } from './history-window';
 import { checkRunbookFilename } from './runbook-filename';
 
 /** A runbook file as last read: its text and parse result, keyed by its stat signature. */
@@ -20,6 +21,11 @@ export interface CatalogEntry {
   /** Whether the first line is an H1 (files without one are not listed, as in the reference). */
   isListed: boolean;
   signature: string;
+  /**
+   * Set for a file larger than `RUNBOOK_HISTORY_RESPONSE_BYTES`: `text` and `parsed` then hold
+   * only the newest History entries (see {@link readWindowedRunbook}); null when whole.
+   */
+  historyWindow: HistoryWindow | null;
 }
 
 /** What identifies a version of a file: a rewrite (rename) changes the inode, an edit mtime/size. */
@@ -103,6 +109,11 @@ export class RunbookCatalog implements OnModuleDestroy {
     try {
       const path = this.pathOf(filename);
       const info = await stat(path);
+      if (cached.entry.historyWindow !== null || this.isLarge(info)) {
+        // Read again on next use, a window's worth: never the whole file after every run.
+        this.entries.delete(filename);
+        return;
+      }
       const text = await readFile(path, 'utf8');
       const parsed =
         text === cached.entry.text + entry
@@ -141,8 +152,9 @@ export class RunbookCatalog implements OnModuleDestroy {
     if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached.entry;
     const path = this.pathOf(filename);
     let signature: string;
+    let info: Stats;
     try {
-      const info = await stat(path);
+      info = await stat(path);
       if (!info.isFile() || !(await this.isInsideFolder(path))) {
         this.entries.delete(filename);
         return null;
@@ -156,8 +168,11 @@ export class RunbookCatalog implements OnModuleDestroy {
       cached.checkedAt = Date.now();
       return cached.entry;
     }
-    const text = await readFile(path, 'utf8');
-    const parsed = parseRunbook(text, { filename });
+    const windowed = this.isLarge(info)
+      ? await readWindowedRunbook(path, info.size, this.config.historyResponseBytes, filename)
+      : null;
+    const text = windowed?.text ?? (await readFile(path, 'utf8'));
+    const parsed = windowed?.parsed ?? parseRunbook(text, { filename });
     const entry: CatalogEntry = {
       filename,
       path,
@@ -165,9 +180,15 @@ export class RunbookCatalog implements OnModuleDestroy {
       parsed,
       isListed: parsed.runbook.name !== null,
       signature,
+      historyWindow: windowed?.window ?? null,
     };
     this.entries.set(filename, { entry, checkedAt: Date.now() });
     return entry;
+  }
+
+  /** Whether a file is read as a History window instead of whole (H4: bounded work per request). */
+  private isLarge(info: Stats): boolean {
+    return info.size > this.config.historyResponseBytes;
   }
 
   /**

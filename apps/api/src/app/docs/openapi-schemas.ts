@@ -93,6 +93,30 @@ export const OPENAPI_SCHEMAS = {
         type: 'boolean',
         description: "True when the caller lacks the runbook's Required Claims",
       },
+      history_older: text(
+        'Only for a runbook larger than RUNBOOK_HISTORY_RESPONSE_BYTES: `content` holds the newest History entries, and this is the URL of the page of older ones (HistoryPageResponse)',
+      ),
+    },
+  },
+  HistoryPageResponse: {
+    type: 'object',
+    required: ['success', 'filename', 'content', 'older', 'history_output_hidden'],
+    properties: {
+      success: { type: 'boolean', enum: [true] },
+      filename: text(),
+      content: text(
+        'History entries (markdown) that end before byte `before` of the file; entry headings only when output is hidden',
+      ),
+      older: {
+        type: 'string',
+        nullable: true,
+        description:
+          'URL of the page before this one; null when this page starts at the first entry',
+      },
+      history_output_hidden: {
+        type: 'boolean',
+        description: "True when the caller lacks the runbook's Required Claims",
+      },
     },
   },
   EnvVarInfo: {

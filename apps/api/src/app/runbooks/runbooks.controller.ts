@@ -2,6 +2,7 @@ import { Body, Controller, Get, Inject, Param, Patch, Req, Res } from '@nestjs/c
 import { ApiResponse } from '@nestjs/swagger';
 import { computeRequiredEnv, withoutHistoryOutput } from '@runbooks/runbook-format';
 import type {
+  HistoryPageResponse,
   RequiredEnvResponse,
   RunbookContentResponse,
   RunbookListItem,
@@ -27,6 +28,7 @@ import {
 } from '../docs/api-docs.decorators';
 import { LastRunIndex } from '../history/last-run-index.service';
 import { parseRecursionStack } from '../http/recursion-stack';
+import { historyPage } from './history-page';
 import { RunbookAccess } from './runbook-access.service';
 import { RunbookCatalog, type CatalogEntry } from '../catalog/runbook-catalog.service';
 import { RunbookListCache } from '../catalog/runbook-list-cache';
@@ -115,11 +117,43 @@ export class RunbooksController {
   ): Promise<RunbookContentResponse> {
     const entry = await this.catalog.get(filename);
     const mayReadOutput = this.access.canRun(entry, caller);
+    const window = entry.historyWindow;
     return {
       success: true,
       filename,
       name: entry.parsed.runbook.name ?? filename,
       content: mayReadOutput ? entry.text : withoutHistoryOutput(entry.text, entry.parsed.runbook),
+      history_output_hidden: !mayReadOutput,
+      ...(window !== null && window.omittedBytes > 0
+        ? { history_older: historyPageUrl(filename, window.shownFrom) }
+        : {}),
+    };
+  }
+
+  @ApiOperationDoc({
+    tag: 'Runbooks',
+    operationId: 'getRunbookHistory',
+    summary: 'Page through a runbook History',
+    description:
+      'History entries older than byte offset `before` of the file (default: its end), at most `max_bytes` (default and largest: RUNBOOK_HISTORY_RESPONSE_BYTES), starting at an entry. `older` links the page before. Output is shown under the same rule as the runbook GET.',
+  })
+  @ApiFilenameParam()
+  @ApiJsonResult(200, 'HistoryPageResponse', 'One page of History')
+  @ApiErrors(400, 401, 404, 429, 500)
+  @Get(':filename/history')
+  async history(
+    @Param('filename') filename: string,
+    @CurrentCaller() caller: Caller,
+    @Req() request: Request,
+  ): Promise<HistoryPageResponse> {
+    const entry = await this.catalog.get(filename);
+    const mayReadOutput = this.access.canRun(entry, caller);
+    const page = await historyPage(entry, request.query, this.config.historyResponseBytes);
+    return {
+      success: true,
+      filename,
+      content: mayReadOutput ? page.content : page.headings,
+      older: page.older === null ? null : historyPageUrl(filename, page.older),
       history_output_hidden: !mayReadOutput,
     };
   }
@@ -196,4 +230,9 @@ export class RunbooksController {
       warnings: result.warnings,
     };
   }
+}
+
+/** The URL of the History page that ends before byte `before` of the file. */
+function historyPageUrl(filename: string, before: number): string {
+  return `/api/runbooks/${encodeURIComponent(filename)}/history?before=${before}`;
 }
