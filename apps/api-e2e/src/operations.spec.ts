@@ -184,6 +184,7 @@ describe('operations', () => {
           'GET /api/runbooks',
           'GET /api/runbooks/{filename}',
           'GET /api/runbooks/{filename}/required-env',
+          'GET /api/runbooks/{filename}/history',
           'PATCH /api/runbooks/{filename}/validate',
           'PATCH /api/runbooks/{filename}',
           'POST /api/runbooks/{filename}/execute',
