@@ -10,6 +10,8 @@ import { assertStatus, assertTransition, optionalIso, stringList, toIso } from '
 import { listRuns } from './run-list-query';
 import { newRunRow } from './new-run-row';
 import { appendRunOutput, INSERT_BATCH_ROWS, readRunOutput } from './run-output-rows';
+import { readOutputTails } from './run-output-tails';
+import type { OutputTails } from './run-output-tails';
 import { rowToRun } from './run-row';
 import type { RunRow } from './run-row';
 import type {
@@ -138,12 +140,34 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    return row === undefined ? null : rowToRun(row);
+    return row === undefined ? null : this.withLiveTails(rowToRun(row));
+  }
+
+  /**
+   * An unfinished run's output tails: what the record held when created, then its stored output
+   * (appending output does not rewrite the record's tails; a final transition does).
+   */
+  private async withLiveTails(run: Run): Promise<Run> {
+    if (isTerminalStatus(run.status)) return run;
+    return { ...run, ...(await this.liveTails(run.id, run)) };
+  }
+
+  private async liveTails(id: string, stored: OutputTails): Promise<OutputTails> {
+    const output = await readOutputTails(this.db, id, this.tailBytes);
+    return {
+      stdout: capUtf8Tail(stored.stdout + output.stdout, this.tailBytes),
+      stderr: capUtf8Tail(stored.stderr + output.stderr, this.tailBytes),
+    };
   }
 
   async list(filter: RunFilter = {}, page: PageRequest = {}): Promise<RunPage> {
     this.assertOpen();
-    return listRuns(this.db, filter, page, this.labelHitsCap);
+    const result = await listRuns(this.db, filter, page, this.labelHitsCap);
+    if (page.includeOutput === false) return result;
+    return {
+      ...result,
+      items: await Promise.all(result.items.map((run) => this.withLiveTails(run))),
+    };
   }
 
   async transition(
@@ -167,6 +191,17 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
     }
     if (patch.stdout !== undefined) set.stdout = capUtf8Tail(patch.stdout, this.tailBytes);
     if (patch.stderr !== undefined) set.stderr = capUtf8Tail(patch.stderr, this.tailBytes);
+    if (isTerminalStatus(to) && (patch.stdout === undefined || patch.stderr === undefined)) {
+      // The record keeps the tails from now on; until now they lived in the output rows.
+      const stored = await this.db
+        .selectFrom('runs')
+        .select(['stdout', 'stderr'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      const tails = await this.liveTails(id, stored ?? { stdout: '', stderr: '' });
+      set.stdout ??= tails.stdout;
+      set.stderr ??= tails.stderr;
+    }
     if (patch.errors !== undefined) set.errors = JSON.stringify(stringList(patch.errors, 'errors'));
     if (patch.warnings !== undefined)
       set.warnings = JSON.stringify(stringList(patch.warnings, 'warnings'));
@@ -185,7 +220,9 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
         .where('attempt', '=', attempt)
         .where('status', 'in', [...from]),
     );
-    return updated ? { applied: true, run: rowToRun(updated) } : this.refusal(id, attempt);
+    return updated
+      ? { applied: true, run: await this.withLiveTails(rowToRun(updated)) }
+      : this.refusal(id, attempt);
   }
 
   async claim(id: string, options: ClaimOptions): Promise<Run | null> {
@@ -206,7 +243,7 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
         .where('id', '=', id)
         .where('status', '=', 'queued'),
     );
-    return claimed ? rowToRun(claimed) : null;
+    return claimed ? this.withLiveTails(rowToRun(claimed)) : null;
   }
 
   async requeue(
@@ -232,7 +269,9 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
         .where('attempt', '=', attempt)
         .where('status', '=', 'running'),
     );
-    return updated ? { applied: true, run: rowToRun(updated) } : this.refusal(id, attempt);
+    return updated
+      ? { applied: true, run: await this.withLiveTails(rowToRun(updated)) }
+      : this.refusal(id, attempt);
   }
 
   /** Why a fenced change of a run did not apply, with the run as it is now. */
@@ -335,7 +374,7 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
       query = query.where('started_at', '<', before);
     }
     const rows = await query.orderBy(lastSeen).orderBy('id').limit(limit).execute();
-    return rows.map(rowToRun);
+    return Promise.all(rows.map((row) => this.withLiveTails(rowToRun(row))));
   }
 
   async appendOutput(
@@ -344,10 +383,7 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
     options: AppendOutputOptions = {},
   ): Promise<OutputChunk[]> {
     this.assertOpen();
-    return appendRunOutput(this.db, id, chunks, options, {
-      tailBytes: this.tailBytes,
-      now: this.now,
-    });
+    return appendRunOutput(this.db, id, chunks, options, { now: this.now });
   }
 
   async readOutput(id: string, fromSeq = 1, limit = 1000): Promise<OutputChunk[]> {

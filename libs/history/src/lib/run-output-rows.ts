@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { capUtf8Tail } from './cap-utf8-tail';
 import { HistoryError } from './history-error';
 import { decodeOutputBatch, encodeOutputBatch, OUTPUT_BATCH_CHUNKS } from './output-batch-codec';
 import type { AppendOutputOptions, OutputChunk, OutputChunkInput } from './run-store';
@@ -9,16 +8,17 @@ import type { RunDatabase } from './run-store-schema';
 export const INSERT_BATCH_ROWS = 200;
 
 /**
- * Stores a run's output chunks numbered after its last one and updates the record's capped tails
- * (see `RunStore.appendOutput`). Chunks are stored packed, up to `OUTPUT_BATCH_CHUNKS` per row of
- * `run_output_batches`, so a run's output costs about its own size, not a row per line.
+ * Stores a run's output chunks numbered after its last one (see `RunStore.appendOutput`). Chunks
+ * are stored packed, up to `OUTPUT_BATCH_CHUNKS` per row of `run_output_batches`, so a run's
+ * output costs about its own size, not a row per line. The record's tails are not rewritten
+ * here: readers of an unfinished run get them from these rows (`readOutputTails`).
  */
 export async function appendRunOutput(
   db: Kysely<RunDatabase>,
   id: string,
   chunks: readonly OutputChunkInput[],
   options: AppendOutputOptions,
-  tail: { tailBytes: number; now: () => Date },
+  tail: { now: () => Date },
 ): Promise<OutputChunk[]> {
   for (const chunk of chunks) {
     if (
@@ -38,10 +38,13 @@ export async function appendRunOutput(
     // Write first: the row lock (SQLite: the write lock) is taken before anything is read.
     const head = await trx
       .updateTable('runs')
-      .set((eb) => ({ output_seq: eb('output_seq', '+', kept.length) }))
+      .set((eb) => ({
+        output_seq: eb('output_seq', '+', kept.length),
+        updated_at: tail.now().toISOString(),
+      }))
       .where('id', '=', id)
       .$if(attempt !== undefined, (qb) => qb.where('attempt', '=', attempt ?? 0))
-      .returning(['output_seq', 'stdout', 'stderr'])
+      .returning(['output_seq'])
       .executeTakeFirst();
     if (!head) {
       const exists = await trx
@@ -77,17 +80,6 @@ export async function appendRunOutput(
         .values(rows.slice(start, start + INSERT_BATCH_ROWS))
         .execute();
     }
-    const stdout = joinStream(kept, 'stdout');
-    const stderr = joinStream(kept, 'stderr');
-    await trx
-      .updateTable('runs')
-      .set({
-        stdout: stdout === '' ? head.stdout : capUtf8Tail(head.stdout + stdout, tail.tailBytes),
-        stderr: stderr === '' ? head.stderr : capUtf8Tail(head.stderr + stderr, tail.tailBytes),
-        updated_at: tail.now().toISOString(),
-      })
-      .where('id', '=', id)
-      .execute();
     return stored;
   });
 }
@@ -137,13 +129,4 @@ export async function readRunOutput(
   }
   if (legacy.length > 0 && batches.length > 0) chunks.sort((a, b) => a.seq - b.seq);
   return chunks.slice(0, count);
-}
-
-function joinStream(
-  chunks: readonly OutputChunkInput[],
-  stream: OutputChunkInput['stream'],
-): string {
-  let text = '';
-  for (const chunk of chunks) if (chunk.stream === stream) text += chunk.data;
-  return text;
 }
