@@ -8,7 +8,7 @@ import type { Breadcrumb, HistoryRecord, RunOperation } from '@runbooks/types';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RunbookCatalog } from '../catalog/runbook-catalog.service';
 import { closeOpenHistoryBlocks, HISTORY_CLOSE_CHECK_BYTES } from './history-block-closer';
-import { historyOutputText, outputTail, type OutputTail } from './output-tail';
+import { historyOutputText, type OutputTail } from './output-tail';
 
 /** What one history entry is about. */
 export interface HistoryFacts {
@@ -19,7 +19,7 @@ export interface HistoryFacts {
   returnCode: number;
   /** The run whose record holds the whole output (null when there is no run, e.g. a denial). */
   runId: string | null;
-  /** What History keeps of each stream (see {@link HistoryRecorder.tail}). */
+  /** What History keeps of each stream: its last `RUNBOOK_HISTORY_OUTPUT_BYTES` (`outputTail`). */
   stdout: OutputTail;
   stderr: OutputTail;
   errors: string[];
@@ -58,14 +58,6 @@ export class HistoryRecorder implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.audit.close();
-  }
-
-  /**
-   * What History keeps of one stream's output: its last `RUNBOOK_HISTORY_OUTPUT_BYTES` bytes.
-   * Neither the markdown file nor the audit log ever holds more; the run store has the rest.
-   */
-  tail(output: string): OutputTail {
-    return outputTail(output, this.config.historyOutputBytes);
   }
 
   /** Appends both records; failures are logged, never thrown (a run's outcome stands). */
