@@ -59,6 +59,47 @@ describe('InProcessOutputBus', () => {
     await bus.close();
   });
 
+  it('drops what a held-back subscriber has queued past its bound and reads it back from the backfill', async () => {
+    const calls: [number, number][] = [];
+    const bus = new InProcessOutputBus({
+      backfill: (_runId, fromSeq, limit) => {
+        calls.push([fromSeq, limit]);
+        return Promise.resolve(
+          Array.from({ length: limit }, (_, index) => ({
+            seq: fromSeq + index,
+            stream: 'stdout' as const,
+            data: `stored ${fromSeq + index}`,
+          })),
+        );
+      },
+    });
+    const seen: string[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    bus.subscribe('r', 0, (signal) => {
+      if (signal.kind === 'output') seen.push(signal.line.data);
+      return seen.length === 1 ? held : undefined;
+    });
+    for (let index = 1; index <= 2500; index += 1) {
+      await bus.publish('r', { stream: 'stdout', data: `live ${index}` });
+    }
+    release();
+    await waitFor(() => seen.length === 2500);
+    expect(seen[0]).toBe('live 1');
+    // Past 2000 queued lines only the newest stays queued; 2..2001 are read back in pages.
+    expect(seen.slice(1, 2001)).toEqual(
+      Array.from({ length: 2000 }, (_, index) => `stored ${index + 2}`),
+    );
+    expect(seen.slice(2001)).toEqual(
+      Array.from({ length: 499 }, (_, index) => `live ${index + 2002}`),
+    );
+    expect(calls).toEqual([
+      [2, 1000],
+      [1002, 1000],
+    ]);
+    await bus.close();
+  });
+
   it('reports a failing backfill and carries on', async () => {
     const errors: unknown[] = [];
     const bus = new InProcessOutputBus({

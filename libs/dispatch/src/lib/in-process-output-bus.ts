@@ -56,7 +56,7 @@ export class InProcessOutputBus implements OutputBus {
     if (channel.lines.length > this.maxLines)
       channel.lines.splice(0, channel.lines.length - this.maxLines);
     channel.lastSeq = seq;
-    for (const cursor of channel.cursors) void cursor.offer({ kind: 'output', line });
+    for (const cursor of channel.cursors) cursor.offer({ kind: 'output', line });
     return Promise.resolve(seq);
   }
 
@@ -75,7 +75,7 @@ export class InProcessOutputBus implements OutputBus {
     if (channel.done !== null) return Promise.resolve();
     const lastSeq = Math.max(channel.lastSeq, Math.floor(options.lastSeq ?? 0));
     channel.done = { result, lastSeq };
-    for (const cursor of channel.cursors) void cursor.offer({ kind: 'done', result, lastSeq });
+    for (const cursor of channel.cursors) cursor.offer({ kind: 'done', result, lastSeq });
     channel.expiry = setTimeout(() => this.channels.delete(runId), this.retentionMs);
     channel.expiry.unref();
     return Promise.resolve();
@@ -106,9 +106,9 @@ export class InProcessOutputBus implements OutputBus {
     );
     // Replay and registration happen in one synchronous step: nothing published in between.
     for (const line of channel.lines) {
-      if (line.seq > afterSeq) void cursor.offer({ kind: 'output', line });
+      if (line.seq > afterSeq) cursor.offer({ kind: 'output', line });
     }
-    if (channel.done !== null) void cursor.offer({ kind: 'done', ...channel.done });
+    if (channel.done !== null) cursor.offer({ kind: 'done', ...channel.done });
     channel.cursors.add(cursor);
     return { close: () => cursor.close() };
   }

@@ -245,6 +245,91 @@ export function describeOutputBusContract(name: string, harness: OutputBusHarnes
       expect(closed.seqs).toEqual([1]);
     });
 
+    it('waits for a listener that returns a promise: one signal at a time, in order, once', async () => {
+      const bus = await open();
+      for (const seq of range(1, 4))
+        await bus.publish('run-k', { stream: 'stdout', data: `${seq}` });
+      const seen: number[] = [];
+      const gates: (() => void)[] = [];
+      bus.subscribe('run-k', 0, (signal) => {
+        seen.push(signal.kind === 'output' ? signal.line.seq : -1);
+        return new Promise<void>((resolve) => gates.push(resolve));
+      });
+      await waitFor(() => seen.length === 1);
+      await bus.publish('run-k', { stream: 'stdout', data: '5' });
+      await bus.complete('run-k', resultOf('run-k'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(seen).toEqual([1]);
+      for (let step = 2; step <= 6; step += 1) {
+        gates.shift()?.();
+        await waitFor(() => seen.length === step);
+        expect(seen).toHaveLength(step);
+      }
+      expect(seen).toEqual([1, 2, 3, 4, 5, -1]);
+    });
+
+    it('lets a subscriber that holds back hold back only itself', async () => {
+      const bus = await open();
+      const stuck: number[] = [];
+      const [fast, other] = [new Recorder(), new Recorder()];
+      bus.subscribe('run-l', 0, (signal) => {
+        stuck.push(signal.kind === 'output' ? signal.line.seq : -1);
+        return new Promise<void>(() => undefined);
+      });
+      bus.subscribe('run-l', 0, fast.listener);
+      bus.subscribe('run-m', 0, other.listener);
+      for (const seq of range(1, 50)) {
+        await bus.publish('run-l', { stream: 'stdout', data: `${seq}` });
+        await bus.publish('run-m', { stream: 'stdout', data: `${seq}` });
+      }
+      await bus.complete('run-l', resultOf('run-l'));
+      await waitFor(() => fast.done !== undefined && other.seqs.length === 50);
+      expect(fast.seqs).toEqual(range(1, 50));
+      expect(other.seqs).toEqual(range(1, 50));
+      expect(stuck).toEqual([1]);
+    });
+
+    it('gives a subscriber that fell far behind every line once it reads again, backfilled in pages', async () => {
+      const total = 3000;
+      const stored = new Map<number, OutputLine>();
+      const limits: number[] = [];
+      const bus = await open({
+        backfill: (_runId, fromSeq, limit) => {
+          limits.push(limit);
+          return Promise.resolve(
+            range(fromSeq, fromSeq + limit - 1).flatMap((seq) => {
+              const line = stored.get(seq);
+              return line ? [line] : [];
+            }),
+          );
+        },
+      });
+      const seen: number[] = [];
+      let holding = true;
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      bus.subscribe('run-n', 0, (signal) => {
+        seen.push(signal.kind === 'output' ? signal.line.seq : -1);
+        return holding ? held : undefined;
+      });
+      for (let from = 1; from <= total; from += 500) {
+        await Promise.all(
+          range(from, from + 499).map((seq) => {
+            const line: OutputLine = { seq, stream: 'stdout', data: `line ${seq}\n` };
+            stored.set(seq, line);
+            return bus.publish('run-n', line);
+          }),
+        );
+      }
+      await bus.complete('run-n', resultOf('run-n'), { lastSeq: total });
+      await waitFor(() => seen.length === 1);
+      holding = false;
+      release();
+      await waitFor(() => seen.includes(-1), 15_000);
+      expect(seen).toEqual([...range(1, total), -1]);
+      expect(limits.every((limit) => limit <= 1000)).toBe(true);
+    });
+
     it('rejects bad input and work after close', async () => {
       const bus = await open();
       await expectCode(bus.publish('', { stream: 'stdout', data: 'x' }), 'INVALID_RUN_ID');

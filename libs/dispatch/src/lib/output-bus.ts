@@ -21,8 +21,12 @@ export interface OutputLineInput {
 export type RunSignal =
   { kind: 'output'; line: OutputLine } | { kind: 'done'; result: ExecuteResult; lastSeq: number };
 
-/** Receives a run's signals, in order, each once. */
-export type RunSignalListener = (signal: RunSignal) => void;
+/**
+ * Receives a run's signals, in order, each once. A listener that cannot keep up returns a
+ * promise: the subscription delivers nothing more (and reads no further backfill page) until it
+ * settles, so a slow consumer holds back its own stream without buffering it in memory.
+ */
+export type RunSignalListener = (signal: RunSignal) => void | PromiseLike<void>;
 
 /** A subscription made by `OutputBus.subscribe`. */
 export interface OutputSubscription {
@@ -52,7 +56,9 @@ export interface OutputBusOptions {
 /**
  * Port for live, resumable run output. A subscriber gives the last sequence number it saw
  * (`Last-Event-ID`, 0 for everything) and receives every later line, then `done`: replay first,
- * then live, with no gap and no duplicate.
+ * then live, with no gap and no duplicate. Delivery respects back-pressure (see
+ * `RunSignalListener`): a slow subscriber holds back only itself, in bounded memory, and catches
+ * up from the retained lines or the backfill.
  */
 export interface OutputBus {
   /**

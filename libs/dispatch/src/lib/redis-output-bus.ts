@@ -165,6 +165,8 @@ export class RedisOutputBus implements OutputBus {
             this.subscribers.delete(runId);
           }
         },
+        // Caught up after holding back: include it in the reads again, at once.
+        { onIdle: () => this.wake((this.subscriptionCount += 1)) },
       ),
     };
     subscribers.add(subscriber);
@@ -191,21 +193,27 @@ export class RedisOutputBus implements OutputBus {
   /** Reads every subscribed stream from its subscribers' positions, forever. */
   private async readLoop(): Promise<void> {
     while (!this.closed) {
-      if (this.subscribers.size === 0) {
+      // Listeners that keep up finish their deliveries within this turn; the others are
+      // holding back (back-pressure) and are left out of the read until they catch up.
+      if (this.hasBusySubscriber()) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.closed) return;
+      if (this.readySubscribers().size === 0) {
         await new Promise<void>((resolve) => (this.wakeUp = resolve));
         this.wakeUp = null;
         continue;
       }
       let runIds: string[] = [];
+      let readers = new Map<string, Subscriber[]>();
       let reply: unknown;
       try {
         this.readerId ??= Number(await this.untilClosed(this.reader.client('ID')));
-        // From here to the XREAD call nothing awaits: a subscription added later finds
-        // `blocking` set and wakes the XREAD that does not include it yet.
-        runIds = [...this.subscribers.keys()];
+        // From here to the XREAD call nothing awaits: a subscription added (or caught up)
+        // later finds `blocking` set and wakes the XREAD that does not include it yet.
+        readers = this.readySubscribers();
+        runIds = [...readers.keys()];
         if (runIds.length === 0) continue;
         this.readCovers = this.subscriptionCount;
-        const positions = runIds.map((runId) => this.readPosition(runId));
+        const positions = runIds.map((runId) => readPosition(readers.get(runId) ?? []));
         this.blocking = true;
         reply = await this.untilClosed(
           this.reader.xread(
@@ -230,7 +238,7 @@ export class RedisOutputBus implements OutputBus {
         const runId = runIds.find((candidate) => this.streamKey(candidate) === key);
         if (runId === undefined) continue;
         try {
-          await this.dispatch(runId, entries);
+          dispatch(entries, readers.get(runId) ?? []);
         } catch (error) {
           this.onError(error);
         }
@@ -244,25 +252,21 @@ export class RedisOutputBus implements OutputBus {
     return Promise.race([command, this.closing.then(() => null)]);
   }
 
-  /** The id to read a run's stream after: the least advanced of its subscribers. */
-  private readPosition(runId: string): string {
-    let least: StreamId | null = null;
-    for (const subscriber of this.subscribers.get(runId) ?? []) {
-      if (least === null || compareIds(subscriber.position, least) < 0) least = subscriber.position;
+  /** Subscribers able to take more, by run: not over, and done with what they were offered. */
+  private readySubscribers(): Map<string, Subscriber[]> {
+    const ready = new Map<string, Subscriber[]>();
+    for (const [runId, subscribers] of this.subscribers) {
+      const idle = [...subscribers].filter(({ cursor }) => cursor.isIdle && !cursor.isOver);
+      if (idle.length > 0) ready.set(runId, idle);
     }
-    return least === null ? '0-0' : `${least[0]}-${least[1]}`;
+    return ready;
   }
 
-  private async dispatch(runId: string, entries: [string, string[]][]): Promise<void> {
-    for (const [rawId, fields] of entries) {
-      const id = parseId(rawId);
-      const signal = toSignal(id, fields);
-      for (const subscriber of [...(this.subscribers.get(runId) ?? [])]) {
-        if (compareIds(id, subscriber.position) <= 0) continue;
-        subscriber.position = id;
-        if (signal !== null) await subscriber.cursor.offer(signal);
-      }
+  private hasBusySubscriber(): boolean {
+    for (const subscribers of this.subscribers.values()) {
+      for (const { cursor } of subscribers) if (!cursor.isIdle) return true;
     }
+    return false;
   }
 
   /**
@@ -310,6 +314,28 @@ export class RedisOutputBus implements OutputBus {
 
   private assertOpen(): void {
     if (this.closed) throw new DispatchError('BUS_CLOSED', 'The output bus is closed.');
+  }
+}
+
+/** The id to read a run's stream after: the least advanced of the subscribers reading it. */
+function readPosition(subscribers: Subscriber[]): string {
+  let least: StreamId | null = null;
+  for (const subscriber of subscribers) {
+    if (least === null || compareIds(subscriber.position, least) < 0) least = subscriber.position;
+  }
+  return least === null ? '0-0' : `${least[0]}-${least[1]}`;
+}
+
+/** Offers a read's entries to the subscribers it was made for (each from its own position). */
+function dispatch(entries: [string, string[]][], subscribers: Subscriber[]): void {
+  for (const [rawId, fields] of entries) {
+    const id = parseId(rawId);
+    const signal = toSignal(id, fields);
+    for (const subscriber of subscribers) {
+      if (subscriber.cursor.isOver || compareIds(id, subscriber.position) <= 0) continue;
+      subscriber.position = id;
+      if (signal !== null) subscriber.cursor.offer(signal);
+    }
   }
 }
 
