@@ -45,6 +45,10 @@ export interface AppConfig {
   shutdownGraceSeconds: number;
   /** Seconds between SSE heartbeat comments on a quiet stream. */
   sseHeartbeatSeconds: number;
+  /** Unread bytes an event-stream client may hold up before it is dropped. */
+  sseClientMaxBacklogBytes: number;
+  /** Seconds an event-stream client may leave data unread before it is dropped. */
+  sseClientIdleSeconds: number;
   rateLimit: {
     enabled: boolean;
     perMinute: number;

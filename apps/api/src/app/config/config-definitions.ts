@@ -67,6 +67,8 @@ export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   { name: 'KILL_GRACE_SECONDS', kind: 'int', defaultValue: '5', min: 0 },
   { name: 'SHUTDOWN_GRACE_SECONDS', kind: 'int', defaultValue: '30', min: 0 },
   { name: 'SSE_HEARTBEAT_SECONDS', kind: 'int', defaultValue: '15', min: 1 },
+  { name: 'SSE_CLIENT_MAX_BACKLOG_BYTES', kind: 'int', defaultValue: '1048576', min: 65536 },
+  { name: 'SSE_CLIENT_IDLE_SECONDS', kind: 'int', defaultValue: '30', min: 1 },
   { name: 'RATE_LIMIT_ENABLED', kind: 'bool', defaultValue: 'true' },
   { name: 'RATE_LIMIT_PER_MINUTE', kind: 'int', defaultValue: '60', min: 1 },
   { name: 'RATE_LIMIT_EXECUTE_PER_MINUTE', kind: 'int', defaultValue: '10', min: 1 },

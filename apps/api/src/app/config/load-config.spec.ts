@@ -33,6 +33,8 @@ describe('loadConfig', () => {
     });
     expect(config.dataDir).toBe('./data');
     expect(config.sseHeartbeatSeconds).toBe(15);
+    expect(config.sseClientMaxBacklogBytes).toBe(1_048_576);
+    expect(config.sseClientIdleSeconds).toBe(30);
     expect(config.adminRequiredClaims).toEqual({ roles: ['admin'] });
     expect(config.rateLimit).toEqual({
       enabled: true,

@@ -182,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       killGraceSeconds: int('KILL_GRACE_SECONDS'),
       shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS'),
       sseHeartbeatSeconds: int('SSE_HEARTBEAT_SECONDS'),
+      sseClientMaxBacklogBytes: int('SSE_CLIENT_MAX_BACKLOG_BYTES'),
+      sseClientIdleSeconds: int('SSE_CLIENT_IDLE_SECONDS'),
       rateLimit: {
         enabled: isTrue(value('RATE_LIMIT_ENABLED')),
         perMinute: int('RATE_LIMIT_PER_MINUTE'),

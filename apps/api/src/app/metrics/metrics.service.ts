@@ -74,6 +74,11 @@ export class MetricsService {
   readonly rateLimitHits = counter('runbook_rate_limit_hits_total', 'Requests refused with 429', [
     'route',
   ]);
+  readonly sseClientsDropped = counter(
+    'runbook_sse_clients_dropped_total',
+    'Event-stream clients dropped for not reading: reason backlog (too much unread) or idle',
+    ['reason'],
+  );
   readonly reconcilerLeader = gauge(
     'runbook_reconciler_leader',
     'Distributed mode: 1 while this process is the reconciler leader, else 0',

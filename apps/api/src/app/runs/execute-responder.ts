@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { pythonJsonDumps } from '@runbooks/executor';
 import type { RunAccepted } from '@runbooks/types';
 import type { Request, Response } from 'express';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { RunEventsService } from './run-events.service';
 import type { Submission } from './run-submission.service';
 import { SseResponse } from './sse-response';
@@ -25,9 +26,12 @@ export function wantsAsync(request: Request): boolean {
  */
 @Injectable()
 export class ExecuteResponder {
+  private readonly logger = new Logger('RunEvents');
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: RunEventsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async respond(request: Request, response: Response, submission: Submission): Promise<void> {
@@ -52,13 +56,24 @@ export class ExecuteResponder {
     const sse = new SseResponse(
       response,
       { 'X-Run-Id': runId },
-      this.config.sseHeartbeatSeconds * 1000,
+      {
+        heartbeatMs: this.config.sseHeartbeatSeconds * 1000,
+        maxBacklogBytes: this.config.sseClientMaxBacklogBytes,
+        idleMs: this.config.sseClientIdleSeconds * 1000,
+      },
+      (reason) => {
+        this.metrics.sseClientsDropped.inc({ reason });
+        this.logger.warn(
+          `Dropped an event-stream client of run ${runId}: ${reason === 'idle' ? `nothing read for ${this.config.sseClientIdleSeconds}s` : `over ${this.config.sseClientMaxBacklogBytes} bytes unread`}`,
+        );
+      },
     );
     const stop = await this.events.follow(runId, afterSeq, {
       output: (line) => sse.send(line.stream, line.data, line.seq),
+      isOpen: () => sse.isOpen,
       done: (result, seq) => {
-        sse.send('done', pythonJsonDumps(result), seq);
-        sse.end();
+        void sse.send('done', pythonJsonDumps(result), seq);
+        sse.end(); // after everything queued is written
       },
     });
     if (!sse.isOpen) stop();

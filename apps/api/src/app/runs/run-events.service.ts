@@ -9,9 +9,12 @@ import { RUN_STORE } from '../history/run-store.provider';
 
 /** Receives a run's events in order, each exactly once. */
 export interface RunEventSink {
-  output(line: OutputLine): void;
+  /** May return a promise: the next event waits for it (back-pressure of a slow client). */
+  output(line: OutputLine): void | Promise<void>;
   /** The final event; `seq` is one past the last output line (its SSE id). */
   done(result: ExecuteResult, seq: number): void;
+  /** False once the client is gone (a replay stops early). */
+  isOpen?(): boolean;
 }
 
 const REPLAY_PAGE = 1000;
@@ -35,9 +38,10 @@ export class RunEventsService {
       let lastSeq = afterSeq;
       for (;;) {
         const lines = await this.store.readOutput(runId, lastSeq + 1, REPLAY_PAGE);
-        for (const line of lines) sink.output(line);
+        for (const line of lines) await sink.output(line);
         lastSeq = lines.at(-1)?.seq ?? lastSeq;
-        if (lines.length < REPLAY_PAGE) break;
+        if (lines.length < REPLAY_PAGE || sink.isOpen?.() === false) break;
+        await new Promise<void>((resolve) => setImmediate(resolve)); // let other requests run
       }
       sink.done(executeResultOf(run), lastSeq + 1);
       return () => undefined;
@@ -46,10 +50,10 @@ export class RunEventsService {
     const subscription = this.ports.bus.subscribe(runId, afterSeq, (signal) => {
       if (signal.kind === 'output') {
         lastSeq = Math.max(lastSeq, signal.line.seq);
-        sink.output(signal.line);
-      } else {
-        sink.done(signal.result, Math.max(lastSeq, signal.lastSeq) + 1);
+        return sink.output(signal.line); // the bus waits for it: back-pressure
       }
+      sink.done(signal.result, Math.max(lastSeq, signal.lastSeq) + 1);
+      return undefined;
     });
     return () => subscription.close();
   }
