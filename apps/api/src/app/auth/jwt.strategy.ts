@@ -4,11 +4,11 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { normalizeTokenClaims } from '@runbooks/rbac';
 import type { Request } from 'express';
-import { passportJwtSecret } from 'jwks-rsa';
-import { Strategy } from 'passport-jwt';
+import { Strategy, type SecretOrKeyProvider } from 'passport-jwt';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Caller } from './caller';
+import { JwksKeySource } from './jwks-key-source';
 import { readBearerToken } from './token-messages';
 import { tokenSanityProblem } from './token-sanity';
 
@@ -26,15 +26,21 @@ export function verificationKey(config: AppConfig): KeyObject {
 
 function keyOptions(
   config: AppConfig,
-): { secretOrKey: string } | { secretOrKeyProvider: ReturnType<typeof passportJwtSecret> } {
+): { secretOrKey: string } | { secretOrKeyProvider: SecretOrKeyProvider } {
   const { jwt } = config;
   if (jwt.jwksUrl) {
+    const keys = new JwksKeySource({
+      url: jwt.jwksUrl,
+      refetchIntervalMs: jwt.jwksRefetchIntervalSeconds * 1000,
+    });
     return {
-      secretOrKeyProvider: passportJwtSecret({
-        jwksUri: jwt.jwksUrl,
-        cache: true,
-        rateLimit: true,
-      }),
+      secretOrKeyProvider: (_request, rawJwtToken, done) => {
+        // No key (unknown kid) reaches jsonwebtoken as null: "Unable to find a signing key".
+        keys.keyForToken(String(rawJwtToken)).then(
+          (key) => done(null, key as unknown as string),
+          (error: unknown) => done(error),
+        );
+      },
     };
   }
   // passport-jwt hands the key to jsonwebtoken untouched; its typings only know strings.

@@ -43,7 +43,7 @@ export function describeTokenFailure(failure: unknown, token: string): string {
     return `Invalid token: ${missingClaim(token) ?? 'Invalid issuer'}`;
   }
   if (message === 'secret or public key must be provided') {
-    // The JWKS has no key for the token's kid (jwks-rsa hands jsonwebtoken no key).
+    // The JWKS has no key for the token's kid (the JWKS key source hands jsonwebtoken none).
     const kid = decode(token, { complete: true })?.header.kid;
     return `Invalid token: Unable to find a signing key that matches: ${JSON.stringify(kid ?? null)}`;
   }

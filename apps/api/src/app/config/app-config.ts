@@ -23,6 +23,8 @@ export interface AppConfig {
     secret: string;
     publicKey: string;
     jwksUrl: string;
+    /** Least time between two JWKS fetches caused by unknown `kid`s. */
+    jwksRefetchIntervalSeconds: number;
     ttlMinutes: number;
     requireExp: boolean;
   };

@@ -60,6 +60,7 @@ export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   { name: 'RUNBOOK_HISTORY_RESPONSE_BYTES', kind: 'int', defaultValue: '1048576', min: 4096 },
   { name: 'JWT_PUBLIC_KEY', kind: 'string', defaultValue: '', secret: true },
   { name: 'JWT_JWKS_URL', kind: 'string', defaultValue: '' },
+  { name: 'JWKS_REFETCH_INTERVAL_SECONDS', kind: 'int', defaultValue: '10', min: 1 },
   { name: 'JWT_REQUIRE_EXP', kind: 'bool', defaultValue: 'true' },
   { name: 'ADMIN_REQUIRED_CLAIMS', kind: 'string', defaultValue: 'roles=admin' },
   { name: 'ENV_PASSTHROUGH', kind: 'string', defaultValue: '' },

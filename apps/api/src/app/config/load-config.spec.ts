@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       audience: 'dev-api',
       ttlMinutes: 480,
       requireExp: true,
+      jwksRefetchIntervalSeconds: 10,
     });
     expect(config.dataDir).toBe('./data');
     expect(config.sseHeartbeatSeconds).toBe(15);

@@ -164,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         secret: value('JWT_SECRET'),
         publicKey: value('JWT_PUBLIC_KEY').replace(/\\n/g, '\n'),
         jwksUrl: value('JWT_JWKS_URL'),
+        jwksRefetchIntervalSeconds: int('JWKS_REFETCH_INTERVAL_SECONDS'),
         ttlMinutes: int('JWT_TTL_MINUTES'),
         requireExp: isTrue(value('JWT_REQUIRE_EXP')),
       },
