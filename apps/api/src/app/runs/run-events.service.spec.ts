@@ -23,8 +23,9 @@ function recorder() {
     lines,
     dones,
     sink: {
-      output: (line: { seq: number; data: string }) =>
-        lines.push({ seq: line.seq, data: line.data }),
+      output: (line: { seq: number; data: string }) => {
+        lines.push({ seq: line.seq, data: line.data });
+      },
       done: (result: ExecuteResult, seq: number) => dones.push({ result, seq }),
     },
   };
@@ -61,6 +62,31 @@ describe('RunEventsService (embedded ports)', () => {
     await events.follow(submission.run.id, 3, resumed.sink);
     expect(resumed.lines.map((line) => line.seq)).toEqual([4, 5]);
     expect(resumed.dones[0]?.result).toMatchObject({ success: true, return_code: 0 });
+  });
+
+  it('waits for a sink that returns a promise before the next line (back-pressure)', async () => {
+    const submission = await app.get(RunSubmission).submit(app.command('Count.md'));
+    await submission.result();
+    const seen: number[] = [];
+    const gates: (() => void)[] = [];
+    let finished = false;
+    const following = events.follow(submission.run.id, 0, {
+      output: (line) => {
+        seen.push(line.seq);
+        return new Promise<void>((resolve) => gates.push(resolve));
+      },
+      done: () => {
+        finished = true;
+      },
+    });
+    for (let count = 1; count <= 5; count += 1) {
+      await eventually(() => Promise.resolve(gates.length === 1), `line ${count}`);
+      expect(seen).toHaveLength(count);
+      gates.shift()?.();
+    }
+    await following;
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(finished).toBe(true);
   });
 
   it('follows a live run without gaps or duplicates, ending with its done', async () => {
