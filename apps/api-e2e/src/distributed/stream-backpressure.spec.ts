@@ -55,7 +55,7 @@ describe('distributed event streams under slow and stalled clients (H4)', () => 
     });
     // A worker busy storing 40 000 lines on a loaded machine must not be taken for lost.
     [api] = await Promise.all([
-      cluster.start('api'),
+      cluster.start('api', { LOST_AFTER_SECONDS: '300' }),
       cluster.start('worker', { LOST_AFTER_SECONDS: '300' }),
     ]);
     token = api.token({ sub: 'alice' });
@@ -75,8 +75,8 @@ describe('distributed event streams under slow and stalled clients (H4)', () => 
     await sleep(1000); // the stream stalls on the unread socket while the run goes on
     writeFileSync(goFile, '');
     await slow.readSlowly(30, 20);
-    expectWholeRun(slow.received);
     expect((await client.record(api, id)).status).toBe('success');
+    expectWholeRun(slow.received);
 
     const pid = api.child.pid ?? 0;
     const stalled = await Promise.all(
