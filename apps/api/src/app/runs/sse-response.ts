@@ -25,14 +25,14 @@ const PIECE_CHARS = 64 * 1024;
  * A sender that keeps writing (a replay to a client whose socket keeps accepting) is made to
  * wait a turn of the event loop after this long, so many streams cannot starve other requests.
  */
-const SLICE_MS = 5;
+const SLICE_MS = 2;
 const RESOLVED = Promise.resolve();
 
 /**
  * Starts an SSE response at once (status, headers flushed before any output, so silent scripts
  * survive proxies) and keeps it alive with heartbeat comments.
  *
- * Back-pressure: `send` resolves once the event is in the socket's buffer (and, after 5 ms of
+ * Back-pressure: `send` resolves once the event is in the socket's buffer (and, after 2 ms of
  * uninterrupted sending, a turn of the event loop later); callers wait for it before sending
  * more, so a slow client slows its own stream instead of filling server memory, and a fast one
  * shares the event loop.
