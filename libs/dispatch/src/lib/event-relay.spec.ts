@@ -51,6 +51,8 @@ class MemoryOutbox implements RunEventSource {
         started_at: status === 'queued' ? null : at,
         finished_at: status === 'success' ? at : null,
         updated_at: at,
+        trigger: 'mcp',
+        client: 'e2e-agent/1.0',
       },
     };
     this.events.push(event);

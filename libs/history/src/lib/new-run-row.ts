@@ -5,6 +5,8 @@ import {
   invalidRun,
   labelMap,
   requireText,
+  runClient,
+  runTrigger,
   stringList,
   toIso,
 } from './run-field-checks';
@@ -73,5 +75,7 @@ export function newRunRow(input: NewRun, defaults: NewRunDefaults): RunRow {
     cancel_reason: null,
     output_seq: 0,
     event_seq: 1,
+    trigger: runTrigger(input.trigger),
+    client: runClient(input.client),
   };
 }

@@ -35,6 +35,8 @@ const EVENT_PAYLOAD_COLUMNS = {
   started_at: 'started_at',
   finished_at: 'finished_at',
   updated_at: 'updated_at',
+  trigger: 'trigger',
+  client: 'client',
 } as const satisfies Record<keyof RunEventPayload, keyof RunsTable>;
 
 /**

@@ -21,6 +21,8 @@ export function eventPayload(run: Run): RunEventPayload {
     started_at: run.startedAt,
     finished_at: run.finishedAt,
     updated_at: run.updatedAt,
+    trigger: run.trigger,
+    client: run.client,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { RunStatus } from '@runbooks/types';
+import type { RunStatus, RunTrigger } from '@runbooks/types';
 import { HistoryError } from './history-error';
 import type { HistoryErrorCode } from './history-error';
 import { isAllowedTransition, isRunStatus, isTerminalStatus } from './run-status';
@@ -27,6 +27,20 @@ export function assertStatus(status: unknown, code: HistoryErrorCode): void {
 }
 
 /** Throws INVALID_RUN with `message`. */
+/** A new run's trigger: `api` unless given; anything else is refused. */
+export function runTrigger(value: unknown): RunTrigger {
+  if (value === undefined || value === 'api') return 'api';
+  if (value === 'mcp') return 'mcp';
+  return invalidRun('trigger must be api or mcp.');
+}
+
+/** A new run's client name: null, or a non-empty string of at most 200 characters. */
+export function runClient(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  requireText(value, 'client', 200);
+  return value as string;
+}
+
 export function invalidRun(message: string): never {
   throw new HistoryError('INVALID_RUN', message);
 }

@@ -37,6 +37,8 @@ export const SUMMARY_COLUMNS = [
   'runs.canceled_by',
   'runs.cancel_reason',
   'runs.output_seq',
+  'runs.trigger',
+  'runs.client',
 ] as const;
 /** Every column of a run record. */
 export const ALL_COLUMNS = [...SUMMARY_COLUMNS, 'runs.stdout', 'runs.stderr'] as const;
@@ -93,5 +95,7 @@ export function rowToRun(row: RecordRow): Run {
     warnings: parseStrings(row.warnings),
     canceledBy: row.canceled_by,
     cancelReason: row.cancel_reason,
+    trigger: row.trigger === 'mcp' ? 'mcp' : 'api',
+    client: row.client,
   };
 }

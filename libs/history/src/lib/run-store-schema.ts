@@ -30,6 +30,10 @@ export interface RunsTable {
   output_seq: number;
   /** Number of state-change events of this run so far (the outbox `seq` of its latest event). */
   event_seq: number;
+  /** What started the run (`api`, `mcp`); `api` for runs recorded before migration 0004. */
+  trigger: string;
+  /** The MCP client as `<name>/<version>`, or null. */
+  client: string | null;
 }
 
 /** Row of `run_labels`: one per label, `created_at` copied from the run so label pages need no sort. */
@@ -194,9 +198,20 @@ async function createOutputBatches(db: Kysely<unknown>): Promise<void> {
     .execute();
 }
 
+/** Migration 0004: what started a run and, for MCP, which client (existing runs: `api`, null). */
+async function addTrigger(db: Kysely<unknown>): Promise<void> {
+  const text = textType(db);
+  await db.schema
+    .alterTable('runs')
+    .addColumn('trigger', text, (c) => c.notNull().defaultTo('api'))
+    .execute();
+  await db.schema.alterTable('runs').addColumn('client', text).execute();
+}
+
 /** Versioned migrations of the RunStore schema, in the shape Kysely's Migrator expects. */
 export const RUN_STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_runs': { up: createInitialSchema },
   '0002_outbox': { up: createOutbox },
   '0003_output_batches': { up: createOutputBatches },
+  '0004_trigger': { up: addTrigger },
 };

@@ -110,6 +110,8 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
           warnings: ['w1'],
           canceledBy: null,
           cancelReason: null,
+          trigger: 'api',
+          client: null,
         };
         expect(created).toEqual(expected);
         expect(await store.get('run-1')).toEqual(expected);
@@ -148,6 +150,19 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
         });
         expect(run.createdAt).toBe('2026-03-01T12:00:00.000Z');
         expect(run.finishedAt).toBe('2026-03-01T12:00:01.000Z');
+      });
+
+      it('records what started a run and which MCP client', async () => {
+        const run = await make({ id: 'mcp-1', trigger: 'mcp', client: 'claude-code/2.1.0' });
+        expect(run).toMatchObject({ trigger: 'mcp', client: 'claude-code/2.1.0' });
+        expect(await store.get('mcp-1')).toMatchObject({
+          trigger: 'mcp',
+          client: 'claude-code/2.1.0',
+        });
+        expect(toWire(run)).toMatchObject({ trigger: 'mcp', client: 'claude-code/2.1.0' });
+        await expectCode(make({ trigger: 'cron' as 'api' }), 'INVALID_RUN');
+        await expectCode(make({ client: 'x'.repeat(201) }), 'INVALID_RUN');
+        await expectCode(make({ client: '' }), 'INVALID_RUN');
       });
 
       it('refuses a duplicate id', async () => {
@@ -841,6 +856,8 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
           started_at: null,
           finished_at: null,
           updated_at: iso(0),
+          trigger: 'api',
+          client: null,
         });
         expect(events[1]?.payload).toMatchObject({ status: 'denied', return_code: 403 });
         expect(events[2]?.payload).toMatchObject({
@@ -873,9 +890,18 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
             started_at: run.startedAt,
             finished_at: run.finishedAt,
             updated_at: run.updatedAt,
+            trigger: run.trigger,
+            client: run.client,
           };
         const labels = { env: 'prod', 'note.ü': 'a "quote", a \\ and\na line 😀 <&>' };
-        const created = await make({ id: 'k1', operation: 'validate', labels, correlationId: 'c' });
+        const created = await make({
+          id: 'k1',
+          operation: 'validate',
+          labels,
+          correlationId: 'c',
+          trigger: 'mcp',
+          client: 'agent "ü"/1.0',
+        });
         tick();
         const claimed = await store.claim('k1', { workerId: 'w' });
         tick();

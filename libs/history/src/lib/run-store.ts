@@ -1,4 +1,4 @@
-import type { RunEvent, RunOperation, RunStatus } from '@runbooks/types';
+import type { RunEvent, RunOperation, RunStatus, RunTrigger } from '@runbooks/types';
 
 /** The run event envelope is a wire type: it lives in `@runbooks/types`. */
 export type { RunEvent, RunEventPayload, RunEventType } from '@runbooks/types';
@@ -36,6 +36,10 @@ export interface Run {
   warnings: string[];
   canceledBy: string | null;
   cancelReason: string | null;
+  /** What started the run. */
+  trigger: RunTrigger;
+  /** The MCP client as `<name>/<version>`; null for other triggers. */
+  client: string | null;
 }
 
 /** What `create` needs: the run as requested, before anything forks. */
@@ -63,6 +67,10 @@ export interface NewRun {
   stderr?: string;
   errors?: string[];
   warnings?: string[];
+  /** Defaults to `api`. */
+  trigger?: RunTrigger;
+  /** The MCP client (`<name>/<version>`, at most 200 characters); defaults to null. */
+  client?: string | null;
 }
 
 /** Fields a transition may set alongside the new status (omitted fields stay as they are). */

@@ -88,6 +88,22 @@ describe('openSqliteRunStore', () => {
     }
   });
 
+  it('migrates runs recorded before triggers existed to trigger api, no client', async () => {
+    const file = nextFile();
+    const first = await openSqliteRunStore({ file });
+    await first.create({ id: 'old', runbook: 'x.md', requestedBy: 'me' });
+    await first.close();
+    // Back to the 0003 schema, as a database written by the previous version.
+    const db = new Database(file);
+    db.exec(
+      'alter table runs drop column client; alter table runs drop column "trigger"; delete from kysely_migration where name = \'0004_trigger\'',
+    );
+    db.close();
+    const second = await openSqliteRunStore({ file });
+    expect(await second.get('old')).toMatchObject({ trigger: 'api', client: null });
+    await second.close();
+  });
+
   it('keeps its records across reopen and applies migrations only once', async () => {
     const file = nextFile();
     const first = await openSqliteRunStore({ file });

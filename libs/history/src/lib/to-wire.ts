@@ -25,5 +25,7 @@ export function toWire(run: Run): RunRecord {
     warnings: [...run.warnings],
     canceled_by: run.canceledBy,
     cancel_reason: run.cancelReason,
+    trigger: run.trigger,
+    client: run.client,
   };
 }

@@ -1,5 +1,5 @@
 import type { RunOperation } from './history-record';
-import type { RunStatus } from './runs';
+import type { RunStatus, RunTrigger } from './runs';
 
 /** What kind of change a run event reports (playbook-dispatcher's `event_type` values). */
 export type RunEventType = 'create' | 'read' | 'update' | 'delete';
@@ -22,6 +22,8 @@ export interface RunEventPayload {
   started_at: string | null;
   finished_at: string | null;
   updated_at: string;
+  trigger: RunTrigger;
+  client: string | null;
 }
 
 /**

@@ -4,6 +4,9 @@ import type { RunOperation } from './history-record';
 export type RunStatus =
   'queued' | 'running' | 'success' | 'failure' | 'timeout' | 'canceled' | 'lost' | 'denied';
 
+/** What started a run: the REST API (console, CLI, scripts) or an agent through MCP. */
+export type RunTrigger = 'api' | 'mcp';
+
 /** A run record as served by `GET /api/runs` and `GET /api/runs/{id}` (snake_case on the wire). */
 export interface RunRecord {
   id: string;
@@ -30,6 +33,10 @@ export interface RunRecord {
   warnings: string[];
   canceled_by?: string | null;
   cancel_reason?: string | null;
+  /** What started the run (`api` for every run recorded before triggers existed). */
+  trigger: RunTrigger;
+  /** The MCP client as `<name>/<version>` from its `clientInfo`; null for other triggers. */
+  client: string | null;
 }
 
 /** Body of `GET /api/runs` (playbook-dispatcher's envelope). */
