@@ -136,6 +136,10 @@ const DESCRIPTIONS = {
     'With `NODE_ENV=production`, start even when scripts cannot get their own uid (they then run as the server user and can read its environment). Off: such a server refuses to start.',
   ENV_ALLOW_CONTROL_VARS:
     'Comma-separated control variable names (`PATH`, `KUBECONFIG`, `GIT_*`-style names: see docs/runbook-format.md) that runbooks may nevertheless declare and requests set. Exact names; empty: none.',
+  MCP_ENABLED:
+    'Serves the MCP server at `/mcp` and its RFC 9728 metadata at `/.well-known/oauth-protected-resource`; `false` answers 404 at both (docs/mcp.md).',
+  MCP_REQUIRED_CLAIMS:
+    'Claims a token must also hold to use `/mcp` at all (syntax of `ADMIN_REQUIRED_CLAIMS`, e.g. `roles=agent`), so agents can get separate, narrower tokens; others get 403. Empty: any valid token.',
   NODE_ENV:
     '`production` makes the server refuse to run scripts unsandboxed (see `ALLOW_UNSANDBOXED`); the image sets it.',
 };

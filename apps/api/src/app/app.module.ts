@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { AppConfigModule } from './config/app-config.module';
 import type { AppConfig } from './config/app-config';
 import { JsonExceptionFilter } from './errors/json-exception.filter';
+import { McpModule } from './mcp/mcp.module';
 import { CorrelationIdMiddleware } from './http/correlation-id.middleware';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsModule } from './metrics/metrics.module';
@@ -28,6 +29,8 @@ export class AppModule implements NestModule {
         RunbooksModule,
         runs,
         OperationsModule.withRuns(runs),
+        // MCP_ENABLED=false leaves /mcp and its metadata unrouted (404).
+        ...(config.mcp.enabled ? [McpModule.withRuns(runs)] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: JsonExceptionFilter }],
     };

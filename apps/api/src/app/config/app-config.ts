@@ -82,8 +82,18 @@ export interface AppConfig {
   /** `NODE_ENV=production`. */
   production: boolean;
   sandbox: SandboxConfig;
+  /** The MCP server at `/mcp` (`MCP_ENABLED`, `MCP_REQUIRED_CLAIMS`). */
+  mcp: McpConfig;
   /** `config_items` as `/api/config` and history records show them (secrets masked). */
   items: ConfigItem[];
+}
+
+/** Settings of the MCP server. */
+export interface McpConfig {
+  /** `MCP_ENABLED=false` answers 404 at `/mcp` and its metadata document. */
+  enabled: boolean;
+  /** Claims a token must also hold to use `/mcp` at all (`{}`: none beyond a valid token). */
+  requiredClaims: RequiredClaimsConfig;
 }
 
 /** Settings of the script sandbox (each run under its own uid). */

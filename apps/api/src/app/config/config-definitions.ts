@@ -105,6 +105,9 @@ export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   { name: 'ALLOW_UNSANDBOXED', kind: 'bool', defaultValue: 'false' },
   { name: 'ENV_ALLOW_CONTROL_VARS', kind: 'string', defaultValue: '' },
   { name: 'NODE_ENV', kind: 'string', defaultValue: '' },
+  // The MCP server at /mcp (docs/mcp.md).
+  { name: 'MCP_ENABLED', kind: 'bool', defaultValue: 'true' },
+  { name: 'MCP_REQUIRED_CLAIMS', kind: 'string', defaultValue: '' },
 ];
 
 /** Every variable, in `/api/config` order. */

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
     expect(config.sseClientMaxBacklogBytes).toBe(1_048_576);
     expect(config.sseClientIdleSeconds).toBe(30);
     expect(config.adminRequiredClaims).toEqual({ roles: ['admin'] });
+    expect(config.mcp).toEqual({ enabled: true, requiredClaims: {} });
     expect(config.rateLimit).toEqual({
       enabled: true,
       perMinute: 60,
@@ -105,6 +106,8 @@ describe('loadConfig', () => {
       JWT_ALGORITHM: 'none',
       RATE_LIMIT_STORAGE_BACKEND: 'mongo',
       ADMIN_REQUIRED_CLAIMS: 'roles',
+      MCP_REQUIRED_CLAIMS: '=agent',
+      MCP_ENABLED: 'perhaps',
       LOG_FORMAT: 'xml',
       EXECUTION_DIR: join(dir, 'missing'),
     });
@@ -117,8 +120,10 @@ describe('loadConfig', () => {
       "ENABLE_LOGIN must be true or false (got 'maybe')",
       "RATE_LIMIT_STORAGE_BACKEND must be one of memory, redis (got 'mongo')",
       "LOG_FORMAT must be one of text, json (got 'xml')",
+      "MCP_ENABLED must be true or false (got 'perhaps')",
       'JWT_SECRET must be explicitly set. Using the default value is not allowed for security reasons. Please set JWT_SECRET environment variable to a secure random value.',
       "ADMIN_REQUIRED_CLAIMS must look like 'roles=admin' or 'roles=admin,ops;team=core'",
+      "MCP_REQUIRED_CLAIMS must look like 'roles=agent' or 'roles=agent,ops;team=core' (or be empty)",
       `${join(dir, 'missing')} does not exist. Mount the host path at EXECUTION_DIR (e.g. -v "$MOUNT_DIR:${join(dir, 'missing')}").`,
     ]);
   });

@@ -115,6 +115,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     errors.push(
       `ADMIN_REQUIRED_CLAIMS must look like 'roles=admin' or 'roles=admin,ops;team=core'`,
     );
+  const mcpClaims = parseRequiredClaims(value('MCP_REQUIRED_CLAIMS'));
+  if (!mcpClaims)
+    errors.push(
+      `MCP_REQUIRED_CLAIMS must look like 'roles=agent' or 'roles=agent,ops;team=core' (or be empty)`,
+    );
   const executionDirError = checkExecutionDir(value('EXECUTION_DIR'));
   if (executionDirError) errors.push(executionDirError);
   const databaseUrl = value('DATABASE_URL');
@@ -228,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         },
         allowUnsandboxed: isTrue(value('ALLOW_UNSANDBOXED')),
       },
+      mcp: { enabled: isTrue(value('MCP_ENABLED')), requiredClaims: mcpClaims ?? {} },
       items,
     },
   };

@@ -213,6 +213,18 @@ export const OPENAPI_SCHEMAS = {
       warnings: texts(),
       canceled_by: { type: 'string', nullable: true },
       cancel_reason: { type: 'string', nullable: true },
+      trigger: {
+        type: 'string',
+        enum: ['api', 'mcp'],
+        description:
+          'What started the run: the REST API (console, CLI, scripts) or an agent through MCP',
+      },
+      client: {
+        type: 'string',
+        nullable: true,
+        description:
+          'The MCP client as `<name>/<version>` from its `clientInfo`; null for other triggers',
+      },
     },
   },
   RunListResponse: {

@@ -34,6 +34,8 @@ export const RUN_RECORD_FIELDS: readonly (keyof RunRecord)[] = [
   'warnings',
   'canceled_by',
   'cancel_reason',
+  'trigger',
+  'client',
 ];
 
 function single(value: unknown): string | undefined {

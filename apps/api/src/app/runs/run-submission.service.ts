@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isDispatchError } from '@runbooks/dispatch';
 import type { Run, RunStore } from '@runbooks/history';
-import type { ExecuteResult } from '@runbooks/types';
+import type { ExecuteResult, RunTrigger } from '@runbooks/types';
 
 import type { Caller } from '../auth/caller';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -27,6 +27,9 @@ export interface ExecuteCommand {
   /** The `runbook-parent` proof a running script sends with its sub-runbook calls. */
   nestingProof?: string;
   remoteIp: string;
+  /** What started the run (default `api`) and, for MCP, the client (`<name>/<version>`). */
+  trigger?: RunTrigger;
+  client?: string | null;
 }
 
 /** A submitted run: its record, and the final result once it settles (waited for on demand). */
@@ -80,6 +83,8 @@ export class RunSubmission {
       recursionStack: [...stack, entry.filename],
       labels: command.labels,
       envVarNames: Object.keys(command.envVars),
+      trigger: command.trigger ?? 'api',
+      client: command.client ?? null,
     });
     const refusal = recursionRefusal(entry.filename, stack, this.config.maxRecursionDepth);
     if (refusal) {

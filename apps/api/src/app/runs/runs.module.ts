@@ -42,7 +42,8 @@ export class RunsModule {
         ExecuteResponder,
         NestingProofs,
       ],
-      exports: [RUN_PORTS, RunSubmission, RunWorker],
+      // RunEventsService and RunCancellation: for the MCP feature's run gateway.
+      exports: [RUN_PORTS, RunSubmission, RunWorker, RunEventsService, RunCancellation],
     };
   }
 }
