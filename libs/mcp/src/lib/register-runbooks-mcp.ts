@@ -1,9 +1,11 @@
 import {
+  CLIENT_INFO_META_KEY,
   fromJsonSchema,
   McpServer,
   ResourceTemplate,
   type CallToolResult,
   type Implementation,
+  type ServerContext,
 } from '@modelcontextprotocol/server';
 
 import { isMcpRefusal, type McpRefusalCode } from './mcp-refusal';
@@ -35,6 +37,11 @@ export interface McpToolCall {
 export interface RunbooksMcpHooks {
   /** Called once per tool call, after it settled. */
   onToolCall?: (call: McpToolCall) => void;
+  /**
+   * Called before a tool runs with the client's `clientInfo` when the request carries it (the
+   * 2026-07-28 per-request envelope); 2025-era clients give it once, in `initialize`.
+   */
+  onClientInfo?: (info: Implementation) => void;
   /** Called with an unexpected error before the agent gets a generic message instead. */
   onError?: (error: unknown, tool: RunbooksToolName) => void;
 }
@@ -115,7 +122,11 @@ function registerTools(
         inputSchema: fromJsonSchema<ToolArguments>(schemas.input),
         outputSchema: fromJsonSchema<Record<string, unknown>>(schemas.output),
       },
-      (args: ToolArguments) => callTool(name, args, handlers[name], hooks),
+      (args: ToolArguments, ctx: ServerContext) => {
+        const info = envelopeClientInfo(ctx);
+        if (info) hooks.onClientInfo?.(info);
+        return callTool(name, args, handlers[name], hooks);
+      },
     );
   }
 }
@@ -154,6 +165,15 @@ async function callTool(
     report('error', error instanceof Error ? error.message : String(error));
     return { content: [{ type: 'text', text: INTERNAL_ERROR_MESSAGE }], isError: true };
   }
+}
+
+/** The `clientInfo` of a 2026-07-28 request's envelope, when it carries a usable one. */
+function envelopeClientInfo(ctx: ServerContext): Implementation | null {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const info = envelope?.[CLIENT_INFO_META_KEY];
+  if (typeof info !== 'object' || info === null) return null;
+  const { name, version } = info as { name?: unknown; version?: unknown };
+  return typeof name === 'string' && typeof version === 'string' ? { name, version } : null;
 }
 
 /** What an agent should do about a run that has not ended yet (null once it ended). */
