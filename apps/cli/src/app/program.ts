@@ -18,6 +18,7 @@ import { lintCommandSpec } from './commands/lint-command';
 import { runList } from './commands/list-command';
 import { runLogin, runLogout } from './commands/login-command';
 import { runLogs } from './commands/logs-command';
+import { runMcp } from './commands/mcp-command';
 import { runRuns } from './commands/runs-command';
 import { runShow } from './commands/show-command';
 import { runValidate } from './commands/validate-command';
@@ -212,6 +213,19 @@ function commandSpecs(): CommandSpec<CommandContext>[] {
         'runbook --api-url http://localhost:8083 cancel 1b4e28ba-2fa1-11d2-883f-0016d3cca427 --reason "wrong target"',
       ],
       run: runCancel,
+    },
+    {
+      name: 'mcp',
+      description:
+        'serve runbooks to AI agents as MCP tools over stdio (local folder, or --api-url)',
+      options: [],
+      notes:
+        'stdout carries MCP messages only; notes go to stderr. Ends when stdin closes. Client setup: see the README.',
+      examples: [
+        'runbook --runbooks-dir ./runbooks mcp',
+        'RUNBOOK_TOKEN=... runbook --api-url https://runbooks.example.com mcp',
+      ],
+      run: runMcp,
     },
     {
       name: 'config',
