@@ -204,6 +204,15 @@ describe('runbook mcp (stdio, proxy to a server)', () => {
         trigger: 'mcp',
         client: 'cli-e2e-agent/2.0',
       });
+      const table = await box.run(['runs', '--limit', '5'], { RUNBOOK_API_URL: api.url });
+      expect(table.stdout).toMatch(
+        new RegExp(
+          `${started.structured.run_id}\\s+SimpleRunbook\\.md\\s+success\\s+0\\s+alice\\s+mcp:cli-e2e-agent/2\\.0\\s`,
+        ),
+      );
+      const logs = await box.run(['logs', started.structured.run_id], { RUNBOOK_API_URL: api.url });
+      expect(logs.stdout).toContain('via-proxy');
+      expect(logs.stderr).toContain('was started through MCP by alice with cli-e2e-agent/2.0');
       const missing = await callTool(client, 'get_runbook', { filename: 'Missing.md' });
       expect(missing).toMatchObject({ isError: true, text: 'Runbook not found: Missing.md' });
     } finally {

@@ -237,7 +237,7 @@ describe('runbook (built binary, remote mode against the built API)', () => {
     ).toBe(true);
     const table = await box.run(['runs', '--limit', '1'], remote);
     expect(table.stdout).toMatch(
-      /^ID\s+RUNBOOK\s+STATUS\s+EXIT\s+BY\s+CREATED\s+DURATION\n\S{36}\s+\S+\.md\s+\w+\s+-?\d+\s+alice\s+/,
+      /^ID\s+RUNBOOK\s+STATUS\s+EXIT\s+BY\s+VIA\s+CREATED\s+DURATION\n\S{36}\s+\S+\.md\s+\w+\s+-?\d+\s+alice\s+api\s+/,
     );
     expect(table.stderr).toContain('More runs: runbook runs --cursor ');
   });

@@ -396,7 +396,7 @@ describe('runbook (remote mode, in process)', () => {
       '1',
     ]);
     expect(table.stdout).toMatch(
-      /^ID\s+RUNBOOK\s+STATUS\s+EXIT\s+BY\s+CREATED\s+DURATION\nr1\s+SimpleRunbook\.md\s+success\s+0\s+alice\s+2026-11-22 08:00:00Z\s+2\.5s\n$/,
+      /^ID\s+RUNBOOK\s+STATUS\s+EXIT\s+BY\s+VIA\s+CREATED\s+DURATION\nr1\s+SimpleRunbook\.md\s+success\s+0\s+alice\s+\S+\s+2026-11-22 08:00:00Z\s+2\.5s\n$/,
     );
     expect(table.stderr).toContain('More runs: runbook runs --cursor c2');
     expect(requestLine(server.requests[0])).toBe(

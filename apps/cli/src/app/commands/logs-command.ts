@@ -40,6 +40,7 @@ export async function runLogs(
     if (!TERMINAL_STATUSES.includes(run.status)) {
       // Not finished and not following: show what the record holds so far.
       writeTail(run, writeEvent);
+      noteAgentRun(ctx, run);
       ctx.note(
         ctx.err.dim(
           `Run ${runId} is ${run.status}; this is its output so far (--follow waits for the end).`,
@@ -47,6 +48,7 @@ export async function runLogs(
       );
       return ExitCode.OK;
     }
+    noteAgentRun(ctx, run);
     // Finished: the event stream replays the whole output and ends.
     follow = true;
   }
@@ -87,6 +89,16 @@ export async function runLogs(
     () => null,
   );
   return exitCodeForRemoteRun(outcome.done, status);
+}
+
+/** Says on stderr when an agent started the run through MCP (and with which client). */
+function noteAgentRun(ctx: CommandContext, run: RunRecord): void {
+  if (run.trigger !== 'mcp') return;
+  ctx.note(
+    ctx.err.dim(
+      `Run ${run.id} was started through MCP by ${run.requested_by || 'unknown'} with ${run.client ?? 'an unknown client'}.`,
+    ),
+  );
 }
 
 function writeTail(

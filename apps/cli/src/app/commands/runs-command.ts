@@ -92,13 +92,17 @@ export async function runRuns(ctx: CommandContext, options: RunsCommandOptions):
     styleStatus(run.status ?? '-', ctx.out),
     run.return_code === null || run.return_code === undefined ? '-' : String(run.return_code),
     run.requested_by || '-',
+    startedVia(run),
     formatTimestamp(run.created_at),
     durationBetween(run.started_at, run.finished_at),
   ]);
   ctx.print(
-    renderTable(['ID', 'RUNBOOK', 'STATUS', 'EXIT', 'BY', 'CREATED', 'DURATION'], rows, ctx.out, {
-      alignRight: [3],
-    }),
+    renderTable(
+      ['ID', 'RUNBOOK', 'STATUS', 'EXIT', 'BY', 'VIA', 'CREATED', 'DURATION'],
+      rows,
+      ctx.out,
+      { alignRight: [3] },
+    ),
   );
   if (body.links.next) {
     ctx.note(
@@ -106,6 +110,12 @@ export async function runRuns(ctx: CommandContext, options: RunsCommandOptions):
     );
   }
   return ExitCode.OK;
+}
+
+/** What started a run: `api`, or `mcp:<client>` for an agent (`-` from servers that do not say). */
+export function startedVia(run: Partial<RunRecord>): string {
+  if (run.trigger === 'mcp') return run.client ? `mcp:${run.client}` : 'mcp';
+  return run.trigger ?? '-';
 }
 
 function cursorHint(next: string): string {
