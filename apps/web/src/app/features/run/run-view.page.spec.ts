@@ -28,6 +28,8 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
     stderr: '',
     errors: [],
     warnings: [],
+    trigger: 'api',
+    client: null,
     ...overrides,
   };
 }
@@ -173,6 +175,16 @@ describe('RunViewPage', () => {
     await settle(fixture);
     expect(textOf(el.querySelector('rb-status-chip'))).toBe('Canceled');
     expect(textOf(el.querySelector('.summary'))).toContain('alice: wrong input');
+  });
+
+  it('says when an agent started the run through MCP, and with which client', async () => {
+    const { el } = await render({ trigger: 'mcp', client: 'claude-code/2.1.0' });
+    expect(textOf(el.querySelector('.trigger'))).toBe('MCP · claude-code/2.1.0');
+  });
+
+  it('says nothing about the trigger of a REST run', async () => {
+    const { el } = await render();
+    expect(el.querySelector('.trigger')).toBeNull();
   });
 
   it('shows the attempt of a run retried after its worker was lost, and its notes', async () => {
