@@ -1,8 +1,21 @@
 import * as eventStream from './index';
 
 describe('@runbooks/event-stream public API', () => {
-  it('exports exactly the parser and the stream reader', () => {
-    expect(Object.keys(eventStream).sort()).toEqual(['SseParser', 'readEventStream']);
+  it('exports exactly the parser, the reader, the follower and the runs query encoding', () => {
+    expect(Object.keys(eventStream).sort()).toEqual([
+      'FollowEventStreamError',
+      'RUN_LIST_DEFAULT_LIMIT',
+      'RUN_LIST_MAX_LIMIT',
+      'RUN_LIST_PARAMS',
+      'SseParser',
+      'decodeRunListQuery',
+      'encodeRunListQuery',
+      'followEventStream',
+      'labelFilterParam',
+      'parseLabelFilter',
+      'readEventStream',
+      'runListQueryString',
+    ]);
   });
 
   it('reads a body the way the web console and the CLI do: items, then the resume point', async () => {
