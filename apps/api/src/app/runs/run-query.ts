@@ -1,4 +1,5 @@
-import { isRunStatus, type RunFilter } from '@runbooks/history';
+import { RUN_LIST_DEFAULT_LIMIT, decodeRunListQuery } from '@runbooks/event-stream';
+import type { RunFilter } from '@runbooks/history';
 import type { RunRecord } from '@runbooks/types';
 
 import { AppError } from '../errors/app-error';
@@ -38,95 +39,43 @@ export const RUN_RECORD_FIELDS: readonly (keyof RunRecord)[] = [
   'client',
 ];
 
-function single(value: unknown): string | undefined {
-  if (Array.isArray(value)) return single(value[0]);
-  return typeof value === 'string' ? value : undefined;
-}
-
-function parseTime(value: string | undefined, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  const time = new Date(value);
-  if (Number.isNaN(time.getTime()))
-    throw new AppError('BAD_REQUEST', `${name} must be an ISO-8601 time`);
-  return time.toISOString();
-}
-
-/** The filters `GET /api/runs` knows (label filters are `filter[labels][<key>]`). */
-const KNOWN_FILTERS = new Set([
-  'filter[status]',
-  'filter[runbook]',
-  'filter[requested_by]',
-  'filter[created_at][gte]',
-  'filter[created_at][lt]',
-]);
-
-/** A misspelled filter would silently match every run: name it in a 400 instead. */
-function assertKnownFilters(query: Record<string, unknown>): void {
-  const unknown = Object.keys(query).filter(
-    (key) =>
-      key.startsWith('filter') &&
-      !KNOWN_FILTERS.has(key) &&
-      !/^filter\[labels\]\[[^\]]+\]$/.test(key),
-  );
-  if (unknown.length > 0)
-    throw new AppError(
-      'BAD_REQUEST',
-      `Unknown filter: ${unknown.join(', ')} (known: ${[...KNOWN_FILTERS, 'filter[labels][<key>]'].join(', ')})`,
-    );
-}
-
 /**
- * Reads `filter[status]=a,b`, `filter[runbook]`, `filter[requested_by]`, `filter[labels][k]=v`,
- * `filter[created_at][gte|lt]`, `fields[data]=id,status`, `limit` (1–500, default 50) and `cursor`.
+ * Reads `GET /api/runs` parameters with the encoding the CLI and the console share
+ * (`@runbooks/event-stream`'s `decodeRunListQuery`): `filter[status]=a,b`, `filter[runbook]`,
+ * `filter[requested_by]`, `filter[labels][k]=v`, `filter[created_at][gte|lt]`,
+ * `fields[data]=id,status`, `limit` (1–500, default 50) and `cursor`.
  * Unknown filters, statuses and fields are 400s, not silently ignored.
  */
 export function parseRunQuery(query: Record<string, unknown>): RunQuery {
-  assertKnownFilters(query);
-  const filter: RunFilter = {};
-  const statuses = single(query['filter[status]'])
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (statuses?.length) {
-    const unknown = statuses.filter((status) => !isRunStatus(status));
-    if (unknown.length > 0)
-      throw new AppError('BAD_REQUEST', `Unknown run status: ${unknown.join(', ')}`);
-    filter.status = statuses as RunFilter['status'];
-  }
-  const runbook = single(query['filter[runbook]']);
-  if (runbook) filter.runbook = runbook;
-  const requestedBy = single(query['filter[requested_by]']);
-  if (requestedBy) filter.requestedBy = requestedBy;
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(query)) {
-    const match = /^filter\[labels\]\[([^\]]+)\]$/.exec(key);
-    const text = single(value);
-    if (match?.[1] && text !== undefined) labels[match[1]] = text;
-  }
-  if (Object.keys(labels).length > 0) filter.labels = labels;
-  const from = parseTime(single(query['filter[created_at][gte]']), 'filter[created_at][gte]');
-  if (from) filter.createdFrom = from;
-  const to = parseTime(single(query['filter[created_at][lt]']), 'filter[created_at][lt]');
-  if (to) filter.createdTo = to;
-  const limitText = single(query['limit']);
-  const limit = limitText === undefined ? 50 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500)
-    throw new AppError('BAD_REQUEST', 'limit must be an integer from 1 to 500');
-  const fieldsText = single(query['fields[data]']);
+  const decoded = decodeRunListQuery(query);
+  if (!decoded.ok) throw new AppError('BAD_REQUEST', decoded.problems.join('; '));
+  const { status, runbook, requestedBy, labels, createdFrom, createdTo } = decoded.query;
+  const filter: RunFilter = {
+    ...(status ? { status } : {}),
+    ...(runbook ? { runbook } : {}),
+    ...(requestedBy ? { requestedBy } : {}),
+    ...(labels ? { labels: { ...labels } } : {}),
+    ...(createdFrom ? { createdFrom } : {}),
+    ...(createdTo ? { createdTo } : {}),
+  };
   let fields: (keyof RunRecord)[] | null = null;
-  if (fieldsText) {
-    const requested = fieldsText
-      .split(',')
-      .map((f) => f.trim())
-      .filter(Boolean);
-    const unknown = requested.filter(
-      (field) => !RUN_RECORD_FIELDS.includes(field as keyof RunRecord),
-    );
+  if (decoded.query.fields) {
+    const requested = decoded.query.fields;
+    const unknown = requested.filter((field) => !isRunRecordField(field));
     if (unknown.length > 0)
       throw new AppError('BAD_REQUEST', `Unknown field: ${unknown.join(', ')}`);
-    fields = requested as (keyof RunRecord)[];
+    fields = requested.filter(isRunRecordField);
   }
-  return { filter, limit, cursor: single(query['cursor']) ?? null, fields };
+  return {
+    filter,
+    limit: decoded.query.limit ?? RUN_LIST_DEFAULT_LIMIT,
+    cursor: decoded.query.cursor ?? null,
+    fields,
+  };
+}
+
+function isRunRecordField(field: string): field is keyof RunRecord {
+  return (RUN_RECORD_FIELDS as readonly string[]).includes(field);
 }
 
 /** Keeps only the requested fields of a run (sparse fieldsets). */
