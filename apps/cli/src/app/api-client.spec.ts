@@ -1,5 +1,5 @@
-import type { SseEvent } from '@runbooks/event-stream';
-import { ApiClient, apiError, cursorOf, runQueryString } from './api-client';
+import { readEventStream, type EventStreamSource, type SseEvent } from '@runbooks/event-stream';
+import { ApiClient, apiError, cursorOf } from './api-client';
 import { isCliError, type CliError } from './cli-error';
 import {
   sendJson,
@@ -20,9 +20,9 @@ async function failure(promise: Promise<unknown>): Promise<CliError> {
   throw new Error('expected a failure');
 }
 
-async function collectEvents(events: AsyncIterable<SseEvent>): Promise<SseEvent[]> {
+async function collectEvents(source: EventStreamSource): Promise<SseEvent[]> {
   const all: SseEvent[] = [];
-  for await (const event of events) all.push(event);
+  for await (const item of readEventStream(source)) if (item.kind === 'event') all.push(item.event);
   return all;
 }
 
@@ -181,12 +181,11 @@ describe('ApiClient', () => {
       labels: { t: 'x' },
     });
     expect(stream.runId).toBe('run-1');
-    expect(await collectEvents(stream.events)).toEqual([
+    expect(await collectEvents(stream.source)).toEqual([
       { event: 'stdout', data: 'hello\n', id: '1', hasId: true },
       { event: 'stderr', data: 'warn\n', id: '2', hasId: true },
       { event: 'done', data: '{"success":true,"return_code":0}', id: '3', hasId: true },
     ]);
-    expect(stream.parser.lastEventId).toBe('3');
     const [request] = server.requests;
     expect(request?.headers['accept']).toBe('text/event-stream');
     expect(JSON.parse(request?.body ?? '')).toEqual({ env_vars: { A: '1' }, labels: { t: 'x' } });
@@ -203,8 +202,9 @@ describe('ApiClient', () => {
       });
     const stream = await client().executeStream('S.md', { env_vars: {} });
     expect(stream.runId).toBe('r9');
-    const events = await collectEvents(stream.events);
+    const events = await collectEvents(stream.source);
     expect(events.map((event) => event.event)).toEqual(['stdout', 'done']);
+    expect(JSON.parse(events[1]?.data ?? '')).toMatchObject({ return_code: 2, run_id: 'r9' });
   });
 
   it('fails before streaming on error answers', async () => {
@@ -259,7 +259,7 @@ describe('ApiClient', () => {
     };
     const api = client();
     await api.listRuns({
-      status: 'running',
+      status: ['running'],
       runbook: 'S.md',
       requestedBy: 'bob',
       labels: { env: 'prod' },
@@ -270,7 +270,7 @@ describe('ApiClient', () => {
     await api.cancelRun('r1', 'wrong target');
     await api.cancelRun('r1');
     const events = await api.runEvents('r1', '7');
-    expect(await collectEvents(events.events)).toHaveLength(1);
+    expect(await collectEvents(events.source)).toHaveLength(1);
     expect(
       server.requests.map((request) => `${request.method} ${decodeURIComponent(request.url)}`),
     ).toEqual([
@@ -312,8 +312,6 @@ describe('ApiClient', () => {
 
 describe('query helpers', () => {
   it('builds run queries and reads cursors', () => {
-    expect(runQueryString({})).toBe('');
-    expect(runQueryString({ cursor: 'c' })).toBe('?cursor=c');
     expect(cursorOf('abc')).toBe('abc');
     expect(cursorOf('http://h/api/runs?limit=2&cursor=xyz')).toBe('xyz');
     expect(cursorOf('/api/runs?limit=2')).toBe('/api/runs?limit=2');

@@ -1,4 +1,8 @@
-import { readEventStream, SseParser, type SseEvent, type SseItem } from '@runbooks/event-stream';
+import {
+  type EventStreamSource,
+  runListQueryString,
+  type RunListQuery,
+} from '@runbooks/event-stream';
 import type {
   ConfigResponse,
   DevLoginRequest,
@@ -26,24 +30,15 @@ export interface ApiClientOptions {
   userAgent?: string;
 }
 
-/** Filters and paging of `GET /api/runs`. */
-export interface RunQuery {
-  status?: string;
-  runbook?: string;
-  requestedBy?: string;
-  labels?: Record<string, string>;
-  limit?: number;
-  cursor?: string;
-}
+/** Filters and paging of `GET /api/runs`: the encoding shared with the API and the console. */
+export type RunQuery = RunListQuery;
 
 /** An open event stream of a run (execute or run events). */
 export interface RunEventStream {
   /** The run id from `X-Run-Id` (null if the server sent none). */
   runId: string | null;
-  /** The events as they arrive; ends when the server closes the stream. */
-  events: AsyncIterable<SseEvent>;
-  /** The parser, whose `lastEventId` is the resume point (`''` before any id). */
-  parser: SseParser;
+  /** The `text/event-stream` body (a JSON answer is turned into the same events). */
+  source: EventStreamSource;
 }
 
 /** Client of the Runbooks HTTP API (reference §3 plus runs): JSON calls and SSE streams. */
@@ -109,7 +104,7 @@ export class ApiClient {
   ): Promise<RunEventStream> {
     const path = `/api/runbooks/${encodeURIComponent(filename)}/execute`;
     const response = await this.openStream('POST', path, { body: request, signal });
-    return this.toEventStream(response, 'POST', path, new SseParser());
+    return this.toEventStream(response, 'POST', path);
   }
 
   /** `POST /api/runbooks/:f/execute` with `Prefer: respond-async`: 202 and the run's location. */
@@ -150,7 +145,7 @@ export class ApiClient {
 
   /** `GET /api/runs` with filters (`filter[...]`), `limit` and `cursor`. */
   listRuns(query: RunQuery): Promise<RunListResponse> {
-    return this.json('GET', `/api/runs${runQueryString(query)}`);
+    return this.json('GET', `/api/runs${runListQueryString(query)}`);
   }
 
   /** Follows a `links.next` value: a URL or path carrying `cursor=…`, or the cursor itself. */
@@ -181,37 +176,30 @@ export class ApiClient {
       headers: lastEventId === null ? {} : { 'Last-Event-ID': lastEventId },
       signal,
     });
-    const parser = new SseParser({ lastEventId: lastEventId ?? '' });
-    return this.toEventStream(response, 'GET', path, parser);
+    return this.toEventStream(response, 'GET', path);
   }
 
   private async toEventStream(
     response: Response,
     method: string,
     path: string,
-    parser: SseParser,
   ): Promise<RunEventStream> {
     const runId = response.headers.get('x-run-id');
     const type = response.headers.get('content-type') ?? '';
     if (!type.includes('text/event-stream')) {
       // A server without content negotiation answered JSON: replay it as events.
       const result = (await readJson(response, method, path)) as Record<string, unknown>;
-      const events: SseEvent[] = [];
+      const chunks: string[] = [];
       for (const stream of ['stdout', 'stderr'] as const) {
         const text = result[stream];
-        if (typeof text === 'string' && text !== '')
-          events.push({ event: stream, data: text, id: '', hasId: false });
+        if (typeof text === 'string' && text !== '') chunks.push(sseText(stream, text));
       }
-      events.push({ event: 'done', data: JSON.stringify(result), id: '', hasId: false });
-      return {
-        runId: runId ?? stringOrNull(result['run_id']),
-        events: arrayStream(events),
-        parser,
-      };
+      chunks.push(sseText('done', JSON.stringify(result)));
+      return { runId: runId ?? stringOrNull(result['run_id']), source: arrayStream(chunks) };
     }
     const body = response.body;
     if (!body) throw new CliError('API_ERROR', `${method} ${path}: empty event stream`);
-    return { runId, events: eventsOf(readEventStream(body, { parser })), parser };
+    return { runId, source: body };
   }
 
   private async json<T>(
@@ -358,9 +346,12 @@ async function* arrayStream<T>(items: T[]): AsyncGenerator<T> {
   for (const item of items) yield await Promise.resolve(item);
 }
 
-/** The events of a stream, without its comments (heartbeats). */
-async function* eventsOf(items: AsyncIterable<SseItem>): AsyncGenerator<SseEvent> {
-  for await (const item of items) if (item.kind === 'event') yield item.event;
+/** One event in `text/event-stream` form (every line of `data` on its own `data:` line). */
+function sseText(event: string, data: string): string {
+  return `event: ${event}\n${data
+    .split('\n')
+    .map((line) => `data: ${line}`)
+    .join('\n')}\n\n`;
 }
 
 /** Reads a JSON body; a non-JSON body becomes `{ error: <first line of the text> }`. */
@@ -493,19 +484,4 @@ function unreachable(baseUrl: string, error: unknown): CliError {
   return new CliError('API_UNREACHABLE', `cannot reach the API at ${baseUrl}: ${reason}`, {
     cause: error,
   });
-}
-
-/** Builds `?filter[status]=…&filter[labels][k]=v&limit=…&cursor=…`. */
-export function runQueryString(query: RunQuery): string {
-  const params = new URLSearchParams();
-  if (query.status) params.append('filter[status]', query.status);
-  if (query.runbook) params.append('filter[runbook]', query.runbook);
-  if (query.requestedBy) params.append('filter[requested_by]', query.requestedBy);
-  for (const [key, value] of Object.entries(query.labels ?? {})) {
-    params.append(`filter[labels][${key}]`, value);
-  }
-  if (query.limit !== undefined) params.append('limit', String(query.limit));
-  if (query.cursor) params.append('cursor', query.cursor);
-  const text = params.toString();
-  return text === '' ? '' : `?${text}`;
 }

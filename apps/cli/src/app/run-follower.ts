@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { FollowEventStreamError, followEventStream } from '@runbooks/event-stream';
 import type { ExecuteResult } from '@runbooks/types';
 import type { ApiClient, RunEventStream } from './api-client';
 import { CliError, isCliError } from './cli-error';
@@ -29,74 +29,74 @@ export interface FollowOptions {
   onReconnect?(attempt: number, lastEventId: string | null): void;
   /** Base delay between reconnections in ms (doubles each attempt; default 500). */
   reconnectDelayMs?: number;
+  /** Reconnect when nothing, not even a heartbeat, arrived for this long (default 45 s). */
+  silenceTimeoutMs?: number;
 }
 
 /**
- * Prints a run's events until its `done` event. When the connection drops before that, it
- * re-attaches with `GET /api/runs/:id/events` and `Last-Event-ID`, so nothing is lost or repeated.
+ * Prints a run's events until its `done` event, with the follower the console shares
+ * (`@runbooks/event-stream`): when the connection drops before that, it re-attaches with
+ * `GET /api/runs/:id/events` and `Last-Event-ID`, so nothing is lost or repeated. A server that
+ * cannot be reached at the first attempt is an error at once (exit 69), not a retry.
  */
 export async function followRun(options: FollowOptions): Promise<FollowOutcome> {
   const { client, runId, signal } = options;
+  const initial = options.initial ?? null;
   const maxReconnects = options.maxReconnects ?? 5;
-  const delay = options.reconnectDelayMs ?? 500;
+  const delayMs = options.reconnectDelayMs ?? 500;
   let lastEventId = options.lastEventId ?? null;
-  let stream = options.initial ?? null;
-  let failures = 0;
-  for (;;) {
-    if (signal.aborted) return { done: null, lastEventId };
-    let brokenBy: unknown = null;
-    const resumedFrom = lastEventId;
-    try {
-      stream ??= await requireRunId(runId, (id) => client.runEvents(id, lastEventId, signal));
-      for await (const event of stream.events) {
-        // Only an event's own `id:` line moves the resume point (`done` inherits the last one).
-        const ownId = event.hasId ? event.id : null;
-        // Only new events count as progress (a server replaying the same event is not).
-        if (ownId !== null && ownId !== resumedFrom) failures = 0;
-        if (ownId !== null) lastEventId = ownId;
-        if (event.event === 'stdout' || event.event === 'stderr') {
-          options.onOutput(event.event, event.data, ownId);
-        } else if (event.event === 'done') {
-          return { done: parseDone(event.data), lastEventId };
-        }
-      }
-    } catch (error) {
-      if (signal.aborted) return { done: null, lastEventId };
-      // HTTP answers (404, 401, …) are final; only broken connections are retried.
-      if (isCliError(error) && error.code !== 'API_UNREACHABLE') throw error;
-      brokenBy = error;
-    }
-    stream = null;
-    if (signal.aborted) return { done: null, lastEventId };
-    if (runId === null) {
-      throw new CliError('API_UNREACHABLE', 'the event stream ended before the run finished', {
-        cause: brokenBy,
-      });
-    }
-    failures++;
-    if (failures > maxReconnects) {
-      throw new CliError(
-        'API_UNREACHABLE',
-        `lost the event stream of run ${runId} ${maxReconnects} times; resume with \`runbook logs ${runId} --follow${lastEventId === null ? '' : ` --after ${lastEventId}`}\``,
-        { cause: brokenBy },
-      );
-    }
-    options.onReconnect?.(failures, lastEventId);
-    try {
-      await sleep(delay * 2 ** (failures - 1), undefined, { signal });
-    } catch {
-      return { done: null, lastEventId };
-    }
+  if (runId === null && initial === null) {
+    throw new CliError('API_ERROR', 'the server did not say which run this is (no X-Run-Id)');
   }
-}
-
-function requireRunId<T>(runId: string | null, open: (id: string) => Promise<T>): Promise<T> {
-  if (runId === null) {
-    return Promise.reject(
-      new CliError('API_ERROR', 'the server did not say which run this is (no X-Run-Id)'),
+  const events = followEventStream({
+    lastEventId: lastEventId ?? '',
+    signal,
+    maxRetries: maxReconnects,
+    retryDelaysMs: Array.from({ length: maxReconnects }, (_, n) => delayMs * 2 ** n),
+    ...(options.silenceTimeoutMs === undefined
+      ? {}
+      : { silenceTimeoutMs: options.silenceTimeoutMs }),
+    connect: async ({ attempt, lastEventId: resumeFrom, signal: connection }) => {
+      if (attempt === 0 && initial !== null) return initial.source;
+      if (runId === null) {
+        throw new CliError('API_UNREACHABLE', 'the event stream ended before the run finished');
+      }
+      const stream = await client.runEvents(
+        runId,
+        resumeFrom === '' ? null : resumeFrom,
+        connection as AbortSignal,
+      );
+      return stream.source;
+    },
+    // HTTP answers (404, 401, …) are final; so is a server that was never reached.
+    isRetryable: (error, { hasConnected }) =>
+      hasConnected && runId !== null && !(isCliError(error) && error.code !== 'API_UNREACHABLE'),
+    onStateChange: (state, detail) => {
+      if (state === 'reconnecting') options.onReconnect?.(detail.attempt, lastEventId);
+    },
+  });
+  try {
+    for await (const event of events) {
+      // Only an event's own `id:` line moves the resume point (`done` inherits the last one).
+      const ownId = event.hasId && event.id !== '' ? event.id : null;
+      if (ownId !== null) lastEventId = ownId;
+      if (event.event === 'stdout' || event.event === 'stderr') {
+        options.onOutput(event.event, event.data, ownId);
+      } else if (event.event === 'done') {
+        return { done: parseDone(event.data), lastEventId };
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof FollowEventStreamError)) throw error;
+    const resume = lastEventId === null ? '' : ` --after ${lastEventId}`;
+    throw new CliError(
+      'API_UNREACHABLE',
+      `lost the event stream of run ${runId ?? ''} ${maxReconnects} times; resume with \`runbook logs ${runId ?? ''} --follow${resume}\``,
+      { cause: error },
     );
   }
-  return open(runId);
+  // The follower ends without `done` only when `signal` aborted.
+  return { done: null, lastEventId };
 }
 
 /** Parses the `done` event's JSON (an `ExecuteResult`). */

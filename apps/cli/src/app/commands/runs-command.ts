@@ -1,5 +1,5 @@
 import { isRunStatus, RUN_STATUSES } from '@runbooks/history';
-import type { RunListResponse, RunRecord } from '@runbooks/types';
+import type { RunListResponse, RunRecord, RunStatus } from '@runbooks/types';
 import type { RunQuery } from '../api-client';
 import { parseLabels } from '../assignments';
 import { CliError } from '../cli-error';
@@ -38,7 +38,7 @@ export function parseLimit(text: string | undefined, fallback = DEFAULT_LIMIT): 
 }
 
 /** Parses `--status a,b`: a usage error (64) names an unknown status and lists the known ones. */
-export function parseStatuses(text: string | undefined): string[] | null {
+export function parseStatuses(text: string | undefined): RunStatus[] | null {
   if (!text) return null;
   const statuses = text
     .split(',')
@@ -50,7 +50,7 @@ export function parseStatuses(text: string | undefined): string[] | null {
       'USAGE',
       `--status ${unknown.join(',')}: unknown status; expected one of ${RUN_STATUSES.join(', ')}`,
     );
-  return statuses;
+  return statuses.filter(isRunStatus);
 }
 
 /** `runbook runs`: recent runs (server run records, or History entries locally), newest first. */
@@ -60,7 +60,7 @@ export async function runRuns(ctx: CommandContext, options: RunsCommandOptions):
   if (!ctx.isRemote) return localRunsList(ctx, options, limit);
   const client = ctx.api('runs');
   const query: RunQuery = {
-    ...(statuses ? { status: statuses.join(',') } : {}),
+    ...(statuses ? { status: statuses } : {}),
     ...(options.runbook ? { runbook: remoteRunbookFilename(options.runbook) } : {}),
     ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),
     labels: parseLabels(options.label ?? []),
