@@ -1,6 +1,7 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { CliError } from './cli-error';
+import { closestName } from './did-you-mean';
 
 /** A runbook file on disk and how to name it to the user. */
 export interface LocalRunbookFile {
@@ -60,9 +61,10 @@ export function resolveLocalRunbook(
         folder === resolve(cwd)
           ? '; pass --runbooks-dir DIR or set RUNBOOKS_DIR to look elsewhere'
           : '';
+      const suggestion = closestName(withMdExtension(argument), markdownFilesIn(folder));
       throw new CliError(
         'NOT_FOUND',
-        `Runbook not found: ${withMdExtension(argument)} (looked in ${displayPath(folder, cwd) || '.'}${hint})`,
+        `Runbook not found: ${withMdExtension(argument)} (looked in ${displayPath(folder, cwd) || '.'}${hint})${suggestion ? `; did you mean ${suggestion}?` : ''}`,
       );
     }
   }
@@ -76,4 +78,13 @@ export function resolveLocalRunbook(
     );
   }
   return { path, filename: basename(path), dir: dirname(path), display: displayPath(path, cwd) };
+}
+
+/** The `.md` file names in a folder ([] when it cannot be read). */
+function markdownFilesIn(folder: string): string[] {
+  try {
+    return readdirSync(folder).filter((name) => name.endsWith('.md'));
+  } catch {
+    return [];
+  }
 }
