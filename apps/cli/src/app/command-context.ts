@@ -4,13 +4,21 @@ import { ApiClient } from './api-client';
 import { parseEnvAssignments } from './assignments';
 import { CliError } from './cli-error';
 import type { CliIo } from './cli-io';
-import { ConfigStore, configFilePath, sameApiUrl, type StoredLogin } from './config-store';
+import {
+  ConfigStore,
+  configFilePath,
+  isSameServerByAnotherName,
+  sameApiUrl,
+  type StoredLogin,
+} from './config-store';
 import { parseEnvFile } from './env-file';
 import { createStyle, shouldColor, type TerminalStyle } from './terminal-style';
 
 /** Options every command accepts (commander's merged globals). */
 export interface GlobalOptions {
   apiUrl?: string;
+  /** Local mode even when RUNBOOK_API_URL is set. */
+  local?: boolean;
   token?: string;
   runbooksDir?: string;
   debug?: boolean;
@@ -49,7 +57,13 @@ export class CommandContext {
     this.err = createStyle(shouldColor(io.stderr, io.env, color));
     this.debug = options.debug === true;
     this.runbooksDir = options.runbooksDir ?? nonEmpty(io.env['RUNBOOKS_DIR']) ?? '.';
-    this.apiUrl = nonEmpty(options.apiUrl) ?? nonEmpty(io.env['RUNBOOK_API_URL']) ?? null;
+    if (options.local === true && nonEmpty(options.apiUrl)) {
+      throw new CliError('USAGE', '--local and --api-url contradict each other: give one');
+    }
+    this.apiUrl =
+      options.local === true
+        ? null
+        : (nonEmpty(options.apiUrl) ?? nonEmpty(io.env['RUNBOOK_API_URL']) ?? null);
     this.configStore = new ConfigStore(configFilePath(io.env, io.homeDir));
   }
 
@@ -112,6 +126,14 @@ export class CommandContext {
         throw new CliError(
           'UNAUTHENTICATED',
           `your login to ${token.login.api_url} expired at ${token.login.expires_at}; run \`runbook login\` again`,
+        );
+      }
+    }
+    if (token === null) {
+      const login = this.configStore.read();
+      if (login && isSameServerByAnotherName(login.api_url, this.apiUrl)) {
+        this.warn(
+          `no token for ${this.apiUrl}, but you are logged in to ${login.api_url}, the same server by another name: use --api-url ${login.api_url} (or run \`runbook login\` for this URL)`,
         );
       }
     }

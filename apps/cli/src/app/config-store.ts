@@ -99,6 +99,29 @@ export function sameApiUrl(a: string, b: string): boolean {
   return normalizeApiUrl(a) === normalizeApiUrl(b);
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether two different URLs name the same local server (`localhost` vs `127.0.0.1` vs `[::1]`,
+ * same scheme, port and path): a stored login for one is not sent to the other, but worth a hint.
+ */
+export function isSameServerByAnotherName(a: string, b: string): boolean {
+  if (sameApiUrl(a, b)) return false;
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    const path = (url: URL): string => url.pathname.replace(/\/+$/, '');
+    return (
+      LOOPBACK_HOSTS.has(x.hostname) &&
+      LOOPBACK_HOSTS.has(y.hostname) &&
+      x.protocol === y.protocol &&
+      x.port === y.port &&
+      path(x) === path(y)
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** `HTTP://Host:8083/` → `http://host:8083` (unparseable input is only trimmed of slashes). */
 export function normalizeApiUrl(url: string): string {
   try {

@@ -28,8 +28,8 @@ import { describeError } from './describe-error';
 export const CLI_VERSION: string = packageJson.version;
 
 const MODES = `Modes:
-  local   (default) works on runbook files: <runbook> is a path or a name in
-          --runbooks-dir / RUNBOOKS_DIR (default "."), ".md" optional.
+  local   (default, or --local) works on runbook files: <runbook> is a path or a
+          name in --runbooks-dir / RUNBOOKS_DIR (default "."), ".md" optional.
   remote  with --api-url / RUNBOOK_API_URL: talks to a Runbooks server. The token
           comes from --token, RUNBOOK_TOKEN or \`runbook login\`.
 
@@ -296,6 +296,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .version(CLI_VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .option('--api-url <url>', 'use the Runbooks API at <url> (remote mode; env RUNBOOK_API_URL)')
+    .option('--local', 'work on local files even when RUNBOOK_API_URL is set (local mode)')
     .option('--token <jwt>', 'bearer token for the API (env RUNBOOK_TOKEN; default: stored login)')
     .option(
       '-d, --runbooks-dir <dir>',
