@@ -42,12 +42,15 @@ export async function runValidate(
   } else {
     for (const diagnostic of report.diagnostics)
       ctx.print(`${formatDiagnostic(diagnostic, ctx.out)}\n`);
-    const warnings =
-      report.warnings.length > 0 ? ` (${plural(report.warnings.length, 'warning')})` : '';
+    // The summary counts the lines printed above (the parser's findings included).
+    const count = (severity: DiagnosticJson['severity']): number =>
+      report.diagnostics.filter((diagnostic) => diagnostic.severity === severity).length;
+    const warningCount = count('warning');
+    const warnings = warningCount > 0 ? ` (${plural(warningCount, 'warning')})` : '';
     ctx.print(
       report.success
         ? `${ctx.out.green('✓')} ${report.runbook} is valid${warnings}\n`
-        : `${ctx.out.red('✗')} ${report.runbook} is invalid: ${plural(report.errors.length, 'error')}${warnings}\n`,
+        : `${ctx.out.red('✗')} ${report.runbook} is invalid: ${plural(Math.max(count('error'), 1), 'error')}${warnings}\n`,
     );
   }
   return report.success ? ExitCode.OK : ExitCode.FAILURE;
