@@ -106,13 +106,13 @@ describe('GitHub Action and pre-commit hook (the packed CLI through npx)', () =>
     const result = await runAction({ path: 'good\nbroken', 'cli-version': cliPackage });
     expect(result.code).toBe(1);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines.filter((line) => line.startsWith('::error ')).length).toBe(9);
+    expect(lines.filter((line) => line.startsWith('::error ')).length).toBe(8);
     expect(lines).toContainEqual(
       expect.stringMatching(
         /^::error file=broken\/HeredocCut\.md,line=21,col=1,title=runbook lint%3A SCRIPT_TRAILING_CONTENT::Script section has content after the script's closing fence: .*````sh/,
       ),
     );
-    expect(lines.at(-1)).toBe('✗ 6 runbooks checked (1 skipped): 9 errors, 0 warnings');
+    expect(lines.at(-1)).toBe('✗ 6 runbooks checked (1 skipped): 8 errors, 0 warnings');
   });
 
   it('passes warnings unless strict is true; a bad strict value is refused', async () => {
@@ -135,7 +135,7 @@ describe('GitHub Action and pre-commit hook (the packed CLI through npx)', () =>
     expect(result.code).toBe(1);
     const log = JSON.parse(result.stdout) as { version: string; runs: { results: unknown[] }[] };
     expect(log.version).toBe('2.1.0');
-    expect(log.runs[0]?.results).toHaveLength(9);
+    expect(log.runs[0]?.results).toHaveLength(8);
   });
 
   it('has a pre-commit hook whose entry, given the staged files, fails only on broken runbooks', async () => {

@@ -57,6 +57,7 @@ export function lintRunbookFile(path: string, cwd: string): LintedFile {
   const validation = validateRunbook(runbook, {
     env: declared,
     fileExists: (input) => existsSync(resolve(loaded.file.dir, input)),
+    parseDiagnostics: loaded.diagnostics,
   });
   return {
     file,

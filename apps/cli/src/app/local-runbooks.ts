@@ -72,6 +72,7 @@ export function validateLocalRunbook(
   return validateRunbook(loaded.runbook, {
     env,
     fileExists: (path) => existsSync(resolve(loaded.file.dir, path)),
+    parseDiagnostics: loaded.diagnostics,
   });
 }
 

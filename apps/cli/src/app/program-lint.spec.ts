@@ -70,7 +70,7 @@ describe('runbook lint (in process)', () => {
     );
     expect(result.stdout).toContain('broken/BadClaims.md:16:1: error: Required claim');
     expect(result.stdout.trimEnd().split('\n').pop()).toBe(
-      '✗ 3 runbooks checked: 9 errors, 0 warnings',
+      '✗ 3 runbooks checked: 8 errors, 0 warnings',
     );
   });
 
@@ -108,7 +108,7 @@ describe('runbook lint (in process)', () => {
     expect(report).toMatchObject({
       success: false,
       strict: false,
-      errorCount: 9,
+      errorCount: 8,
       warningCount: 0,
       skipped: [
         { file: 'good/README.md', reason: expect.stringContaining('not a runbook') as unknown },
@@ -137,7 +137,7 @@ describe('runbook lint (in process)', () => {
     expect(lines).toContain(
       "::warning file=odd%3Aname%2Cdir/Renamed.md,line=1,col=1,title=runbook lint%3A NAME_MISMATCH::Runbook name 'Rotate Logs' does not match filename 'Renamed'",
     );
-    expect(lines.at(-1)).toBe('✗ 2 runbooks checked: 3 errors, 1 warning');
+    expect(lines.at(-1)).toBe('✗ 2 runbooks checked: 2 errors, 1 warning');
   });
 
   it('writes a SARIF 2.1.0 log: rules, located results, skipped files as notes', async () => {

@@ -49,6 +49,28 @@ describe('validateRunbook', () => {
     ]);
   });
 
+  it("reports an unreadable YAML block with the parser's error, not as a missing block", () => {
+    const text = complete
+      .replace('TEST_VAR: needed\nOTHER: also needed', 'TEST_VAR: [unclosed')
+      .replace('Input:\n  - ./present.txt\n  - ./absent.txt', '- just a list');
+    const parsed = parseRunbook(text, { filename: 'Deploy.md' });
+    const result = validateRunbook(parsed.runbook, {
+      env: {},
+      parseDiagnostics: parsed.diagnostics,
+    });
+    expect(result.valid).toBe(false);
+    expect(result.errors).toHaveLength(2);
+    expect(result.errors[0]).toMatch(/^Environment Requirements: invalid YAML: /);
+    expect(result.errors[1]).toBe(
+      'File System Requirements: the YAML block must be a mapping of name: value',
+    );
+    expect(result.errors.join('\n')).not.toContain('must contain a YAML code block');
+    // Without the parser's findings the reference's message stays.
+    expect(validateRunbook(parsed.runbook, { env: {} }).errors).toContain(
+      'Environment Requirements section must contain a YAML code block',
+    );
+  });
+
   it('reports unset variables and missing inputs, counting empty values as set', () => {
     const result = validate(complete, 'Deploy.md', { TEST_VAR: '' });
     expect(result.errors).toEqual([

@@ -20,6 +20,12 @@ export interface ValidateOptions {
    * explicit choice (exact names). Every other control name is an error.
    */
   allowedControlEnv?: readonly string[];
+  /**
+   * The parser's diagnostics (`parseRunbook(...).diagnostics`). When given, a section whose YAML
+   * block is there but unreadable reports the parser's syntax error instead of the misleading
+   * "must contain a YAML code block".
+   */
+  parseDiagnostics?: readonly Diagnostic[];
 }
 
 /** Validation outcome: the reference's message lists plus the same findings with positions. */
@@ -40,8 +46,13 @@ export function validateRunbook(runbook: Runbook, options: ValidateOptions = {})
     : [
         ...checkSections(runbook),
         ...checkHeadings(runbook),
-        ...checkEnvironment(runbook, options.env ?? {}, options.allowedControlEnv ?? []),
-        ...checkInputs(runbook, options.fileExists),
+        ...checkEnvironment(
+          runbook,
+          options.env ?? {},
+          options.allowedControlEnv ?? [],
+          options.parseDiagnostics ?? [],
+        ),
+        ...checkInputs(runbook, options.fileExists, options.parseDiagnostics ?? []),
         ...checkScript(runbook),
         ...checkClaims(runbook),
         ...checkRetryPolicy(runbook),
@@ -78,12 +89,15 @@ function checkEnvironment(
   runbook: Runbook,
   env: EnvironmentValues,
   allowedControlEnv: readonly string[],
+  parseDiagnostics: readonly Diagnostic[],
 ): Diagnostic[] {
   const section = findSection(runbook.sections, SECTION_TITLES.environment);
   if (!section || section.isEmpty) {
     return [diagnostic('SECTION_MISSING', 'error', 'Missing Environment Requirements section')];
   }
   if (!runbook.environment) {
+    const unreadable = unreadableBlock(section, parseDiagnostics);
+    if (unreadable) return [unreadable];
     return [
       diagnostic(
         'YAML_BLOCK_MISSING',
@@ -117,8 +131,30 @@ function checkEnvironment(
   return [...reserved, ...missing];
 }
 
-function checkInputs(runbook: Runbook, fileExists?: (path: string) => boolean): Diagnostic[] {
+/** The parser's YAML syntax or shape error inside a section, if it found one. */
+function unreadableBlock(
+  section: { startLine: number; endLine: number },
+  parseDiagnostics: readonly Diagnostic[],
+): Diagnostic | undefined {
+  return parseDiagnostics.find(
+    (found) =>
+      (found.code === 'YAML_SYNTAX' || found.code === 'YAML_NOT_MAPPING') &&
+      found.line >= section.startLine &&
+      found.line <= section.endLine,
+  );
+}
+
+function checkInputs(
+  runbook: Runbook,
+  fileExists: ((path: string) => boolean) | undefined,
+  parseDiagnostics: readonly Diagnostic[],
+): Diagnostic[] {
   const section = findSection(runbook.sections, SECTION_TITLES.files);
+  const unreadable =
+    section && !section.isEmpty && !runbook.inputs
+      ? unreadableBlock(section, parseDiagnostics)
+      : undefined;
+  if (unreadable) return [unreadable];
   if (!section || section.isEmpty || !runbook.inputs) {
     return [
       diagnostic(

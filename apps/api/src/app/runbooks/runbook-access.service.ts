@@ -169,6 +169,7 @@ export class RunbookAccess {
       env: { ...this.scriptServerEnv(), ...request.passed },
       fileExists: (path) => existsSync(join(this.config.runbooksDir, path)),
       allowedControlEnv: this.config.envAllowControlVars,
+      parseDiagnostics: entry.parsed.diagnostics,
     });
     return { ...result, warnings: [...result.warnings, ...request.warnings] };
   }

@@ -89,7 +89,11 @@ async function validateRemote(
       const { content } = await client.getRunbook(filename);
       const parsed = parseRunbook(content, { filename });
       located = [
-        ...validateRunbook(parsed.runbook, { env: {}, fileExists: () => false }).diagnostics,
+        ...validateRunbook(parsed.runbook, {
+          env: {},
+          fileExists: () => false,
+          parseDiagnostics: parsed.diagnostics,
+        }).diagnostics,
         ...parsed.diagnostics,
       ];
     } catch {
