@@ -186,9 +186,7 @@ describe('operations', () => {
           'GET /api/runbooks/{filename}/required-env',
           'GET /api/runbooks/{filename}/history',
           'PATCH /api/runbooks/{filename}/validate',
-          'PATCH /api/runbooks/{filename}',
           'POST /api/runbooks/{filename}/execute',
-          'POST /api/runbooks/{filename}',
           'GET /api/runs',
           'GET /api/runs/{id}',
           'GET /api/runs/{id}/events',
@@ -235,6 +233,13 @@ describe('operations', () => {
       expect(execute?.responses['200']?.headers).toHaveProperty('X-RateLimit-Limit');
       expect(execute?.responses['429']?.headers).toHaveProperty('Retry-After');
       expect(execute?.description).toContain('event: done');
+      // The reference's short form is the same operation: named, not listed twice.
+      expect(execute?.description).toContain(
+        "Also answered at `POST /api/runbooks/{filename}` (the reference's short form).",
+      );
+      expect(document.paths['/api/runbooks/{filename}/validate']?.['patch']?.description).toContain(
+        'Also answered at `PATCH /api/runbooks/{filename}`',
+      );
       expect(execute?.description).toContain('heartbeat');
       expect(Object.keys(execute?.requestBody?.content ?? {})).toContain('application/json');
       expect((execute?.parameters ?? []).map((p) => `${p.in}:${p.name}`)).toEqual(

@@ -65,14 +65,27 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       }
     }
   }
-  // Aliases share a handler and so an operation id: the longest (canonical) path keeps it.
-  for (const [id, operations] of byId) {
-    operations
-      .sort((a, b) => b.path.length - a.path.length)
-      .slice(1)
-      .forEach(({ operation }, index) => {
-        operation.operationId = `${id}Alias${index === 0 ? '' : String(index + 1)}`;
-      });
+  // A route with two paths (the reference's short form `/api/runbooks/{filename}` beside
+  // `/validate` and `/execute`) is one operation: it is listed once, at its longest (canonical)
+  // path, and its description names the alias.
+  for (const operations of byId.values()) {
+    const [canonical, ...aliases] = operations.sort((a, b) => b.path.length - a.path.length);
+    if (!canonical || aliases.length === 0) continue;
+    const paths = document.paths as Record<string, Record<string, Operation>>;
+    for (const alias of aliases) {
+      const methods = paths[alias.path] ?? {};
+      for (const [method, operation] of Object.entries(methods)) {
+        if (operation !== alias.operation) continue;
+        delete methods[method];
+        const note = `Also answered at \`${method.toUpperCase()} ${alias.path}\` (the reference's short form).`;
+        const description = canonical.operation['description'];
+        canonical.operation['description'] =
+          typeof description === 'string' && description !== ''
+            ? `${description}\n\n${note}`
+            : note;
+      }
+      if (Object.keys(methods).length === 0) delete paths[alias.path];
+    }
   }
   return document;
 }
