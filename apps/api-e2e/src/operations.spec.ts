@@ -17,6 +17,7 @@ import {
   type ApiServer,
 } from './support/api-server';
 import { call } from './support/http-client';
+import { LiveStream } from './support/sse';
 import { runbookText } from './support/runbook-text';
 import { waitFor } from './support/wait-for';
 
@@ -466,9 +467,23 @@ describe('graceful shutdown', () => {
         token: server.token({ roles: ['sre'] }),
       });
       expect(notAdmin.status).toBe(403);
+      const events = await LiveStream.open(`${server.url}/api/runs/${id}/events`, {
+        headers: { Accept: 'text/event-stream', Authorization: `Bearer ${token}` },
+      });
       const response = await call(server, '/api/shutdown', { method: 'POST', token });
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ message: 'Shutdown initiated' });
+      // An open stream hears of the shutdown at once, before the run is canceled.
+      await waitFor(() => events.parsed.events.some((event) => event.event === 'shutdown'), {
+        what: 'the shutdown event on the open stream',
+      });
+      const notice = events.parsed.events.find((event) => event.event === 'shutdown');
+      expect(notice?.id).toBeNull();
+      const data = JSON.parse(notice?.data ?? '{}') as { grace_seconds: number; cancel_at: string };
+      expect(data.grace_seconds).toBe(1);
+      expect(Number.isNaN(Date.parse(data.cancel_at))).toBe(false);
+      const ended = await events.untilEnd();
+      expect(ended.events.map((event) => event.event).slice(-2)).toEqual(['shutdown', 'done']);
       expect(await server.waitForExit()).toBe(0);
       expect(await readAfterRestart(server, id)).toMatchObject({
         status: 'canceled',

@@ -38,13 +38,14 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
     logger,
   });
+  const shutdown = app.get(ShutdownService);
+  app.use(shutdown.notice.middleware);
   app.use(json({ limit: '1mb', strict: false, type: ['application/json', 'application/*+json'] }));
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
   const hasConsole = serveWebConsole(app, resolveWebDir(config.webDir, __dirname));
   app.get(OpenApiDocument).set(buildOpenApiDocument(app));
-  const shutdown = app.get(ShutdownService);
   shutdown.attach(app);
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
     process.once(signal, () => void shutdown.begin(signal));

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type INestApplication } from '@nestjs/commo
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RunSubmission } from '../runs/run-submission.service';
 import { RunWorker } from '../runs/run-worker.service';
+import { ShutdownNotice } from './shutdown-notice';
 
 /**
  * Graceful shutdown (SIGTERM, SIGINT or `POST /api/shutdown`): stop taking runs, let running
@@ -11,6 +12,8 @@ import { RunWorker } from '../runs/run-worker.service';
 @Injectable()
 export class ShutdownService {
   private readonly logger = new Logger('Shutdown');
+  /** Tells open event streams (run views, `runbook logs --follow`) that the server is stopping. */
+  readonly notice = new ShutdownNotice();
   private app: INestApplication | null = null;
   private started: Promise<void> | null = null;
 
@@ -36,7 +39,9 @@ export class ShutdownService {
     this.logger.log(`Shutting down (${reason}); ${this.runs.activeCount} run(s) active`);
     this.submission.stopAccepting();
     this.runs.stopAccepting();
-    const drained = await this.runs.drain(this.config.shutdownGraceSeconds * 1000);
+    const graceMs = this.config.shutdownGraceSeconds * 1000;
+    this.notice.announce(this.config.shutdownGraceSeconds, new Date(Date.now() + graceMs));
+    const drained = await this.runs.drain(graceMs);
     if (!drained) {
       this.logger.warn(
         `Canceling ${this.runs.activeCount} run(s) still active after ${this.config.shutdownGraceSeconds}s`,
