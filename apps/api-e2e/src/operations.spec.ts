@@ -494,6 +494,8 @@ describe('graceful shutdown', () => {
         readFileSync(join(server.dirs.runbooks, 'Gated.md'), 'utf8'),
       );
       expect(entries.at(-1)?.exitCode).toBe(-15);
+      // The History entry says who canceled the run and why.
+      expect(entries.at(-1)?.error).toBe('Canceled by system: server shutdown');
     } finally {
       await server.stop();
     }

@@ -29,6 +29,14 @@ export interface HistoryFacts {
   error?: string;
   /** Only the audit log (a repeated denial: the runbook file already holds one). */
   skipMarkdown?: boolean;
+  /** Who canceled the run and why (a canceled run's entry says so in its `**Error:**` block). */
+  canceled?: { by: string | null; reason: string | null };
+}
+
+/** The note a canceled run's History entry carries: `Canceled by alice: wrong target`. */
+export function cancelNote(canceled: { by: string | null; reason: string | null }): string {
+  const reason = canceled.reason?.trim();
+  return `Canceled by ${canceled.by?.trim() || 'unknown'}${reason ? `: ${reason}` : ''}`;
 }
 
 /**
@@ -64,6 +72,7 @@ export class HistoryRecorder implements OnApplicationShutdown {
   async record(facts: HistoryFacts): Promise<void> {
     const stdout = historyOutputText(facts.stdout, 'stdout', facts.runId);
     const stderr = historyOutputText(facts.stderr, 'stderr', facts.runId);
+    const note = facts.canceled ? cancelNote(facts.canceled) : undefined;
     const record: HistoryRecord = {
       start_timestamp: facts.startedAt.toISOString(),
       finish_timestamp: facts.finishedAt.toISOString(),
@@ -73,10 +82,14 @@ export class HistoryRecorder implements OnApplicationShutdown {
       config_items: this.config.items,
       stdout,
       stderr,
-      errors: facts.errors,
+      errors: note === undefined ? facts.errors : [...facts.errors, note],
       warnings: facts.warnings,
     };
-    await Promise.all([this.appendMarkdown(facts, stdout, stderr), this.appendAudit(record)]);
+    const error = facts.error ?? note;
+    await Promise.all([
+      this.appendMarkdown(error === undefined ? facts : { ...facts, error }, stdout, stderr),
+      this.appendAudit(record),
+    ]);
   }
 
   private async appendMarkdown(facts: HistoryFacts, stdout: string, stderr: string): Promise<void> {

@@ -177,6 +177,10 @@ export class ScriptRunner {
         stderr: outputTail(result.stderr, this.config.historyOutputBytes),
         errors: notes,
         warnings: details.warnings,
+        // clients hook: a canceled run's History entry says who canceled it and why.
+        ...(status === 'canceled'
+          ? { canceled: { by: control.canceledBy, reason: control.cancelReason } }
+          : {}),
         breadcrumb: {
           at_time: pythonIsoFormat(startedAt),
           by_user: run.requestedBy,
