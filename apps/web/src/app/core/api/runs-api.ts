@@ -1,5 +1,6 @@
 import { HttpClient, HttpParams } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
+import { encodeRunListQuery, parseLabelFilter, type RunListQuery } from '@runbooks/event-stream';
 import type { CancelRunRequest, RunListResponse, RunRecord, RunStatus } from '@runbooks/types';
 import { apiCall } from './api-call';
 
@@ -33,26 +34,24 @@ export function cursorFromNextLink(next: string | null | undefined): string | nu
   }
 }
 
-/** Builds the `filter[...]` query of `GET /api/runs`. */
+/** Builds the `filter[...]` query of `GET /api/runs` with the encoding the API and CLI share. */
 export function runListParams(
   filters: RunFilters,
   limit: number,
   cursor: string | null,
 ): HttpParams {
-  let params = new HttpParams().set('limit', String(limit));
-  if (filters.status) params = params.set('filter[status]', filters.status);
-  if (filters.runbook?.trim()) params = params.set('filter[runbook]', filters.runbook.trim());
-  if (filters.requestedBy?.trim()) {
-    params = params.set('filter[requested_by]', filters.requestedBy.trim());
-  }
-  const label = filters.label?.trim();
-  if (label) {
-    const eq = label.indexOf('=');
-    const key = (eq >= 0 ? label.slice(0, eq) : label).trim();
-    const value = eq >= 0 ? label.slice(eq + 1).trim() : '';
-    if (key) params = params.set(`filter[labels][${key}]`, value);
-  }
-  if (cursor) params = params.set('cursor', cursor);
+  const label = filters.label?.trim() ? parseLabelFilter(filters.label) : null;
+  const query: RunListQuery = {
+    ...(filters.status ? { status: [filters.status] } : {}),
+    ...(filters.runbook?.trim() ? { runbook: filters.runbook.trim() } : {}),
+    ...(filters.requestedBy?.trim() ? { requestedBy: filters.requestedBy.trim() } : {}),
+    // The page refuses a label filter that is not key=value before it gets here.
+    ...(label?.ok ? { labels: { [label.key]: label.value } } : {}),
+    limit,
+    ...(cursor ? { cursor } : {}),
+  };
+  let params = new HttpParams();
+  for (const [name, value] of encodeRunListQuery(query)) params = params.append(name, value);
   return params;
 }
 

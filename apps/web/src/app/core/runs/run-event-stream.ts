@@ -1,5 +1,5 @@
 import { Injectable, inject } from '@angular/core';
-import { readEventStream, type SseItem } from '@runbooks/event-stream';
+import { FollowEventStreamError, followEventStream } from '@runbooks/event-stream';
 import type { ExecuteResult } from '@runbooks/types';
 import { ApiError, apiErrorFrom, toApiError } from '../api/api-error';
 import { runPath } from '../api/runs-api';
@@ -9,6 +9,14 @@ import type { OutputStream } from './log-buffer';
 
 /** Connection state of a followed run, for the UI. */
 export type RunStreamState = 'connecting' | 'live' | 'reconnecting' | 'ended' | 'failed';
+
+/** The server's announcement that it is stopping (`event: shutdown` on the stream). */
+export interface ShutdownNotice {
+  /** How long running runs may still finish. */
+  graceSeconds: number;
+  /** When runs still going are canceled (ISO-8601). */
+  cancelAt: string;
+}
 
 /** What a followed run reports. */
 export interface RunStreamCallbacks {
@@ -20,6 +28,8 @@ export interface RunStreamCallbacks {
   state(state: RunStreamState): void;
   /** The stream cannot continue (401/403/404, or the server stayed unreachable). */
   failed(error: ApiError): void;
+  /** The server is shutting down (runs still going after the grace period are canceled). */
+  shutdown?(notice: ShutdownNotice): void;
 }
 
 /** Tuning knobs (tests shorten them). */
@@ -45,13 +55,11 @@ const DEFAULTS: Required<RunStreamOptions> = {
   silenceTimeoutMs: 45_000,
 };
 
-/** Aborts a read because the connection went silent; a reconnect follows. */
-class SilenceTimeout extends Error {}
-
 /**
- * Follows `GET /api/runs/:id/events` with fetch (EventSource cannot send the bearer token):
- * replays the output from the start, tails it live, and on a dropped connection re-attaches with
- * `Last-Event-ID` so no line is shown twice or lost.
+ * Follows `GET /api/runs/:id/events` with fetch (EventSource cannot send the bearer token) through
+ * the follower the CLI shares (`@runbooks/event-stream`): replays the output from the start, tails
+ * it live, and on a dropped or silent connection re-attaches with `Last-Event-ID` so no line is
+ * shown twice or lost.
  */
 @Injectable({ providedIn: 'root' })
 export class RunEventStream {
@@ -76,132 +84,77 @@ export class RunEventStream {
     settings: Required<RunStreamOptions>,
     stopped: AbortSignal,
   ): Promise<void> {
-    let lastId = '';
-    let lastSeq = -Infinity;
-    let failures = 0;
-    let connectedOnce = false;
-
-    while (!stopped.aborted) {
-      callbacks.state(connectedOnce || failures > 0 ? 'reconnecting' : 'connecting');
-      const token = this.auth.currentToken();
-      if (token === null) {
-        this.auth.redirectToSignIn('expired');
-        callbacks.state('failed');
-        callbacks.failed(apiErrorFrom(401, null, null));
-        return;
+    const events = followEventStream({
+      signal: stopped,
+      maxRetries: settings.maxRetries,
+      retryDelaysMs: settings.retryDelaysMs,
+      silenceTimeoutMs: settings.silenceTimeoutMs,
+      connect: ({ lastEventId, signal }) => this.open(runId, lastEventId, signal as AbortSignal),
+      isRetryable: (error) => !(error instanceof ApiError) || isRetryable(error),
+      onStateChange: (state) => callbacks.state(state),
+    });
+    try {
+      for await (const { event, data } of events) {
+        if (event === 'stdout' || event === 'stderr') {
+          callbacks.output(event, data);
+        } else if (event === 'done') {
+          callbacks.done(parseResult(data));
+          callbacks.state('ended');
+          return;
+        } else if (event === 'shutdown') {
+          const notice = parseShutdown(data);
+          if (notice) callbacks.shutdown?.(notice);
+        }
       }
-
-      const connection = new AbortController();
-      const abortConnection = (): void => connection.abort(stopped.reason);
-      stopped.addEventListener('abort', abortConnection, { once: true });
-      let silenceTimer: ReturnType<typeof setTimeout> | null = null;
-      const armSilenceTimer = (): void => {
-        if (silenceTimer !== null) clearTimeout(silenceTimer);
-        silenceTimer = setTimeout(
-          () => connection.abort(new SilenceTimeout('no data or heartbeat')),
-          settings.silenceTimeoutMs,
+    } catch (error) {
+      if (stopped.aborted) return;
+      callbacks.state('failed');
+      if (error instanceof FollowEventStreamError) {
+        callbacks.failed(
+          error.cause === null || error.cause === undefined
+            ? new ApiError('network', 0, 'The output stream kept closing before the run finished.')
+            : (apiErrorOrNull(error.cause) ?? apiErrorFrom(0, null, null)),
         );
-      };
-      let finished = false;
-
-      try {
-        const headers: Record<string, string> = {
-          Accept: 'text/event-stream',
-          Authorization: `Bearer ${token}`,
-        };
-        if (lastId !== '') headers['Last-Event-ID'] = lastId;
-        armSilenceTimer();
-        const response = await this.fetchFn(runPath(runId, '/events'), {
-          headers,
-          cache: 'no-store',
-          signal: connection.signal,
-        });
-
-        if (!response.ok || !response.body) {
-          const error = await errorOf(response);
-          if (error.status === 401) {
-            this.auth.redirectToSignIn('unauthorized');
-          }
-          if (!isRetryable(error)) {
-            callbacks.state('failed');
-            callbacks.failed(error);
-            return;
-          }
-          throw error;
-        }
-
-        connectedOnce = true;
-        callbacks.state('live');
-        const onItem = (item: SseItem): void => {
-          armSilenceTimer();
-          if (item.kind !== 'event' || finished) return;
-          failures = 0;
-          const { event, data, id, hasId } = item.event;
-          // Only an event's own id orders it; `done` carries none and inherits the last one.
-          const seq = hasId && id !== '' ? Number(id) : Number.NaN;
-          if (!Number.isNaN(seq)) {
-            // A server that ignores Last-Event-ID replays from the start: skip what we have.
-            if (seq <= lastSeq) return;
-            lastSeq = seq;
-          }
-          if (id !== '') lastId = id;
-          if (event === 'stdout' || event === 'stderr') {
-            callbacks.output(event, data);
-          } else if (event === 'done') {
-            finished = true;
-            callbacks.done(parseResult(data));
-            connection.abort();
-          }
-        };
-        try {
-          for await (const item of readEventStream(response.body, { signal: connection.signal })) {
-            onItem(item);
-            if (finished) break;
-          }
-        } catch (error) {
-          if (!finished) throw error;
-        }
-        if (finished) {
-          callbacks.state('ended');
-          return;
-        }
-        // The server closed the stream before `done`: re-attach from the last id.
-        failures += 1;
-        if (failures > settings.maxRetries) {
-          callbacks.state('failed');
-          callbacks.failed(
-            new ApiError('network', 0, 'The output stream kept closing before the run finished.'),
-          );
-          return;
-        }
-      } catch (error) {
-        if (stopped.aborted) return;
-        if (finished) {
-          callbacks.state('ended');
-          return;
-        }
-        const apiError =
-          error instanceof SilenceTimeout || connection.signal.reason instanceof SilenceTimeout
-            ? null
-            : toApiError(error);
-        failures += 1;
-        if (failures > settings.maxRetries) {
-          callbacks.state('failed');
-          callbacks.failed(apiError ?? apiErrorFrom(0, null, null));
-          return;
-        }
-      } finally {
-        if (silenceTimer !== null) clearTimeout(silenceTimer);
-        stopped.removeEventListener('abort', abortConnection);
-      }
-
-      if (failures > 0) {
-        const delays = settings.retryDelaysMs;
-        const delay = delays[Math.min(failures - 1, delays.length - 1)] ?? 1000;
-        await sleep(delay, stopped);
+      } else {
+        callbacks.failed(toApiError(error));
       }
     }
   }
+
+  /** Opens one connection; HTTP errors are thrown as ApiErrors (401 also signs out). */
+  private async open(
+    runId: string,
+    lastEventId: string,
+    signal: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const token = this.auth.currentToken();
+    if (token === null) {
+      this.auth.redirectToSignIn('expired');
+      throw apiErrorFrom(401, null, null);
+    }
+    const headers: Record<string, string> = {
+      Accept: 'text/event-stream',
+      Authorization: `Bearer ${token}`,
+    };
+    if (lastEventId !== '') headers['Last-Event-ID'] = lastEventId;
+    const response = await this.fetchFn(runPath(runId, '/events'), {
+      headers,
+      cache: 'no-store',
+      signal,
+    });
+    if (!response.ok || !response.body) {
+      const error = await errorOf(response);
+      if (error.status === 401) this.auth.redirectToSignIn('unauthorized');
+      throw error;
+    }
+    return response.body;
+  }
+}
+
+/** A connection error worth showing (a silent connection is not an ApiError). */
+function apiErrorOrNull(error: unknown): ApiError | null {
+  if (error instanceof Error && error.name === 'SilenceError') return null;
+  return toApiError(error);
 }
 
 function isRetryable(error: ApiError): boolean {
@@ -219,6 +172,17 @@ async function errorOf(response: Response): Promise<ApiError> {
   return apiErrorFrom(response.status, response.headers, body);
 }
 
+function parseShutdown(data: string): ShutdownNotice | null {
+  try {
+    const value = JSON.parse(data) as { grace_seconds?: unknown; cancel_at?: unknown } | null;
+    if (typeof value?.grace_seconds !== 'number' || typeof value.cancel_at !== 'string')
+      return null;
+    return { graceSeconds: value.grace_seconds, cancelAt: value.cancel_at };
+  } catch {
+    return null;
+  }
+}
+
 function parseResult(data: string): ExecuteResult | null {
   try {
     const value = JSON.parse(data) as unknown;
@@ -226,20 +190,4 @@ function parseResult(data: string): ExecuteResult | null {
   } catch {
     return null;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
