@@ -36,6 +36,7 @@ export class ConsoleServer {
     private readonly child: ChildProcess,
     readonly port: number,
     private readonly root: string,
+    private readonly jwtSecret: string,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -65,6 +66,18 @@ export class ConsoleServer {
   /** Whether the process is gone. */
   get isDown(): boolean {
     return this.hasExited;
+  }
+
+  /** Sends SIGTERM (a graceful shutdown) and resolves once the process has exited. */
+  async terminate(): Promise<void> {
+    if (!this.hasExited) this.child.kill('SIGTERM');
+    await this.exited;
+  }
+
+  /** Starts a new process on the same port, folders and signing key (tokens stay valid). */
+  restart(): Promise<ConsoleServer> {
+    if (!this.hasExited) throw new Error('restart() needs the old process to have exited');
+    return launch(this.root, this.port, this.jwtSecret);
   }
 
   /** Stops the server (SIGTERM, then SIGKILL after a grace period) and removes its folders. */
@@ -99,7 +112,16 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
   chmodSync(root, 0o711);
   for (const dir of Object.values(dirs)) mkdirSync(dir, { mode: 0o711 });
   cpSync(join(REPO_ROOT, 'samples/runbooks'), dirs.runbooks, { recursive: true });
-  const port = await freePort();
+  return launch(root, await freePort(), `web-e2e-${randomBytes(16).toString('hex')}`);
+}
+
+/** Starts the API over the folders under `root` and waits until it is live. */
+async function launch(root: string, port: number, jwtSecret: string): Promise<ConsoleServer> {
+  const dirs = {
+    runbooks: join(root, 'runbooks'),
+    execution: join(root, 'execution'),
+    data: join(root, 'data'),
+  };
   const child = spawn(process.execPath, [API_MAIN], {
     cwd: root,
     env: {
@@ -111,7 +133,7 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
       RUNBOOKS_DIR: dirs.runbooks,
       EXECUTION_DIR: dirs.execution,
       RUNBOOK_DATA_DIR: dirs.data,
-      JWT_SECRET: `web-e2e-${randomBytes(16).toString('hex')}`,
+      JWT_SECRET: jwtSecret,
       ENABLE_LOGIN: 'true',
       RATE_LIMIT_ENABLED: 'false',
       WEB_DIR,
@@ -120,7 +142,7 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const server = new ConsoleServer(child, port, root);
+  const server = new ConsoleServer(child, port, root, jwtSecret);
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (server.isDown) throw new Error(`the API exited during start-up:\n${server.logs}`);

@@ -227,8 +227,13 @@ describe('RunViewPage', () => {
       .flush({ error: 'Run not found: nope' }, { status: 404, statusText: 'Not Found' });
     await settle(fixture);
     const el = fixture.nativeElement as HTMLElement;
-    await waitFor(() => el.textContent?.includes('The output stream stopped') ?? false);
+    await waitFor(() => el.textContent?.includes('Run not found') ?? false);
+    await settle(fixture);
     expect(textOf(el.querySelector('[role="alert"]'))).toContain('Run not found');
+    // One panel: no second red panel about the stream, no empty output box.
+    expect(el.querySelectorAll('[role="alert"]')).toHaveLength(1);
+    expect(el.textContent).not.toContain('The output stream stopped');
+    expect(el.querySelector('.log')).toBeNull();
   });
 });
 

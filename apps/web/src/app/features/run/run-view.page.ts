@@ -29,23 +29,20 @@ import {
   RunEventStream,
   type RunStreamHandle,
   type RunStreamState,
+  type ShutdownNotice,
 } from '../../core/runs/run-event-stream';
 import { asyncState } from '../../shared/async-state';
 import { ErrorPanel } from '../../shared/error-panel';
 import { LoadingState } from '../../shared/loading-state';
 import { StatusChip } from '../../shared/status-chip';
 import { CancelRunDialog, type CancelRunDialogData } from './cancel-run-dialog';
+import { runDisplayState } from './run-display-state';
 
 /** Which streams the log shows. */
 export type StreamFilter = 'all' | OutputStream;
 
-const STREAM_STATE_TEXT: Record<RunStreamState, string> = {
-  connecting: 'Connecting…',
-  live: 'Live',
-  reconnecting: 'Reconnecting…',
-  ended: 'Complete',
-  failed: 'Disconnected',
-};
+/** Delays between reloads of a record that is not final yet (the last one repeats). */
+const RELOAD_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 
 /** A file name for the downloaded log: `<runbook stem>-<run id>.log`. */
 export function logFileName(runbook: string | undefined, runId: string): string {
@@ -83,16 +80,20 @@ export class RunViewPage {
   protected readonly result = signal<ExecuteResult | null>(null);
   protected readonly streamState = signal<RunStreamState>('connecting');
   protected readonly streamError = signal<ApiError | null>(null);
+  protected readonly shutdown = signal<ShutdownNotice | null>(null);
   protected readonly cancelError = signal<ApiError | null>(null);
   protected readonly canceling = signal(false);
   protected readonly pinned = signal(true);
   protected readonly filter = signal<StreamFilter>('all');
   protected readonly now = signal(Date.now());
+  /** When the stream said the run ended (until the record has its finish time). */
+  private readonly finishedAt = signal<string | null>(null);
 
   private readonly buffer = new LogBuffer(5000);
   private readonly version = signal(0);
   private flushScheduled = false;
   private handle: RunStreamHandle | null = null;
+  private reloadTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly logPane = viewChild<ElementRef<HTMLElement>>('logPane');
 
   protected readonly lines = computed(() => {
@@ -109,26 +110,29 @@ export class RunViewPage {
     this.version();
     return this.buffer.size > 0;
   });
-  protected readonly status = computed(() => {
-    const rec = this.record.value();
-    const result = this.result();
-    if (rec && !isActiveStatus(rec.status)) return rec.status;
-    if (result) {
-      // The record is refreshed after `done`; until then the result tells the outcome.
-      return result.success ? 'success' : (rec?.status ?? 'running');
-    }
-    return rec?.status ?? null;
-  });
-  protected readonly isActive = computed(() => isActiveStatus(this.status()));
-  protected readonly exitCode = computed(
-    () => this.record.value()?.return_code ?? this.result()?.return_code ?? null,
+  /** The one source of what the page shows (status, activity, exit code, notices). */
+  protected readonly display = computed(() =>
+    runDisplayState(
+      {
+        record: this.record.value() ?? null,
+        recordError: this.record.error(),
+        result: this.result(),
+        stream: this.streamState(),
+        shutdown: this.shutdown(),
+      },
+      formatTimestamp,
+    ),
   );
+  protected readonly status = computed(() => this.display().status);
+  protected readonly isActive = computed(() => this.display().isActive);
+  protected readonly exitCode = computed(() => this.display().exitCode);
   protected readonly elapsed = computed(() => {
     const rec = this.record.value();
     if (!rec) return null;
-    return elapsedMs(rec.started_at ?? rec.created_at, rec.finished_at, this.now());
+    const end = this.isActive() ? null : (rec.finished_at ?? this.finishedAt());
+    return elapsedMs(rec.started_at ?? rec.created_at, end, this.now());
   });
-  protected readonly streamLabel = computed(() => STREAM_STATE_TEXT[this.streamState()]);
+  protected readonly streamLabel = computed(() => this.display().streamLabel);
   protected readonly announcement = computed(() => {
     const status = this.status();
     if (!status || isActiveStatus(status)) return '';
@@ -152,6 +156,7 @@ export class RunViewPage {
     destroyRef.onDestroy(() => {
       clearInterval(ticker);
       this.handle?.stop();
+      this.stopReloading();
     });
 
     effect(() => {
@@ -220,8 +225,10 @@ export class RunViewPage {
 
   private attach(id: string): void {
     this.handle?.stop();
+    this.stopReloading();
     this.buffer.clear();
     this.result.set(null);
+    this.finishedAt.set(null);
     this.streamError.set(null);
     this.pinned.set(true);
     this.bump();
@@ -233,13 +240,38 @@ export class RunViewPage {
       },
       done: (result) => {
         this.result.set(result);
+        this.finishedAt.set(new Date().toISOString());
         this.bump();
         // The record now has its final status, exit code and finish time.
-        void this.record.load();
+        this.reloadUntilSettled(0);
       },
       state: (state) => this.streamState.set(state),
-      failed: (error) => this.streamError.set(error),
+      failed: (error) => {
+        this.streamError.set(error);
+        if (error.kind !== 'not-found' && error.kind !== 'forbidden') this.reloadUntilSettled(0);
+      },
+      shutdown: (notice) => this.shutdown.set(notice),
     });
+  }
+
+  /**
+   * Reloads the record until it is final: right after `done` the server may be gone (it stopped
+   * mid-run) or not have answered yet; the page then shows the recorded outcome once it can.
+   */
+  private reloadUntilSettled(attempt: number): void {
+    this.stopReloading();
+    void this.record.load().then(() => {
+      if (this.display().isSettled) return;
+      if (this.record.error()?.kind === 'not-found' || this.record.error()?.kind === 'forbidden')
+        return;
+      const delay = RELOAD_DELAYS_MS[Math.min(attempt, RELOAD_DELAYS_MS.length - 1)] ?? 8000;
+      this.reloadTimer = setTimeout(() => this.reloadUntilSettled(attempt + 1), delay);
+    });
+  }
+
+  private stopReloading(): void {
+    if (this.reloadTimer !== null) clearTimeout(this.reloadTimer);
+    this.reloadTimer = null;
   }
 
   /** Renders at most once per frame, however fast lines arrive. */
