@@ -28,8 +28,10 @@ const ICON_PATHS: Record<string, string> = {
   eye: '<path d="M2.5 12S6 5.5 12 5.5 21.5 12 21.5 12 18 18.5 12 18.5 2.5 12 2.5 12z"/><circle cx="12" cy="12" r="3"/>',
   'eye-off':
     '<path d="M2.5 12S6 5.5 12 5.5 21.5 12 21.5 12 18 18.5 12 18.5 2.5 12 2.5 12z"/><circle cx="12" cy="12" r="3"/><path d="M4 4l16 16"/>',
-  'follow-on': '<path d="M12 4v11M7.5 10.5L12 15l4.5-4.5M5 19.5h14"/>',
-  'follow-off': '<path d="M12 4v11M7.5 10.5L12 15l4.5-4.5"/><path d="M5 19.5h3M16 19.5h3"/>',
+  // A push pin (pinned to the newest output), not an arrow into a tray (that reads as Download).
+  'follow-on': '<path d="M9 3.5h6M10 3.5v5.5l-3 3.5h10l-3-3.5V3.5M12 12.5V20"/>',
+  'follow-off':
+    '<path d="M9 3.5h6M10 3.5v5.5l-3 3.5h10l-3-3.5V3.5M12 12.5V20"/><path d="M4 4l16 16"/>',
   add: '<path d="M12 5v14M5 12h14"/>',
   remove: '<path d="M6 6l12 12M18 6L6 18"/>',
   lock: '<rect x="5" y="10.5" width="14" height="9.5" rx="1.5"/><path d="M8 10.5V8a4 4 0 0 1 8 0v2.5"/>',
