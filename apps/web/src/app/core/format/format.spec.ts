@@ -1,6 +1,12 @@
 import { RUN_STATUSES, isActiveStatus, isRunStatus, statusLabel, statusTone } from './run-status';
 import { looksSecret } from './secret-name';
-import { elapsedMs, formatDuration, formatRelativeTime, formatTimestamp } from './time-format';
+import {
+  elapsedMs,
+  formatDuration,
+  formatRelativeTime,
+  formatTimestamp,
+  timeZoneName,
+} from './time-format';
 
 describe('formatDuration', () => {
   it.each([
@@ -45,9 +51,11 @@ describe('formatRelativeTime', () => {
 });
 
 describe('formatTimestamp', () => {
-  it('formats local time and passes odd values through', () => {
-    const local = new Date(2026, 2, 4, 15, 7, 9).toISOString();
-    expect(formatTimestamp(local)).toBe('2026-03-04 15:07:09');
+  it('formats local time with its time zone and passes odd values through', () => {
+    const at = new Date(2026, 2, 4, 15, 7, 9);
+    const zone = timeZoneName(at);
+    expect(zone).not.toBe('');
+    expect(formatTimestamp(at.toISOString())).toBe(`2026-03-04 15:07:09 ${zone}`);
     expect(formatTimestamp('x')).toBe('x');
     expect(formatTimestamp(undefined)).toBe('—');
   });

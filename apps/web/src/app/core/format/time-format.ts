@@ -43,14 +43,27 @@ export function formatRelativeTime(iso: string | null | undefined, nowMs: number
   return formatTimestamp(iso);
 }
 
-/** A readable local date and time ("2026-03-04 15:07:09"), or the input if it is not a date. */
+/**
+ * A readable local date and time with its time zone ("2026-03-04 15:07:09 UTC",
+ * "2026-03-04 16:07:09 GMT+1"), or the input if it is not a date.
+ */
 export function formatTimestamp(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   const pad = (n: number): string => String(n).padStart(2, '0');
+  const zone = timeZoneName(date);
   return (
     `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
+    (zone ? ` ${zone}` : '')
   );
+}
+
+/** The short name of the browser's time zone at `date` ("UTC", "CET", "GMT+1"), or ''. */
+export function timeZoneName(date: Date): string {
+  const part = new Intl.DateTimeFormat('en-GB', { timeZoneName: 'short' })
+    .formatToParts(date)
+    .find((p) => p.type === 'timeZoneName');
+  return part?.value ?? '';
 }
