@@ -6,6 +6,7 @@ import { MatIconModule } from '@angular/material/icon';
 import { MatInputModule } from '@angular/material/input';
 import { MatTableModule } from '@angular/material/table';
 import { MatTooltipModule } from '@angular/material/tooltip';
+import type { ConfigItem } from '@runbooks/types';
 import { SystemApi, type HealthReport } from '../../core/api/system-api';
 import { AuthService } from '../../core/auth/auth.service';
 import { formatTimestamp } from '../../core/format/time-format';
@@ -33,6 +34,17 @@ export function healthRows(report: HealthReport | undefined): HealthRow[] {
       .join(', ');
     return { name, status: String(status), detail };
   });
+}
+
+/** How a configuration value is shown: secrets say whether they are set, never a value. */
+export function configValueText(item: ConfigItem): { text: string; isSecret: boolean } {
+  // The server masks every secret as the word "secret" (the reference's wire format); whether it
+  // is set is told by where it came from.
+  if (item.value !== 'secret') return { text: item.value, isSecret: false };
+  return {
+    text: item.from === 'default' ? 'Not set (secret)' : 'Set (secret, hidden)',
+    isSecret: true,
+  };
 }
 
 /** Token information, configuration items and server health. */
@@ -63,6 +75,7 @@ export class AdminPage {
   protected readonly live = asyncState(() => this.api.health('live'));
   protected readonly ready = asyncState(() => this.api.health('ready'));
   protected readonly configQuery = signal('');
+  protected readonly configValueText = configValueText;
 
   protected readonly configItems = computed(() => {
     const q = this.configQuery().trim().toLowerCase();
