@@ -19,6 +19,7 @@ import { MatSelectModule } from '@angular/material/select';
 import { MatTableModule } from '@angular/material/table';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import { Router, RouterLink } from '@angular/router';
+import { parseLabelFilter } from '@runbooks/event-stream';
 import type { RunRecord } from '@runbooks/types';
 import { map } from 'rxjs';
 import { RunbooksApi } from '../../core/api/runbooks-api';
@@ -38,6 +39,13 @@ export const PAGE_SIZES = [10, 20, 50, 100] as const;
 export function pageSizeOf(raw: string | undefined): number {
   const n = Number(raw);
   return (PAGE_SIZES as readonly number[]).includes(n) ? n : 20;
+}
+
+/** Why a typed label filter cannot be used (`team` without `=value`), or null. */
+export function labelProblemOf(text: string): string | null {
+  if (text.trim() === '') return null;
+  const parsed = parseLabelFilter(text);
+  return parsed.ok ? null : 'Write the label filter as key=value, e.g. team=core';
 }
 
 /** The table of runs: filters (status, runbook, user, label) in the URL, cursor paging. */
@@ -98,6 +106,8 @@ export class RunsPage {
     };
   });
   protected readonly pageSize = computed(() => pageSizeOf(this.limit()));
+  /** Why the label filter (typed, or from the URL) cannot be used; null when it can. */
+  protected readonly labelProblem = signal<string | null>(null);
   protected readonly hasFilters = computed(() => {
     const f = this.filters();
     return !!(f.status || f.runbook || f.requestedBy || f.label);
@@ -137,12 +147,18 @@ export class RunsPage {
         this.draft.runbook = f.runbook ?? '';
         this.draft.user = f.requestedBy ?? '';
         this.draft.label = f.label ?? '';
-        void this.page.load();
+        const problem = labelProblemOf(f.label ?? '');
+        this.labelProblem.set(problem);
+        // A label filter that is not key=value would silently match every run: ask instead.
+        if (problem === null) void this.page.load();
       });
     });
   }
 
   protected apply(): void {
+    const problem = labelProblemOf(this.draft.label);
+    this.labelProblem.set(problem);
+    if (problem !== null) return;
     this.previousCursors.set([]);
     this.navigate({
       status: this.draft.status || null,
