@@ -7,6 +7,7 @@ import {
   RunbookListPage,
   claimSummary,
   matchesSearch,
+  descriptionParts,
   shortDescription,
   sortRunbooks,
 } from './runbook-list.page';
@@ -133,6 +134,24 @@ describe('runbook list helpers', () => {
       'First line same paragraph.',
     );
     expect(shortDescription(undefined)).toBe('');
+  });
+
+  it('renders inline markdown of a description as text and code parts, never raw', () => {
+    expect(
+      descriptionParts('Set `CYCLES` to **a number**; see [the docs](http://x) and *why*.'),
+    ).toEqual([
+      { text: 'Set ', isCode: false },
+      { text: 'CYCLES', isCode: true },
+      { text: ' to a number; see the docs and why.', isCode: false },
+    ]);
+    expect(descriptionParts('``a ` b`` only')).toEqual([
+      { text: 'a ` b', isCode: true },
+      { text: ' only', isCode: false },
+    ]);
+    expect(descriptionParts('file_name_here stays')).toEqual([
+      { text: 'file_name_here stays', isCode: false },
+    ]);
+    expect(descriptionParts(undefined)).toEqual([]);
   });
 
   it('match searches case-insensitively', () => {

@@ -45,6 +45,38 @@ export function shortDescription(description: string | undefined): string {
   return first.replace(/\s+/g, ' ');
 }
 
+/** A piece of a list description: plain text, or a `code span` to show in code style. */
+export interface DescriptionPart {
+  text: string;
+  isCode: boolean;
+}
+
+/**
+ * The short description as text and code parts: inline markdown is rendered, not shown raw
+ * (code spans become code; emphasis, links and images keep only their text). Never HTML.
+ */
+export function descriptionParts(description: string | undefined): DescriptionPart[] {
+  const text = shortDescription(description);
+  const parts: DescriptionPart[] = [];
+  const codeSpan = /(`+)(.+?)\1/g;
+  let last = 0;
+  for (let match = codeSpan.exec(text); match; match = codeSpan.exec(text)) {
+    if (match.index > last)
+      parts.push({ text: plainMarkdown(text.slice(last, match.index)), isCode: false });
+    parts.push({ text: (match[2] ?? '').trim(), isCode: true });
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) parts.push({ text: plainMarkdown(text.slice(last)), isCode: false });
+  return parts.filter((part) => part.text !== '');
+}
+
+function plainMarkdown(text: string): string {
+  return text
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/(\*\*|__)(.+?)\1/g, '$2')
+    .replace(/(^|[\s(])([*_])(\S(?:.*?\S)?)\2(?=$|[\s).,;:!?])/g, '$1$3');
+}
+
 /** Whether an item matches a free-text search (name, filename, description, roles). */
 export function matchesSearch(item: RunbookListItem, query: string): boolean {
   const q = query.trim().toLowerCase();
@@ -129,6 +161,7 @@ export class RunbookListPage implements OnDestroy {
   protected readonly shortDescription = shortDescription;
   protected readonly formatRelativeTime = formatRelativeTime;
   protected readonly formatTimestamp = formatTimestamp;
+  protected readonly descriptionParts = descriptionParts;
 
   constructor() {
     void this.state.load();
