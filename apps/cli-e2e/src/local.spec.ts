@@ -104,16 +104,8 @@ describe('runbook (built binary, local mode)', () => {
         'Required environment variable not set: TEST_VAR',
         'Required input file does not exist: file spec',
       ],
-      warnings: ["Runbook name 'Runbook Template' does not match filename 'Runbook'"],
+      warnings: [],
       diagnostics: [
-        {
-          file: 'runbooks/Runbook.md',
-          line: 1,
-          column: 1,
-          severity: 'warning',
-          code: 'NAME_MISMATCH',
-          message: "Runbook name 'Runbook Template' does not match filename 'Runbook'",
-        },
         {
           file: 'runbooks/Runbook.md',
           line: 11,
@@ -255,7 +247,7 @@ describe('runbook (built binary, local mode)', () => {
       'SimpleRunbook.md',
     ]);
     expect(listJson.runbooks.find((item) => item.filename === 'Runbook.md')).toMatchObject({
-      name: 'Runbook Template',
+      name: 'Runbook',
       path: 'Runbook.md',
     });
 

@@ -82,6 +82,6 @@ describe('runbook refusing to execute (remote mode)', () => {
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toBe(`error: bad request: ${DOC_ONLY}\n`);
     const list = await box.run(['list'], remote);
-    expect(list.stdout).toMatch(/^DatabaseFailover\.md +Database Failover +doc only /m);
+    expect(list.stdout).toMatch(/^DatabaseFailover\.md +DatabaseFailover +doc only /m);
   });
 });

@@ -74,7 +74,7 @@ describe('runbook (built binary, remote mode against the built API)', () => {
     expect(listJson.success).toBe(true);
     expect(listJson.runbooks.map((item) => item.filename)).toContain('LongRunningRunbook.md');
     expect(listJson.runbooks.find((item) => item.filename === 'Runbook.md')).toMatchObject({
-      name: 'Runbook Template',
+      name: 'Runbook',
       path: 'Runbook.md',
     });
 

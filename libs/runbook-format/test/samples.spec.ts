@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { parseRunbook } from '../src/index';
+import { parseRunbook, validateRunbook } from '../src/index';
 
 const samplesDir = join(__dirname, '..', '..', '..', 'samples', 'runbooks');
 const samples = existsSync(samplesDir)
@@ -21,5 +21,15 @@ describe('samples/runbooks', () => {
     });
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(runbook.name).not.toBeNull();
+  });
+
+  it.each(samples)('%s passes its own name check (H1 = file name)', (file) => {
+    const { runbook } = parseRunbook(readFileSync(join(samplesDir, file), 'utf8'), {
+      filename: file,
+    });
+    const mismatch = validateRunbook(runbook, {}).diagnostics.filter(
+      (d) => d.code === 'NAME_MISMATCH',
+    );
+    expect(mismatch).toEqual([]);
   });
 });

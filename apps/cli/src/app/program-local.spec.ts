@@ -106,15 +106,8 @@ describe('runbook (local mode, in process)', () => {
         'Required environment variable not set: TEST_VAR',
         'Required input file does not exist: file spec',
       ],
-      warnings: ["Runbook name 'Runbook Template' does not match filename 'Runbook'"],
+      warnings: [],
       diagnostics: [
-        expect.objectContaining({
-          file: 'books/Runbook.md',
-          line: 1,
-          column: 1,
-          severity: 'warning',
-          code: 'NAME_MISMATCH',
-        }),
         expect.objectContaining({ line: 11, severity: 'error', code: 'ENV_VAR_NOT_SET' }),
         expect.objectContaining({ line: 14, severity: 'error', code: 'INPUT_NOT_FOUND' }),
       ],
