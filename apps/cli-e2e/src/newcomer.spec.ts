@@ -72,6 +72,14 @@ describe('runbook for a new user (remote mode)', () => {
     await api?.stop();
   });
 
+  it("suggests the runbook a misspelled name was meant to be, from the server's list", async () => {
+    for (const command of [['validate'], ['show'], ['env'], ['execute']]) {
+      const result = await box.run([...command, 'SimpelRunbook'], { RUNBOOK_API_URL: api.url });
+      expect([command, result.code]).toEqual([command, 66]);
+      expect(result.stderr).toMatch(/SimpelRunbook\.md.*; did you mean SimpleRunbook\.md\?\n$/);
+    }
+  });
+
   it('mentions a stored login for another spelling of the same server', async () => {
     const otherSpelling = api.url.replace('127.0.0.1', 'localhost');
     const result = await box.run(['runs'], { RUNBOOK_API_URL: otherSpelling });

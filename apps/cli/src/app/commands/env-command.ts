@@ -3,6 +3,7 @@ import type { EnvVarInfo, RequiredEnvResponse } from '@runbooks/types';
 import type { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
 import { loadLocalRunbook } from '../local-runbooks';
+import { suggestOnNotFound } from '../remote-suggestion';
 import { remoteRunbookFilename, resolveLocalRunbook } from '../runbook-resolver';
 import { renderTable } from '../text-table';
 
@@ -25,7 +26,9 @@ export async function runEnv(
   const given = ctx.readEnvOptions(options.env, options.envFile);
   let body: RequiredEnvResponse;
   if (ctx.isRemote) {
-    body = await ctx.api('env').requiredEnv(remoteRunbookFilename(argument));
+    const client = ctx.api('env');
+    const filename = remoteRunbookFilename(argument);
+    body = await suggestOnNotFound(client, filename, () => client.requiredEnv(filename));
   } else {
     const loaded = loadLocalRunbook(resolveLocalRunbook(argument, ctx.runbooksDir, ctx.io.cwd));
     body = {

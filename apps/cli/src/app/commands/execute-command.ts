@@ -19,6 +19,7 @@ import {
   validateLocalRunbook,
 } from '../local-runbooks';
 import { exitCodeForLocalRun, exitCodeForRemoteRun } from '../run-exit-code';
+import { suggestOnNotFound } from '../remote-suggestion';
 import { followRun } from '../run-follower';
 import { remoteRunbookFilename, resolveLocalRunbook } from '../runbook-resolver';
 import { Spinner } from '../spinner';
@@ -221,7 +222,9 @@ async function executeRemote(
   };
 
   if (options.detach) {
-    const accepted = await client.executeDetached(filename, request);
+    const accepted = await suggestOnNotFound(client, filename, () =>
+      client.executeDetached(filename, request),
+    );
     if (options.json) {
       ctx.printJson(accepted);
     } else {
@@ -275,7 +278,9 @@ async function executeRemote(
   const stderr = new HeldStderr((text) => ctx.io.stderr.write(text));
   let outcome;
   try {
-    const stream = await client.executeStream(filename, request, controller.signal);
+    const stream = await suggestOnNotFound(client, filename, () =>
+      client.executeStream(filename, request, controller.signal),
+    );
     runId = stream.runId;
     if (interruptedBy !== null) sendCancel();
     spinner.update(`Waiting for ${filename} to start${runId ? ` (run ${runId})` : ''}…`);

@@ -7,6 +7,7 @@ import { ExitCode } from '../exit-codes';
 import { loadLocalRunbook, statusOfHistoryEntry } from '../local-runbooks';
 import { renderMarkdown } from '../markdown-terminal';
 import { styleStatus } from '../run-status-style';
+import { suggestOnNotFound } from '../remote-suggestion';
 import { remoteRunbookFilename, resolveLocalRunbook } from '../runbook-resolver';
 import { formatTimestamp, renderTable } from '../text-table';
 
@@ -28,7 +29,9 @@ export async function runShow(
 ): Promise<number> {
   let body: RunbookContentResponse;
   if (ctx.isRemote) {
-    body = await ctx.api('show').getRunbook(remoteRunbookFilename(argument));
+    const client = ctx.api('show');
+    const filename = remoteRunbookFilename(argument);
+    body = await suggestOnNotFound(client, filename, () => client.getRunbook(filename));
   } else {
     const loaded = loadLocalRunbook(resolveLocalRunbook(argument, ctx.runbooksDir, ctx.io.cwd));
     body = {

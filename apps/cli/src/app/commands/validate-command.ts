@@ -9,6 +9,7 @@ import {
 } from '../diagnostic-output';
 import { ExitCode } from '../exit-codes';
 import { allDiagnostics, loadLocalRunbook, validateLocalRunbook } from '../local-runbooks';
+import { suggestOnNotFound } from '../remote-suggestion';
 import { remoteRunbookFilename, resolveLocalRunbook } from '../runbook-resolver';
 
 /** Options of `runbook validate`. */
@@ -80,7 +81,9 @@ async function validateRemote(
 ): Promise<ValidateJson> {
   const client = ctx.api('validate');
   const filename = remoteRunbookFilename(argument);
-  const answer = await client.validate(filename, envVars);
+  const answer = await suggestOnNotFound(client, filename, () =>
+    client.validate(filename, envVars),
+  );
   let located: ReturnType<typeof validateRunbook>['diagnostics'] = [];
   if (answer.errors.length + answer.warnings.length > 0) {
     // Positions: re-check the server's copy with the same library (nothing set, no inputs found,
