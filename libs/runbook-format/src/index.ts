@@ -4,6 +4,17 @@ export { validateRunbook } from './lib/validate-runbook';
 export type { ValidateOptions, ValidationResult } from './lib/validate-runbook';
 export { computeRequiredEnv, isVariableSet } from './lib/required-env';
 export type { EnvironmentValues, RequiredEnv } from './lib/required-env';
+export { checkEnvValues, envVarInfo, resolveEnvValues, secretValuesOf } from './lib/env-values';
+export type { EnvValueCheckOptions } from './lib/env-values';
+export {
+  compilePattern,
+  ENV_DECLARATION_KEYS,
+  ENV_VAR_TYPES,
+  MAX_PATTERN_VALUE_LENGTH,
+  MIN_SECRET_LENGTH,
+  normalizeEnvValue,
+  valueProblem,
+} from './lib/env-declaration';
 export { formatHistoryEntry, parseHistoryEntries } from './lib/history-entry';
 export { withoutHistoryOutput } from './lib/history-redaction';
 export { closeOpenBlocks } from './lib/close-open-blocks';

@@ -37,10 +37,18 @@ describe('parseRunbook', () => {
     expect(parsed.name).toBe('Sample');
     expect(parsed.description).toBe('A sample runbook.');
     expect(parsed.environment).toEqual([
-      { name: 'TEST_VAR', description: 'A test variable', line: 6 },
-      { name: 'OTHER', description: 'Format: key-value', line: 7 },
-      { name: 'EMPTY', description: '', line: 8 },
+      expect.objectContaining({ name: 'TEST_VAR', description: 'A test variable', line: 6 }),
+      expect.objectContaining({ name: 'OTHER', description: 'Format: key-value', line: 7 }),
+      expect.objectContaining({ name: 'EMPTY', description: '', line: 8 }),
     ]);
+    // Legacy entries read as required, non-secret strings.
+    expect(parsed.environment?.[0]).toMatchObject({
+      type: 'string',
+      required: true,
+      secret: false,
+      from: null,
+      default: null,
+    });
     expect(parsed.inputs).toEqual(['./data.txt', './folder']);
     expect(parsed.requiredClaims).toEqual({ roles: ['sre', 'api'] });
     expect(parsed.script).toEqual({ language: 'sh', content: 'echo hello', line: 24 });

@@ -48,6 +48,7 @@ function emptyRunbook(filename: string | null): Runbook {
     name: null,
     description: '',
     environment: null,
+    environmentErrors: [],
     inputs: null,
     requiredClaims: {},
     retryPolicy: { ...NO_RETRY },
@@ -112,8 +113,12 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
     return result.value;
   };
   const environment = findContentSection(sections, SECTION_TITLES.environment);
-  if (environment)
+  if (environment) {
     runbook.environment = take(readEnvironment(environment, fencesIn(environment, fences)));
+    runbook.environmentErrors = diagnostics.filter(
+      (found) => found.code === 'ENV_DECLARATION_INVALID',
+    );
+  }
   const files = findContentSection(sections, SECTION_TITLES.files);
   if (files) runbook.inputs = take(readInputs(files, fencesIn(files, fences)));
   const claims = findSection(sections, SECTION_TITLES.claims);

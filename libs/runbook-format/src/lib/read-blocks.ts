@@ -8,6 +8,7 @@ import {
   type SectionRange,
 } from './runbook';
 
+import { legacyDeclaration, readEnvDeclaration } from './env-declaration';
 import { readYamlBlock, YAML_LANGUAGES, yamlValueToString, type YamlScalars } from './yaml-block';
 
 /** A value read from a section plus what went wrong while reading it. */
@@ -72,7 +73,10 @@ function readMapping(
   return { result, fence, diagnostics };
 }
 
-/** Reads `NAME: description` pairs; null when the block is missing or unreadable. */
+/**
+ * Reads `NAME: description` pairs and typed declarations (mappings); null when the block is
+ * missing or unreadable.
+ */
 export function readEnvironment(
   section: SectionRange,
   fences: FenceBlock[],
@@ -82,7 +86,8 @@ export function readEnvironment(
     return { value: null, diagnostics };
   }
   if (result.kind === 'empty') return { value: [], diagnostics };
-  const value = result.entries.map(([name, description]) => {
+  const fenceLines = fence.content.split('\n');
+  const value = result.entries.map(([name, raw]): EnvRequirement => {
     const line = result.keyLines.get(name) ?? fence.contentLine;
     if (!ENV_VAR_NAME.test(name)) {
       diagnostics.push(
@@ -94,9 +99,28 @@ export function readEnvironment(
         ),
       );
     }
-    return { name, description: yamlValueToString(description), line };
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      return legacyDeclaration(name, yamlValueToString(raw), line);
+    }
+    const read = readEnvDeclaration(name, raw as Record<string, unknown>, line, (key) =>
+      nestedKeyLine(fenceLines, fence.contentLine, line, key),
+    );
+    diagnostics.push(...read.diagnostics);
+    return read.requirement;
   });
   return { value, diagnostics };
+}
+
+/** The line of `key:` indented below the entry on `entryLine`, or the entry's own line. */
+function nestedKeyLine(lines: string[], firstLine: number, entryLine: number, key: string): number {
+  for (let index = entryLine - firstLine + 1; index < lines.length; index += 1) {
+    const text = lines[index] ?? '';
+    if (text.trim() === '' || /^\s*#/.test(text)) continue;
+    if (!/^\s/.test(text)) break;
+    const match = /^\s+(?:"([^"]*)"|'([^']*)'|([^\s#'"][^:]*?))\s*:(?:\s|$)/.exec(text);
+    if ((match?.[1] ?? match?.[2] ?? match?.[3]) === key) return firstLine + index;
+  }
+  return entryLine;
 }
 
 /** Reads the `Input:` list of paths; null when the block is unreadable. */

@@ -7,17 +7,12 @@ describe('computeRequiredEnv', () => {
   const { runbook } = parseRunbook(text);
 
   it('splits declared variables into available and missing, in file order', () => {
+    const legacy = (name: string, description: string): unknown =>
+      expect.objectContaining({ name, description, type: 'string', required: true, secret: false });
     expect(computeRequiredEnv(runbook, { B: 'x', C: '', UNRELATED: 'y' })).toEqual({
-      required: [
-        { name: 'A', description: 'first' },
-        { name: 'B', description: 'second' },
-        { name: 'C', description: '' },
-      ],
-      available: [
-        { name: 'B', description: 'second' },
-        { name: 'C', description: '' },
-      ],
-      missing: [{ name: 'A', description: 'first' }],
+      required: [legacy('A', 'first'), legacy('B', 'second'), legacy('C', '')],
+      available: [legacy('B', 'second'), legacy('C', '')],
+      missing: [legacy('A', 'first')],
     });
   });
 

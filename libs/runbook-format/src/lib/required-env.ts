@@ -1,5 +1,6 @@
 import type { EnvVarInfo } from '@runbooks/types';
 
+import { envVarInfo } from './env-values';
 import type { Runbook } from './runbook';
 
 /** Variables as a process environment holds them. */
@@ -17,15 +18,16 @@ export function isVariableSet(env: EnvironmentValues, name: string): boolean {
   return Object.prototype.hasOwnProperty.call(env, name) && typeof env[name] === 'string';
 }
 
-/** Splits a runbook's declared variables into those `env` provides and those it lacks. */
+/**
+ * Splits a runbook's declared variables (every one, optional ones too, with their typed
+ * declarations) into those the server provides (`env`, or a `from` secret) and the others.
+ */
 export function computeRequiredEnv(runbook: Runbook, env: EnvironmentValues): RequiredEnv {
-  const required = (runbook.environment ?? []).map(({ name, description }) => ({
-    name,
-    description,
-  }));
+  const required = (runbook.environment ?? []).map(envVarInfo);
+  const isProvided = (item: EnvVarInfo) => item.from !== null || isVariableSet(env, item.name);
   return {
     required,
-    available: required.filter((item) => isVariableSet(env, item.name)),
-    missing: required.filter((item) => !isVariableSet(env, item.name)),
+    available: required.filter(isProvided),
+    missing: required.filter((item) => !isProvided(item)),
   };
 }

@@ -1,3 +1,7 @@
+import type { EnvVarScalar, EnvVarType } from '@runbooks/types';
+
+import type { Diagnostic } from './diagnostic';
+
 /** The well-known H1 section titles of a runbook, exactly as written in the file. */
 export const SECTION_TITLES = {
   environment: 'Environment Requirements',
@@ -29,11 +33,28 @@ export interface SectionRange {
   isEmpty: boolean;
 }
 
-/** One variable a runbook declares under Environment Requirements. */
+/**
+ * One variable a runbook declares under Environment Requirements: `NAME: description` (a
+ * required string) or a typed mapping (see docs/runbook-format.md).
+ */
 export interface EnvRequirement {
   name: string;
   description: string;
   line: number;
+  type: EnvVarType;
+  /** Allowed values in the declared type, or null. */
+  enum: EnvVarScalar[] | null;
+  /** A regular expression (JavaScript syntax) a string value must match, or null. */
+  pattern: string | null;
+  minimum: number | null;
+  maximum: number | null;
+  /** Value used when none is given, in the declared type, or null. */
+  default: EnvVarScalar | null;
+  required: boolean;
+  /** Masked in all output; set by `secret: true` or implied by `from`. */
+  secret: boolean;
+  /** `file:NAME` or `env:NAME` as written: the server provides the value, never the caller. */
+  from: string | null;
 }
 
 /** The runbook's fenced shell script. */
@@ -98,6 +119,11 @@ export interface Runbook {
   description: string;
   /** Declared variables in file order; null when the block is missing or unreadable. */
   environment: EnvRequirement[] | null;
+  /**
+   * Errors in typed declarations (wrong types, bad patterns, a default breaking its own rules):
+   * each makes the runbook invalid. Also in the parse diagnostics.
+   */
+  environmentErrors: Diagnostic[];
   /** Declared input paths as written; null when the block is missing or unreadable. */
   inputs: string[] | null;
   /**

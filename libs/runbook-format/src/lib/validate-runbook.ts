@@ -4,7 +4,8 @@ import { diagnostic, type Diagnostic } from './diagnostic';
 import { isEscapingInputPath } from './input-path';
 import { filenameStem, NAME_MISSING_MESSAGE } from './parse-runbook';
 import { scriptTrailingContentDiagnostic } from './read-script';
-import { isVariableSet, type EnvironmentValues } from './required-env';
+import { checkEnvValues } from './env-values';
+import type { EnvironmentValues } from './required-env';
 import { MAX_ATTEMPTS_LIMIT, REQUIRED_SECTIONS, SECTION_TITLES, type Runbook } from './runbook';
 import { malformedHeadingDiagnostic } from './malformed-headings';
 import { checkDuplicateSections, findSection } from './runbook-sections';
@@ -26,6 +27,8 @@ export interface ValidateOptions {
    * "must contain a YAML code block".
    */
   parseDiagnostics?: readonly Diagnostic[];
+  /** Names the caller supplied: a `from` variable among them is refused (see `checkEnvValues`). */
+  callerNames?: readonly string[];
 }
 
 /** Validation outcome: the reference's message lists plus the same findings with positions. */
@@ -46,12 +49,7 @@ export function validateRunbook(runbook: Runbook, options: ValidateOptions = {})
     : [
         ...checkSections(runbook),
         ...checkHeadings(runbook),
-        ...checkEnvironment(
-          runbook,
-          options.env ?? {},
-          options.allowedControlEnv ?? [],
-          options.parseDiagnostics ?? [],
-        ),
+        ...checkEnvironment(runbook, options),
         ...checkInputs(runbook, options.fileExists, options.parseDiagnostics ?? []),
         ...checkScript(runbook),
         ...checkClaims(runbook),
@@ -85,12 +83,9 @@ function checkHeadings(runbook: Runbook): Diagnostic[] {
   return [...malformed, ...duplicates];
 }
 
-function checkEnvironment(
-  runbook: Runbook,
-  env: EnvironmentValues,
-  allowedControlEnv: readonly string[],
-  parseDiagnostics: readonly Diagnostic[],
-): Diagnostic[] {
+function checkEnvironment(runbook: Runbook, options: ValidateOptions): Diagnostic[] {
+  const allowedControlEnv = options.allowedControlEnv ?? [];
+  const parseDiagnostics = options.parseDiagnostics ?? [];
   const section = findSection(runbook.sections, SECTION_TITLES.environment);
   if (!section || section.isEmpty) {
     return [diagnostic('SECTION_MISSING', 'error', 'Missing Environment Requirements section')];
@@ -117,18 +112,12 @@ function checkEnvironment(
         variable.line,
       ),
     );
-  const missing = runbook.environment
-    .filter((variable) => !isControlEnvName(variable.name, allowedControlEnv))
-    .filter((variable) => !isVariableSet(env, variable.name))
-    .map((variable) =>
-      diagnostic(
-        'ENV_VAR_NOT_SET',
-        'error',
-        `Required environment variable not set: ${variable.name}`,
-        variable.line,
-      ),
-    );
-  return [...reserved, ...missing];
+  const values = checkEnvValues(
+    runbook.environment.filter((variable) => !isControlEnvName(variable.name, allowedControlEnv)),
+    options.env ?? {},
+    { callerNames: options.callerNames ?? [] },
+  );
+  return [...runbook.environmentErrors, ...reserved, ...values];
 }
 
 /** The parser's YAML syntax or shape error inside a section, if it found one. */

@@ -62,10 +62,31 @@ export interface HistoryPageResponse {
   history_output_hidden: boolean;
 }
 
-/** One environment variable a runbook declares, with its human description. */
+/** The value types an Environment Requirements entry may declare (`string` by default). */
+export type EnvVarType = 'string' | 'integer' | 'number' | 'boolean';
+
+/** A declared scalar (enum member or default), in its declared type. */
+export type EnvVarScalar = string | number | boolean;
+
+/**
+ * One environment variable a runbook declares: its description and its typed declaration
+ * (`null` for what is not declared). Never carries a secret's value.
+ */
 export interface EnvVarInfo {
   name: string;
   description: string;
+  type: EnvVarType;
+  enum: EnvVarScalar[] | null;
+  pattern: string | null;
+  minimum: number | null;
+  maximum: number | null;
+  default: EnvVarScalar | null;
+  /** False when the runbook runs without the variable (`required: false`). */
+  required: boolean;
+  /** The value is masked in all output and never shown back. */
+  secret: boolean;
+  /** Where the server reads the value (`file:NAME`, `env:NAME`), as written; callers cannot set it. */
+  from: string | null;
 }
 
 /** Body of `GET /api/runbooks/{filename}/required-env`. */
@@ -87,7 +108,8 @@ export interface ValidateResponse {
 
 /** Request body of validate and execute. */
 export interface EnvVarsRequest {
-  env_vars?: Record<string, string>;
+  /** Numbers and booleans are taken as their JSON text. */
+  env_vars?: Record<string, string | number | boolean>;
 }
 
 /** Request body of execute: `env_vars` plus our optional run labels. */
