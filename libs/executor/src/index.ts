@@ -55,3 +55,4 @@ export {
 export { pythonJsonDumps } from './lib/python-json-dumps';
 export { pythonStr } from './lib/python-str';
 export { inputCopyFailure, timeoutMessage, truncationWarning } from './lib/reference-messages';
+export { MASK, maskedFormsOf, MIN_MASKED_LENGTH, SecretMasker } from './lib/secret-masker';

@@ -31,9 +31,10 @@ import { OutputLimiter } from './output-limiter';
 import { ProcessGroup } from './process-group';
 import { inputCopyFailure, timeoutMessage, truncationWarning } from './reference-messages';
 import { ReplayableEventStream } from './replayable-event-stream';
+import { SecretMasker } from './secret-masker';
 import { resolveInterpreter } from './resolve-interpreter';
 import { handOverRunDir, limitsPrelude, sweepUid, type SandboxOptions } from './sandbox';
-import { buildScriptEnv, DEFAULT_PATH, type ServerEnv } from './script-env';
+import { buildScriptEnv, DEFAULT_PATH, stripControlChars, type ServerEnv } from './script-env';
 import { buildSystemEnv } from './system-env';
 
 /** Default wall-clock limit of a run (the reference's `SCRIPT_TIMEOUT_SECONDS` default, 600 s). */
@@ -129,16 +130,21 @@ function invalidOption(message: string): ExecutorError {
   return new ExecutorError('INVALID_OPTIONS', message);
 }
 
-/** One output stream: streaming UTF-8 decoder, newline normaliser, cap and the kept parts. */
+/**
+ * One output stream: streaming UTF-8 decoder, newline normaliser, secret masker, cap and the
+ * kept parts. Masking sits here, where output leaves the script, so no consumer sees a secret.
+ */
 class OutputChannel {
   readonly decoder = new StringDecoder('utf8');
   readonly normalizer = new NewlineNormalizer();
+  readonly masker: SecretMasker;
   readonly limiter: OutputLimiter;
   readonly parts: string[] = [];
   truncationReported = false;
 
-  constructor(maxOutputBytes: number) {
+  constructor(maxOutputBytes: number, secretValues: readonly string[]) {
     this.limiter = new OutputLimiter(maxOutputBytes);
+    this.masker = new SecretMasker(secretValues);
   }
 }
 
@@ -178,9 +184,13 @@ class ScriptRun {
     private readonly settings: Settings,
   ) {
     this.id = request.id ?? randomUUID();
+    // The script sees values without control characters (see buildScriptEnv): mask both forms.
+    const secrets = (request.secretValues ?? []).flatMap((value) =>
+      typeof value === 'string' ? [value, stripControlChars(value)] : [],
+    );
     this.channels = {
-      stdout: new OutputChannel(settings.maxOutputBytes),
-      stderr: new OutputChannel(settings.maxOutputBytes),
+      stdout: new OutputChannel(settings.maxOutputBytes, secrets),
+      stderr: new OutputChannel(settings.maxOutputBytes, secrets),
     };
     this.sigkillDone = new Promise((resolve) => (this.sigkillSent = resolve));
     const result = new Promise<ExecutionResult>((resolve) => (this.resolveResult = resolve));
@@ -380,7 +390,7 @@ class ScriptRun {
   private onOutput(stream: OutputStreamName, chunk: Buffer): void {
     const channel = this.channels[stream];
     if (channel.limiter.isTruncated) return;
-    this.accept(stream, channel.normalizer.push(channel.decoder.write(chunk)));
+    this.accept(stream, channel.masker.push(channel.normalizer.push(channel.decoder.write(chunk))));
   }
 
   private accept(stream: OutputStreamName, text: string): void {
@@ -445,8 +455,10 @@ class ScriptRun {
     if (this.finished) return;
     for (const stream of ['stdout', 'stderr'] as const) {
       const channel = this.channels[stream];
-      if (!channel.limiter.isTruncated)
-        this.accept(stream, channel.normalizer.push(channel.decoder.end()));
+      if (!channel.limiter.isTruncated) {
+        const rest = channel.masker.push(channel.normalizer.push(channel.decoder.end()));
+        this.accept(stream, rest + channel.masker.end());
+      }
     }
     if (this.killStarted) await this.waitForGroupGone();
     this.clearTimers();

@@ -19,6 +19,12 @@ export interface ExecuteRequest {
   declaredEnv?: readonly string[];
   /** The request's `env_vars`, in insertion order; values converted like Python `str()`. */
   envVars?: Readonly<Record<string, unknown>>;
+  /**
+   * Values to hide in the output (the run's secret variables): each, its lines and its encoded
+   * forms become `***` in the events and the result, even when split across reads. Values under
+   * 4 characters are not masked (refuse them before the run; see `MIN_MASKED_LENGTH`).
+   */
+  secretValues?: readonly string[];
   /** Inputs of the system `RUNBOOK_*` variables; the executor adds the run dir and execution root. */
   system?: Omit<SystemEnvInput, 'runDirPath' | 'executionDir'>;
 }
