@@ -140,6 +140,12 @@ const DESCRIPTIONS = {
     'Serves the MCP server at `/mcp` and its RFC 9728 metadata at `/.well-known/oauth-protected-resource`; `false` answers 404 at both (docs/mcp.md).',
   MCP_REQUIRED_CLAIMS:
     'Claims a token must also hold to use `/mcp` at all (syntax of `ADMIN_REQUIRED_CLAIMS`, e.g. `roles=agent`), so agents can get separate, narrower tokens; others get 403. Empty: any valid token.',
+  SECRETS_DIR:
+    'Folder of server-side secrets read by `from: file:NAME` declarations (one file per secret, as a Kubernetes secret volume or an External Secrets Operator sync; trailing newline trimmed). Must exist when set; keep it readable by the server only. Empty: `from: file:` secrets are never available.',
+  SECRET_ENV_ALLOWLIST:
+    "Comma-separated server variables that `from: env:NAME` declarations may read. Listing one of the server's own settings (`JWT_SECRET`, `DATABASE_URL`, `REDIS_URL`, any variable of this table, `RUNBOOK_*`) stops the server at start.",
+  RUN_REQUEST_KEY:
+    "Key (at least 32 characters) that encrypts the run request details (the caller's secret values and token) the API leaves in Redis for workers (AES-256-GCM, distributed mode). Empty: derived from `JWT_SECRET`; required in the distributed mode with public-key JWTs. The same on every instance.",
   NODE_ENV:
     '`production` makes the server refuse to run scripts unsandboxed (see `ALLOW_UNSANDBOXED`); the image sets it.',
 };

@@ -175,6 +175,21 @@ describe('runbook endpoints and the status matrix', () => {
   });
 
   describe('GET /api/runbooks/:filename/required-env', () => {
+    // A legacy `NAME: description` entry reads as a required, non-secret string.
+    const TEST_VAR_INFO = {
+      name: 'TEST_VAR',
+      description: 'Any text; the script prints it back',
+      type: 'string',
+      enum: null,
+      pattern: null,
+      minimum: null,
+      maximum: null,
+      default: null,
+      required: true,
+      secret: false,
+      from: null,
+    };
+
     it('lists required, available and missing variables in file order', async () => {
       const response = await call<RequiredEnvResponse>(
         server,
@@ -185,9 +200,9 @@ describe('runbook endpoints and the status matrix', () => {
       expect(response.body).toEqual({
         success: true,
         filename: 'SimpleRunbook.md',
-        required: [{ name: 'TEST_VAR', description: 'Any text; the script prints it back' }],
+        required: [TEST_VAR_INFO],
         available: [],
-        missing: [{ name: 'TEST_VAR', description: 'Any text; the script prints it back' }],
+        missing: [TEST_VAR_INFO],
       });
     });
 

@@ -79,6 +79,15 @@ export interface AppConfig {
   secretEnvNames: string[];
   /** Control variable names runbooks may declare and requests may set (`ENV_ALLOW_CONTROL_VARS`). */
   envAllowControlVars: string[];
+  /** `SECRETS_DIR`: the folder `from: file:NAME` reads (empty: none). */
+  secretsDir: string;
+  /** `SECRET_ENV_ALLOWLIST`: server variables `from: env:NAME` may read. */
+  secretEnvAllowlist: string[];
+  /**
+   * Key material that encrypts run request details in Redis (distributed mode): `RUN_REQUEST_KEY`,
+   * else `JWT_SECRET` (shared by every instance).
+   */
+  runRequestKey: string;
   /** `NODE_ENV=production`. */
   production: boolean;
   sandbox: SandboxConfig;

@@ -104,6 +104,10 @@ export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   { name: 'RUN_MAX_MEMORY_BYTES', kind: 'int', defaultValue: '0', min: 0 },
   { name: 'ALLOW_UNSANDBOXED', kind: 'bool', defaultValue: 'false' },
   { name: 'ENV_ALLOW_CONTROL_VARS', kind: 'string', defaultValue: '' },
+  // Server-side secrets of runbooks (`from: file:` / `from: env:`) and the request-details key.
+  { name: 'SECRETS_DIR', kind: 'string', defaultValue: '' },
+  { name: 'SECRET_ENV_ALLOWLIST', kind: 'string', defaultValue: '' },
+  { name: 'RUN_REQUEST_KEY', kind: 'string', defaultValue: '', secret: true },
   { name: 'NODE_ENV', kind: 'string', defaultValue: '' },
   // The MCP server at /mcp (docs/mcp.md).
   { name: 'MCP_ENABLED', kind: 'bool', defaultValue: 'true' },

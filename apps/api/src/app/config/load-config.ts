@@ -5,6 +5,7 @@ import type { ConfigItem } from '@runbooks/types';
 import type { AppConfig, RequiredClaimsConfig, RunbookRole } from './app-config';
 import { ALL_CONFIG, type ConfigDefinition } from './config-definitions';
 import { readSecurityConfig } from './security-config';
+import { checkSecretsConfig, secretNameList } from './secrets-config';
 
 /** The default JWT secret; the server refuses to start with it (as the reference). */
 export const DEFAULT_JWT_SECRET = 'dev-secret-change-me';
@@ -142,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     );
   if (value('EVENTS_WEBHOOK_URL') !== '' && value('EVENTS_WEBHOOK_SECRET') === '')
     errors.push('EVENTS_WEBHOOK_SECRET must be set when EVENTS_WEBHOOK_URL is set');
+  errors.push(...checkSecretsConfig(value, { distributed: databaseUrl !== '', usesKeyPair }));
   if (errors.length > 0) return { ok: false, errors };
 
   const int = (name: string) => Number(value(name));
@@ -221,6 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       serverEnv: Object.freeze({ ...env }),
       secretEnvNames: ALL_CONFIG.filter((def) => def.secret).map((def) => def.name),
       envAllowControlVars: nameList(value('ENV_ALLOW_CONTROL_VARS')),
+      secretsDir: value('SECRETS_DIR'),
+      secretEnvAllowlist: secretNameList(value('SECRET_ENV_ALLOWLIST')),
+      runRequestKey: value('RUN_REQUEST_KEY') || value('JWT_SECRET'),
       production: value('NODE_ENV') === 'production',
       sandbox: {
         firstUid: uidRange?.first ?? 0,

@@ -121,8 +121,46 @@ export const OPENAPI_SCHEMAS = {
   },
   EnvVarInfo: {
     type: 'object',
-    required: ['name', 'description'],
-    properties: { name: text(), description: text() },
+    description:
+      'A declared variable and its typed declaration (null where not declared); never a value',
+    required: [
+      'name',
+      'description',
+      'type',
+      'enum',
+      'pattern',
+      'minimum',
+      'maximum',
+      'default',
+      'required',
+      'secret',
+      'from',
+    ],
+    properties: {
+      name: text(),
+      description: text(),
+      type: { type: 'string', enum: ['string', 'integer', 'number', 'boolean'] },
+      enum: {
+        type: 'array',
+        nullable: true,
+        items: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+      },
+      pattern: { type: 'string', nullable: true },
+      minimum: { type: 'number', nullable: true },
+      maximum: { type: 'number', nullable: true },
+      default: {
+        nullable: true,
+        oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
+        description: 'In the declared type (2, not "2")',
+      },
+      required: { type: 'boolean' },
+      secret: { type: 'boolean', description: 'Masked in all output' },
+      from: {
+        type: 'string',
+        nullable: true,
+        description: 'Where the server reads the value (`file:NAME`, `env:NAME`), as written',
+      },
+    },
   },
   RequiredEnvResponse: {
     type: 'object',

@@ -14,6 +14,7 @@ import { HistoryRecorder } from '../history/history-recorder.service';
 import { NO_OUTPUT } from '../history/output-tail';
 import { pythonIsoFormat } from '../history/python-iso-format';
 import { MetricsService } from '../metrics/metrics.service';
+import { DeclaredInputs, type RunInputs } from './declared-inputs';
 import { DenialEntryThrottle, summarizeDenial } from './denial-entries';
 import type { CatalogEntry } from '../catalog/runbook-catalog.service';
 
@@ -45,12 +46,15 @@ export function denialMessage(
 export class RunbookAccess {
   private readonly logger = new Logger('RBAC');
   private readonly denialEntries = new DenialEntryThrottle();
+  private readonly inputs: DeclaredInputs;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly history: HistoryRecorder,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.inputs = new DeclaredInputs(config);
+  }
 
   /** Whether the caller may run this runbook (no recording; for listings and run access). */
   canRun(entry: CatalogEntry, caller: Caller): boolean {
@@ -160,17 +164,25 @@ export class RunbookAccess {
   }
 
   /**
-   * Validates against what a run would get (the passthrough server values and the request's
-   * declared variables); ignored request variables are listed as warnings.
+   * Validates against what a run would get (the passthrough server values, the runbook's `from`
+   * secrets and the request's declared variables, checked against their declarations); ignored
+   * request variables are listed as warnings.
    */
-  validate(entry: CatalogEntry, envVars: Record<string, string>): ValidationResult {
+  async validate(entry: CatalogEntry, envVars: Record<string, string>): Promise<ValidationResult> {
     const request = this.requestEnv(entry, envVars);
+    const secrets = await this.inputs.serverSecrets(entry);
     const result = validateRunbook(entry.parsed.runbook, {
-      env: { ...this.scriptServerEnv(), ...request.passed },
+      env: { ...this.scriptServerEnv(), ...secrets, ...request.passed },
       fileExists: (path) => existsSync(join(this.config.runbooksDir, path)),
       allowedControlEnv: this.config.envAllowControlVars,
       parseDiagnostics: entry.parsed.diagnostics,
+      callerNames: Object.keys(envVars),
     });
     return { ...result, warnings: [...result.warnings, ...request.warnings] };
+  }
+
+  /** The declared variables and secret values of a validated run (see DeclaredInputs). */
+  runInputs(entry: CatalogEntry, passed: Record<string, string>): Promise<RunInputs> {
+    return this.inputs.forRun(entry, passed, this.scriptServerEnv());
   }
 }

@@ -221,7 +221,7 @@ export class RunbooksController {
       recursionStack: stack.length > 0 ? stack : null,
     };
     await this.access.authorize(entry, caller, 'validate', origin);
-    const result = this.access.validate(entry, envVars);
+    const result = await this.access.validate(entry, envVars);
     response.status(result.valid ? 200 : 400);
     return {
       success: result.valid,

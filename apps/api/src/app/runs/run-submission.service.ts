@@ -119,7 +119,7 @@ export class RunSubmission {
       });
       throw error;
     }
-    const validation = this.access.validate(entry, command.envVars);
+    const validation = await this.access.validate(entry, command.envVars);
     if (!validation.valid) {
       const stderr = validation.errors.join('\n');
       return this.refuse(run, stderr, validation.errors, validation.warnings);

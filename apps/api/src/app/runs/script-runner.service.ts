@@ -6,6 +6,7 @@ import type { RunStatus } from '@runbooks/types';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { pythonIsoFormat } from '../history/python-iso-format';
 import type { CatalogEntry } from '../catalog/runbook-catalog.service';
+import { RunbookAccess } from '../runbooks/runbook-access.service';
 import { ScriptSandbox } from '../sandbox/script-sandbox.service';
 import { NestingProofs } from './nesting-proofs';
 import { pumpOutput } from './output-pump';
@@ -46,6 +47,7 @@ export class ScriptRunner {
     private readonly lifecycle: RunLifecycle,
     private readonly sandbox: ScriptSandbox,
     private readonly nesting: NestingProofs,
+    private readonly access: RunbookAccess,
   ) {}
 
   async run(claimed: ClaimedRun, worker: WorkerSettings): Promise<Settled> {
@@ -94,6 +96,8 @@ export class ScriptRunner {
   ): Promise<ExecutionResult> {
     const runbook = entry.parsed.runbook;
     const config = this.config;
+    // Typed inputs (issue 17): defaults, `from` secrets resolved here (on the worker), values to mask.
+    const inputs = await this.access.runInputs(entry, details.envVars);
     const nestingProof = await this.nesting
       .issue(run.id, (config.scriptTimeoutSeconds + config.killGraceSeconds + 60) * 1000)
       .catch((error: unknown) => {
@@ -107,7 +111,8 @@ export class ScriptRunner {
         runbookDir: config.runbooksDir,
         inputs: runbook.inputs ?? [],
         declaredEnv: (runbook.environment ?? []).map((variable) => variable.name),
-        envVars: details.envVars,
+        envVars: inputs.envVars,
+        secretValues: inputs.secretValues,
         system: {
           token: details.token,
           correlationId: run.correlationId,
