@@ -61,9 +61,10 @@ export class DeclaredInputs {
       Object.entries(passed).filter(([name]) => !fromNames.has(name)),
     );
     const declared = resolveEnvValues(environment, { ...serverEnv, ...callerValues, ...secrets });
-    // Only what the caller gave, defaults and `from` secrets: server passthrough values keep
-    // reaching the script the usual way.
-    const envVars: Record<string, string> = {};
+    // What the caller gave (names the executor refuses included, so the run fails with the
+    // reference's message), normalised, plus defaults and `from` secrets: server passthrough
+    // values keep reaching the script the usual way.
+    const envVars: Record<string, string> = { ...callerValues };
     for (const [name, value] of Object.entries(declared)) {
       if (name in callerValues || name in secrets || !(name in serverEnv)) envVars[name] = value;
     }
