@@ -24,6 +24,8 @@ import type { AppConfig, DistributedConfig } from '../config/app-config';
 import { InMemoryValues } from './in-memory-values';
 import { LeftoverRecovery } from './leftover-recovery.service';
 import { RedisValues, boundedRedis } from './redis-values';
+import { RequestDetailsCipher } from './request-details-cipher';
+import { SealedValues } from './sealed-values';
 import { RunReconciler } from './run-reconciler.service';
 import { RUN_PORTS, WORKER_ID, type RunPorts, type RunRequestDetails } from './run-ports';
 import { RUN_STORE } from '../history/run-store.provider';
@@ -39,10 +41,6 @@ const IN_PROCESS_LINES_PER_RUN = 1000;
  */
 const EMBEDDED_NESTED_CONCURRENCY = Number.MAX_SAFE_INTEGER;
 
-const json = {
-  encode: (value: RunRequestDetails) => JSON.stringify(value),
-  decode: (text: string) => JSON.parse(text) as RunRequestDetails,
-};
 const text = { encode: (value: string) => value, decode: (value: string) => value };
 
 /** Closes the dispatch adapters of a set of ports (each on its own: one failure stops nothing). */
@@ -107,7 +105,11 @@ function redisPorts(
     nestedQueue: new BullmqRunQueue({ connection, prefix, queueName: 'runs-nested', onError }),
     bus: new RedisOutputBus({ connection, keyPrefix: `${prefix}:`, backfill, onError }),
     cancel: new RedisCancelChannel({ connection, keyPrefix: `${prefix}:`, onError }),
-    requests: new RedisValues(redis, prefix, 'request', json),
+    // Sealed: request details hold the caller's secret values and token (issue 17).
+    requests: new SealedValues<RunRequestDetails>(
+      new RedisValues(redis, prefix, 'request', text),
+      new RequestDetailsCipher(config.runRequestKey),
+    ),
     nestingHashes: new RedisValues(redis, prefix, 'nesting', text),
     worker:
       settings.role === 'api'
