@@ -244,6 +244,7 @@ describe('runbook (built binary, local mode)', () => {
       'LongRunningRunbook.md',
       'ParentRunbook.md',
       'Runbook.md',
+      'ScaleService.md',
       'SimpleRunbook.md',
     ]);
     expect(listJson.runbooks.find((item) => item.filename === 'Runbook.md')).toMatchObject({
