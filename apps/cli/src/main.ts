@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import type { CliIo, InterruptSignal } from './app/cli-io';
 import { runCli } from './app/program';
+import { readLine } from './app/terminal-prompt';
 
 const argv = process.argv.slice(2);
 if (argv.includes('--debug')) process.setSourceMapsEnabled(true);
@@ -19,6 +20,12 @@ const io: CliIo = {
   env: process.env,
   cwd: process.cwd(),
   homeDir: homedir(),
+  ...(process.stdin.isTTY && process.stderr.isTTY
+    ? {
+        prompt: (question: string, hidden: boolean) =>
+          readLine(process.stdin, process.stderr, question, hidden),
+      }
+    : {}),
   onInterrupt(handler) {
     const listeners = (['SIGINT', 'SIGTERM'] as const).map((signal: InterruptSignal) => {
       const listener = (): void => handler(signal);

@@ -17,6 +17,11 @@ export interface CliIo {
   readonly cwd: string;
   /** Home folder (for ~/.config). */
   readonly homeDir: string;
+  /**
+   * Asks for one line on the terminal (typed text hidden when `hidden`); absent when stdin or
+   * stderr is not a terminal, so scripts and CI never block on a question.
+   */
+  readonly prompt?: (question: string, hidden: boolean) => Promise<string>;
   /** Calls `handler` on each SIGINT/SIGTERM until the returned function is called. */
   onInterrupt(handler: (signal: InterruptSignal) => void): () => void;
 }

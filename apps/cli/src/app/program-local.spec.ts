@@ -301,6 +301,13 @@ describe('runbook (local mode, in process)', () => {
     });
 
     const env = await run(['env', 'SimpleRunbook']);
+    const testVar = {
+      name: 'TEST_VAR',
+      description: 'Any text; the script prints it back',
+      type: 'string',
+      required: true,
+      secret: false,
+    };
     expect(env.stdout).toMatch(
       /^NAME\s+STATUS\s+DESCRIPTION\nTEST_VAR\s+missing\s+Any text; the script prints it back\n✗ missing: TEST_VAR/,
     );
@@ -309,8 +316,8 @@ describe('runbook (local mode, in process)', () => {
     ).toEqual({
       success: true,
       filename: 'SimpleRunbook.md',
-      required: [{ name: 'TEST_VAR', description: 'Any text; the script prints it back' }],
-      available: [{ name: 'TEST_VAR', description: 'Any text; the script prints it back' }],
+      required: [expect.objectContaining(testVar)],
+      available: [expect.objectContaining(testVar)],
       missing: [],
     });
     expect((await run(['env', 'SimpleRunbook', '-e', 'TEST_VAR=1'])).stdout).toContain(

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { execute } from '@runbooks/executor';
 import { MarkdownHistory } from '@runbooks/history';
-import { formatHistoryEntry } from '@runbooks/runbook-format';
+import { formatHistoryEntry, resolveEnvValues, secretValuesOf } from '@runbooks/runbook-format';
 import type { ExecuteRequest, ExecuteResult, RunStatus } from '@runbooks/types';
 import { parseLabels } from '../assignments';
 import { CliError } from '../cli-error';
@@ -19,6 +19,7 @@ import {
   validateLocalRunbook,
 } from '../local-runbooks';
 import { exitCodeForLocalRun, exitCodeForRemoteRun } from '../run-exit-code';
+import { promptForMissing } from '../prompt-variables';
 import { suggestOnNotFound } from '../remote-suggestion';
 import { followRun } from '../run-follower';
 import { remoteRunbookFilename, resolveLocalRunbook } from '../runbook-resolver';
@@ -99,8 +100,16 @@ async function executeLocal(
       'FAILED',
       `${file.display} is documentation only: it has no Script section, so there is nothing to run.`,
     );
-  const envVars = ctx.readEnvOptions(options.env, options.envFile);
-  const validation = validateLocalRunbook(loaded, { ...ctx.io.env, ...envVars });
+  const given = ctx.readEnvOptions(options.env, options.envFile);
+  const environment = loaded.runbook.environment ?? [];
+  // Locally the user's own environment stands in for the server's (`from` secrets included).
+  const asked = await promptForMissing(
+    ctx,
+    environment,
+    (name) => name in given || ctx.io.env[name] !== undefined,
+  );
+  const callerValues = { ...given, ...asked };
+  const validation = validateLocalRunbook(loaded, { ...ctx.io.env, ...callerValues });
   const script = loaded.runbook.script;
   if (!validation.valid || script === null) {
     reportValidationFailure(
@@ -123,6 +132,9 @@ async function executeLocal(
     return ExitCode.FAILURE;
   }
   for (const warning of validation.warnings) ctx.warn(warning);
+  const resolved = resolveEnvValues(environment, { ...ctx.io.env, ...callerValues });
+  const envVars = { ...callerValues, ...resolved };
+  const secretValues = secretValuesOf(environment, { ...ctx.io.env, ...envVars });
 
   const controller = new AbortController();
   let interruptedBy: InterruptSignal | null = null;
@@ -141,6 +153,7 @@ async function executeLocal(
         inputs: loaded.runbook.inputs ?? [],
         declaredEnv: (loaded.runbook.environment ?? []).map((variable) => variable.name),
         envVars,
+        secretValues,
         system: {
           correlationId: randomUUID(),
           runbookUrl: '',
@@ -216,8 +229,18 @@ async function executeRemote(
   const client = ctx.api('execute');
   const filename = remoteRunbookFilename(argument);
   const labels = parseLabels(options.label ?? []);
+  const given = ctx.readEnvOptions(options.env, options.envFile);
+  if (ctx.io.prompt) {
+    // On a terminal, ask for what the runbook needs and nobody gave (the server's declarations).
+    const declared = await suggestOnNotFound(client, filename, () => client.requiredEnv(filename));
+    const provided = new Set(declared.available.map((v) => v.name));
+    Object.assign(
+      given,
+      await promptForMissing(ctx, declared.required, (name) => name in given || provided.has(name)),
+    );
+  }
   const request: ExecuteRequest = {
-    env_vars: ctx.readEnvOptions(options.env, options.envFile),
+    env_vars: given,
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
   };
 
