@@ -1,5 +1,4 @@
 import { RUN_STATUSES, isActiveStatus, isRunStatus, statusLabel, statusTone } from './run-status';
-import { looksSecret } from './secret-name';
 import {
   elapsedMs,
   formatDuration,
@@ -59,27 +58,6 @@ describe('formatTimestamp', () => {
     expect(formatTimestamp('x')).toBe('x');
     expect(formatTimestamp(undefined)).toBe('—');
   });
-});
-
-describe('looksSecret', () => {
-  it.each([
-    'GITHUB_TOKEN',
-    'DB_PASSWORD',
-    'api_key',
-    'AWS_SECRET_ACCESS_KEY',
-    'apiToken',
-    'MYAPITOKEN',
-    'SSH_PRIVATE_KEY',
-  ])('%s is secret', (name) => expect(looksSecret(name)).toBe(true));
-  it.each([
-    'TEST_VAR',
-    'CYCLES',
-    'HOSTS',
-    'KEYCLOAK_URL',
-    'MONKEY',
-    'THRESHOLD_PERCENT',
-    'WARN_DAYS',
-  ])('%s is not secret', (name) => expect(looksSecret(name)).toBe(false));
 });
 
 describe('run status helpers', () => {

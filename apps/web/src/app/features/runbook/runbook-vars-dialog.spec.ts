@@ -2,13 +2,19 @@ import { TestBed } from '@angular/core/testing';
 import { MatDialog } from '@angular/material/dialog';
 import { firstValueFrom } from 'rxjs';
 import { configureApp, settle, textOf } from '../../../testing/test-providers';
-import { RunbookVarsDialog, envVarsOf, fieldsOf, type VarsDialogData } from './runbook-vars-dialog';
+import {
+  RunbookVarsDialog,
+  envVarsOf,
+  fieldProblem,
+  fieldsOf,
+  type VarsDialogData,
+} from './runbook-vars-dialog';
 
 const ENV = {
   success: true as const,
   filename: 'CreatePackage.md',
   required: [
-    { name: 'GITHUB_TOKEN', description: 'Token allowed to push packages' },
+    { name: 'GITHUB_TOKEN', description: 'Token allowed to push packages', secret: true },
     { name: 'REGION', description: 'Where to push' },
   ],
   available: [{ name: 'REGION', description: 'Where to push' }],
@@ -42,7 +48,7 @@ function button(root: ParentNode, text: string): HTMLButtonElement {
 describe('RunbookVarsDialog', () => {
   afterEach(() => TestBed.inject(MatDialog).closeAll());
 
-  it('masks secret-looking variables, requires missing ones, and starts the run with labels', async () => {
+  it('uses a password field for declared secrets, requires missing ones, and starts the run with labels', async () => {
     const { http, dialog, ref } = await open('run');
     expect(dialog.textContent).toContain('Reading required variables');
     http.expectOne('/api/runbooks/CreatePackage.md/required-env').flush(ENV);
@@ -57,17 +63,19 @@ describe('RunbookVarsDialog', () => {
     expect(region.placeholder).toBe('Set on the server');
     expect(textOf(dialog)).toContain('available on the server');
 
-    dialog.querySelector<HTMLButtonElement>('[aria-label="Show GITHUB_TOKEN"]')!.click();
-    await settle();
-    expect(token.type).toBe('text');
-    expect(dialog.querySelector('[aria-label="Hide GITHUB_TOKEN"]')).not.toBeNull();
+    // A secret is never shown again: no reveal button.
+    expect(dialog.querySelector('[aria-label="Show GITHUB_TOKEN"]')).toBeNull();
+    expect(token.getAttribute('autocomplete')).toBe('new-password');
 
-    // Missing value: nothing is sent.
+    // Missing value: an inline error, and nothing is sent.
     button(dialog, 'Run').click();
     await settle();
+    expect(textOf(dialog.querySelector('[data-error-for="GITHUB_TOKEN"]'))).toBe(
+      'GITHUB_TOKEN is required to run this runbook.',
+    );
     http.expectNone('/api/runbooks/CreatePackage.md/execute');
 
-    type(token, '  ghp_secret  ');
+    type(token, 'ghp_secret');
     button(dialog, 'Add label').click();
     await settle();
     type(dialog.querySelector<HTMLInputElement>('input[data-label-key="0"]')!, 'bad key!');
@@ -94,7 +102,7 @@ describe('RunbookVarsDialog', () => {
       { status: 202, statusText: 'Accepted' },
     );
     await expect(closed).resolves.toBe('run-42');
-  });
+  }, 20_000);
 
   it('shows a 403 from execute in the dialog', async () => {
     const { http, dialog } = await open('run');
@@ -164,15 +172,37 @@ describe('RunbookVarsDialog', () => {
 
 describe('dialog helpers', () => {
   it('build fields and env vars', () => {
-    expect(fieldsOf(ENV)).toEqual([
-      {
-        name: 'GITHUB_TOKEN',
-        description: 'Token allowed to push packages',
-        available: false,
-        secret: true,
-      },
-      { name: 'REGION', description: 'Where to push', available: true, secret: false },
+    const fields = fieldsOf(ENV);
+    expect(fields.map((f) => [f.name, f.kind, f.available, f.secret])).toEqual([
+      ['GITHUB_TOKEN', 'password', false, true],
+      ['REGION', 'text', true, false],
     ]);
+    expect(fields[1]?.info).toMatchObject({ type: 'string', required: true, from: null });
     expect(envVarsOf({ A: ' 1 ', B: '   ', C: '' })).toEqual({ A: '1' });
+    // Secrets are sent as typed; server-provided variables are never sent.
+    const typed = fieldsOf({
+      ...ENV,
+      required: [
+        { ...ENV.required[0]!, secret: true },
+        { name: 'KEY', description: '', secret: true, from: 'file:key' },
+      ],
+    });
+    expect(typed.map((f) => f.kind)).toEqual(['password', 'server']);
+    expect(envVarsOf({ GITHUB_TOKEN: ' pw with spaces ', KEY: 'x' }, typed)).toEqual({
+      GITHUB_TOKEN: ' pw with spaces ',
+    });
+  });
+
+  it('checks values with the runbook rules', () => {
+    const [field] = fieldsOf({
+      ...ENV,
+      required: [
+        { name: 'N', description: '', type: 'integer', minimum: 1, maximum: 3, default: null },
+      ],
+    });
+    expect(field?.kind).toBe('number');
+    expect(fieldProblem(field!, '7')).toBe("N must be an integer between 1 and 3 (got '7')");
+    expect(fieldProblem(field!, '2')).toBeNull();
+    expect(fieldProblem(field!, '')).toBe('N is required to run this runbook.');
   });
 });
