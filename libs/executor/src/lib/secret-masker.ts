@@ -78,6 +78,8 @@ export class SecretMasker {
     const buffer = this.held + text;
     this.held = '';
     const pattern = this.pattern;
+    // Usually nothing at the end could begin a value: every match is final, one replace does it.
+    if (this.pendingStart(buffer, 0, buffer.length) === -1) return buffer.replace(pattern, MASK);
     pattern.lastIndex = 0;
     let out = '';
     let position = 0;
