@@ -270,23 +270,27 @@ describe('runbook (built binary, local mode)', () => {
     expect((await box.run(['env', 'LongRunningRunbook'])).stdout).toMatch(
       /^NAME\s+STATUS\s+DESCRIPTION\nCYCLES\s+missing\s+Number of two-second cycles/,
     );
+    // A legacy `NAME: description` entry: a required, non-secret string (API shape).
+    const cycles = {
+      name: 'CYCLES',
+      description: 'Number of two-second cycles to run, a whole number from 1 to 10000',
+      type: 'string',
+      enum: null,
+      pattern: null,
+      minimum: null,
+      maximum: null,
+      default: null,
+      required: true,
+      secret: false,
+      from: null,
+    };
     expect(
       JSON.parse((await box.run(['env', 'LongRunningRunbook', '--json'], { CYCLES: '3' })).stdout),
     ).toEqual({
       success: true,
       filename: 'LongRunningRunbook.md',
-      required: [
-        {
-          name: 'CYCLES',
-          description: 'Number of two-second cycles to run, a whole number from 1 to 10000',
-        },
-      ],
-      available: [
-        {
-          name: 'CYCLES',
-          description: 'Number of two-second cycles to run, a whole number from 1 to 10000',
-        },
-      ],
+      required: [cycles],
+      available: [cycles],
       missing: [],
     });
   });
