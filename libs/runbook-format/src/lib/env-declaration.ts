@@ -208,10 +208,8 @@ export const MIN_SECRET_LENGTH = 4;
 function shown(value: string): string {
   const cut = value.length > 60 ? `${value.slice(0, 60)}…` : value;
   // eslint-disable-next-line no-control-regex
-  return cut.replace(
-    /[\u0000-\u001f\u007f]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const controlChars = /[\u0000-\u001f\u007f]/g;
+  return cut.replace(controlChars, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function rangeText(requirement: EnvVarInfo): string {

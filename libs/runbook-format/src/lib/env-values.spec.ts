@@ -77,6 +77,13 @@ describe('checkEnvValues', () => {
     expect(found.map((d) => d.message)).toEqual(['PIN must be an integer']);
   });
 
+  it('shows a wrong value escaped and cut, so it cannot forge lines', () => {
+    const found = checkEnvValues([declare('E', { enum: ['a'] })], {
+      E: `x\ny${'z'.repeat(100)}`,
+    });
+    expect(found[0]?.message).toBe(`E must be one of: a (got 'x\\u000ay${'z'.repeat(57)}…')`);
+  });
+
   it('rejects integers written as decimals and numbers with spaces', () => {
     const found = checkEnvValues(
       [declare('I', { type: 'integer' }), declare('N', { type: 'number' })],
