@@ -147,7 +147,7 @@ class ApiMcpBackend implements RunbooksMcpBackend {
         remoteIp: this.context.remoteIp,
         recursionStack: null,
       });
-      const result = this.access.validate(entry, envVars);
+      const result = await this.access.validate(entry, envVars);
       return { valid: result.valid, errors: result.errors, warnings: result.warnings };
     });
   }
