@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { OutputSubscription } from '@runbooks/dispatch';
 import { isTerminalStatus, type RunStore } from '@runbooks/history';
 import type { ExecuteResult } from '@runbooks/types';
 
@@ -18,16 +19,19 @@ export class RunResults {
   waitFor(runId: string): Promise<ExecuteResult> {
     return new Promise<ExecuteResult>((resolve, reject) => {
       let settled = false;
+      // The bus may deliver a replayed `done` while `subscribe` is still running.
+      let subscription: OutputSubscription | null = null;
       const settle = (result: ExecuteResult) => {
         if (settled) return;
         settled = true;
-        subscription.close();
         resolve(result);
+        subscription?.close();
       };
       // Only `done` matters here: start after any seq so no line is replayed.
-      const subscription = this.ports.bus.subscribe(runId, Number.MAX_SAFE_INTEGER, (signal) => {
+      subscription = this.ports.bus.subscribe(runId, Number.MAX_SAFE_INTEGER, (signal) => {
         if (signal.kind === 'done') settle(signal.result);
       });
+      if (settled) subscription.close();
       // A run that settled before the subscription (and whose stream is gone) is in the store;
       // a replayed `done` (whole output, not the record's tails) still wins if it is there.
       this.store
@@ -38,7 +42,7 @@ export class RunResults {
         .catch((error: unknown) => {
           if (settled) return;
           settled = true;
-          subscription.close();
+          subscription?.close();
           reject(error instanceof Error ? error : new Error(String(error)));
         });
     });
