@@ -1,4 +1,4 @@
-import { blockTokenizer } from './markdown-blocks';
+import { blockTokens } from './markdown-blocks';
 import { normalizeText } from './normalize-text';
 
 /** An HTML block kind that ends at a line containing a marker (CommonMark HTML blocks 1-5). */
@@ -48,8 +48,7 @@ function closingLine(text: string): string | null {
   const lines = text.split('\n');
   const lineCount = text.endsWith('\n') ? lines.length - 1 : lines.length;
   const newline = text === '' || text.endsWith('\n') ? '' : '\n';
-  const last = blockTokenizer
-    .parse(text, {})
+  const last = blockTokens(text)
     .filter((token) => token.level === 0 && token.map !== null)
     .at(-1);
   if (!last?.map || last.map[1] < lineCount) return null;

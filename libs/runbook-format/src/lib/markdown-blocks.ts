@@ -36,9 +36,22 @@ export interface LooseHeadingBlock {
 export type MarkdownBlock = HeadingBlock | FenceBlock | LooseHeadingBlock;
 
 /** Block-level CommonMark tokenizer: inline parsing is switched off, it is not needed here. */
-export const blockTokenizer = new MarkdownIt('commonmark');
-blockTokenizer.core.ruler.disable(['inline', 'text_join'], true);
-const tokenizer = blockTokenizer;
+const tokenizer = new MarkdownIt('commonmark');
+tokenizer.core.ruler.disable(['inline', 'text_join'], true);
+
+/** What callers read of a block token (markdown-it's own type stays out of the public types). */
+export interface BlockToken {
+  type: string;
+  level: number;
+  /** First line and the line after the last, 0-based. */
+  map: [number, number] | null;
+  markup: string;
+}
+
+/** The block-level CommonMark tokens of `text`, in document order. */
+export function blockTokens(text: string): BlockToken[] {
+  return tokenizer.parse(text, {});
+}
 
 const HASH_LINE = /^\s*#+(.*)$/;
 
