@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { consumerProject, isomorphicLibs, libs, node, pack, root } from './support/packages';
+import { consumerProject, dualFormatLibs, libs, node, pack, root } from './support/packages';
 
 // Proves the publishable libs work outside the monorepo: each built package contains only built
 // files and says what npm shows about it, and the packed tarballs install into a scratch project
@@ -33,7 +33,7 @@ describe('publishable packages', () => {
     expect(existsSync(join(dist, 'package.json'))).toBe(true);
     const files = pack(dist, scratch).files.map((file) => file.path);
     const expected = ['package.json', 'index.js', 'index.d.ts', 'README.md', 'LICENSE'];
-    if (isomorphicLibs.includes(lib)) expected.push('index.mjs', 'index.d.mts');
+    if (dualFormatLibs.includes(lib)) expected.push('index.mjs', 'index.d.mts');
     expect(files).toEqual(expect.arrayContaining(expected));
     const unexpected = files.filter(
       (file) =>
@@ -52,7 +52,7 @@ describe('publishable packages', () => {
     expect(manifest.keywords?.length).toBeGreaterThan(2);
     expect(manifest.publishConfig).toEqual({ access: 'public', provenance: true });
     expect(manifest.exports?.['./package.json']).toBe('./package.json');
-    if (isomorphicLibs.includes(lib)) {
+    if (dualFormatLibs.includes(lib)) {
       expect(manifest.sideEffects).toBe(false);
       expect(manifest.exports?.['.']).toEqual({
         import: { types: './index.d.mts', default: './index.mjs' },

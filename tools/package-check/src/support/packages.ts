@@ -13,6 +13,9 @@ export const libs = readdirSync(join(root, 'libs')).filter((lib) =>
 /** The libs that run in browsers and Node alike, shipped as ES modules and CommonJS. */
 export const isomorphicLibs = ['types', 'runbook-format', 'rbac', 'event-stream'];
 
+/** Every lib shipped as ES modules and CommonJS: the isomorphic ones and the MCP tools. */
+export const dualFormatLibs = [...isomorphicLibs, 'mcp'];
+
 const npmEnv = {
   ...process.env,
   npm_config_update_notifier: 'false',
