@@ -144,6 +144,12 @@ const DESCRIPTIONS = {
     'Folder of server-side secrets read by `from: file:NAME` declarations (one file per secret, as a Kubernetes secret volume or an External Secrets Operator sync; trailing newline trimmed). Must exist when set; keep it readable by the server only. Empty: `from: file:` secrets are never available.',
   SECRET_ENV_ALLOWLIST:
     "Comma-separated server variables that `from: env:NAME` declarations may read. Listing one of the server's own settings (`JWT_SECRET`, `DATABASE_URL`, `REDIS_URL`, any variable of this table, `RUNBOOK_*`) stops the server at start.",
+  JWKS_REFETCH_INTERVAL_SECONDS:
+    'With `JWKS_URL`: tokens with a key id the server does not know trigger at most one fetch of the key set per this many seconds (shared by concurrent lookups), so random key ids cannot starve a real key rotation.',
+  SSE_CLIENT_MAX_BACKLOG_BYTES:
+    'An event-stream client with more than this many bytes written but not read is dropped (`runbook_sse_clients_dropped_total{reason="backlog"}`); it can reconnect with `Last-Event-ID`.',
+  SSE_CLIENT_IDLE_SECONDS:
+    'An event-stream client that leaves data unread for this long is dropped (`runbook_sse_clients_dropped_total{reason="idle"}`); it can reconnect with `Last-Event-ID`.',
   RUN_REQUEST_KEY:
     "Key (at least 32 characters) that encrypts the run request details (the caller's secret values and token) the API leaves in Redis for workers (AES-256-GCM, distributed mode). Empty: derived from `JWT_SECRET`; required in the distributed mode with public-key JWTs. The same on every instance.",
   NODE_ENV:
