@@ -1,5 +1,6 @@
 import type {
   ConfigResponse,
+  EnvVarInfo,
   ExecuteResult,
   HistoryRecord,
   RequiredEnvResponse,
@@ -22,12 +23,25 @@ describe('wire contract types', () => {
       errors: ['Required input file does not exist: file spec'],
       warnings: ["Runbook name 'Runbook Template' does not match filename 'Runbook'"],
     };
+    const testVar: EnvVarInfo = {
+      name: 'TEST_VAR',
+      description: 'A test variable',
+      type: 'string',
+      enum: null,
+      pattern: null,
+      minimum: null,
+      maximum: null,
+      default: null,
+      required: true,
+      secret: false,
+      from: null,
+    };
     const env: RequiredEnvResponse = {
       success: true,
       filename: 'SimpleRunbook.md',
-      required: [{ name: 'TEST_VAR', description: 'A test variable' }],
+      required: [testVar],
       available: [],
-      missing: [{ name: 'TEST_VAR', description: 'A test variable' }],
+      missing: [testVar],
     };
     expect(list.runbooks[0]?.name).toBe('Runbook Template');
     expect(validate.success).toBe(false);
