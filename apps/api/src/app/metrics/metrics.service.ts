@@ -95,5 +95,7 @@ export class MetricsService {
 
   constructor() {
     this.info.set({ version: SERVER_VERSION }, 1);
+    // Both reasons exist from the start, so a dashboard sees 0 rather than no series.
+    for (const reason of ['backlog', 'idle']) this.sseClientsDropped.inc({ reason }, 0);
   }
 }
