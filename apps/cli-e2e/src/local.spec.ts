@@ -38,6 +38,8 @@ describe('runbook (built binary, local mode)', () => {
     >;
     expect(pkg['bin']).toEqual({ runbook: 'main.js' });
     expect(Object.keys(pkg['dependencies'] as object).sort()).toEqual([
+      '@modelcontextprotocol/client',
+      '@modelcontextprotocol/server',
       'commander',
       'js-yaml',
       'markdown-it',
