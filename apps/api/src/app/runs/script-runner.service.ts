@@ -82,9 +82,14 @@ export class ScriptRunner {
     try {
       result = await this.execute(claimed, writer, worker);
     } finally {
-      clearInterval(heartbeat);
-      await this.nesting.revoke(run.id);
-      await writer.flush();
+      try {
+        await this.nesting.revoke(run.id);
+        // A flood of output can still be on its way to the store long after the script ended:
+        // the attempt is alive until it is stored, so it keeps its heartbeat until then.
+        await writer.flush();
+      } finally {
+        clearInterval(heartbeat);
+      }
     }
     return this.finish(claimed, startedAt, result, writer.lastSeq);
   }
