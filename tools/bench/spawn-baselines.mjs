@@ -19,23 +19,18 @@ export function runZsh(script) {
   });
 }
 
-/** Latencies (ms) of `runs` sequential raw zsh spawns, after a few warm-up runs. */
-export async function rawZshLatencies(script, runs) {
-  for (let i = 0; i < 5; i++) await runZsh(script);
-  const latencies = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await runZsh(script);
-    latencies.push(performance.now() - started);
-  }
-  return latencies;
+/** Time (ms) of one raw zsh spawn that runs `script` and hands back its output. */
+export async function rawZshOnce(script) {
+  const started = performance.now();
+  await runZsh(script);
+  return performance.now() - started;
 }
 
 /**
- * Latencies (ms) of `runs` sequential POSTs, from one keep-alive client, to a bare Node HTTP
- * server that spawns `zsh -c <script>` per request and answers `{"stdout", "return_code"}`.
+ * Starts a bare Node HTTP server that spawns `zsh -c <script>` per request and answers
+ * `{"stdout", "return_code"}`; `once()` times one POST to it from one keep-alive client.
  */
-export async function bareServerLatencies(script, runs) {
+export async function startBareServer(script) {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -67,13 +62,9 @@ export async function bareServerLatencies(script, runs) {
       req.on('error', reject);
       req.end('{"env_vars":{}}');
     });
-  try {
-    for (let i = 0; i < 5; i++) await once();
-    const latencies = [];
-    for (let i = 0; i < runs; i++) latencies.push(await once());
-    return latencies;
-  } finally {
+  const close = async () => {
     agent.destroy();
     await new Promise((resolve) => server.close(resolve));
-  }
+  };
+  return { once, close };
 }

@@ -20,6 +20,7 @@ export type {
   TruncatedEvent,
 } from './lib/execution';
 export { ExecutorError, type ExecutorErrorCode } from './lib/executor-error';
+export { prepareSpawnHost } from './lib/spawn-host';
 export {
   canSwitchUsers,
   DEFAULT_RUN_LIMITS,

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   chmodSync,
@@ -11,7 +10,6 @@ import {
 } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { copyInputs } from './copy-inputs';
@@ -31,6 +29,7 @@ import { OutputLimiter } from './output-limiter';
 import { ProcessGroup } from './process-group';
 import { inputCopyFailure, timeoutMessage, truncationWarning } from './reference-messages';
 import { ReplayableEventStream } from './replayable-event-stream';
+import { SpawnHost, type LaunchedProcess } from './spawn-host';
 import { SecretMasker } from './secret-masker';
 import { resolveInterpreter } from './resolve-interpreter';
 import { handOverRunDir, limitsPrelude, sweepUid, type SandboxOptions } from './sandbox';
@@ -148,8 +147,6 @@ class OutputChannel {
   }
 }
 
-type ScriptProcess = ChildProcessByStdio<null, Readable, Readable>;
-
 /** The state machine of one run, from request to result. */
 class ScriptRun {
   readonly id: string;
@@ -165,7 +162,7 @@ class ScriptRun {
   private zshPath: string | null = null;
   private seq = 0;
   private runDirPath: string | null = null;
-  private child: ScriptProcess | null = null;
+  private child: LaunchedProcess | null = null;
   private group: ProcessGroup | null = null;
   private watchdog: OrphanWatchdog | null = null;
   private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
@@ -309,7 +306,7 @@ class ScriptRun {
     const [command, args] = interpreter.setprivPath
       ? [interpreter.setprivPath, ['--pdeathsig', 'KILL', interpreter.zshPath, ...zshArgs]]
       : [interpreter.zshPath, zshArgs];
-    this.spawnScript(command, args, env, interpreter.zshPath);
+    await this.spawnScript(command, args, env, interpreter.zshPath);
   }
 
   /** The script's environment (see `buildScriptEnv`), with the sandbox's own base values. */
@@ -326,34 +323,28 @@ class ScriptRun {
     });
   }
 
-  private spawnScript(
+  private async spawnScript(
     command: string,
     args: string[],
     env: Record<string, string>,
     zshPath: string,
-  ): void {
-    let child: ScriptProcess;
+  ): Promise<void> {
+    let child: LaunchedProcess;
     try {
-      child = spawn(command, args, {
-        // Node enters cwd before it switches uids: a sandboxed script starts in the execution
-        // root and its prelude moves into the run dir as the run's uid.
+      child = await SpawnHost.get().launch({
+        command,
+        args,
+        // The child enters cwd before it switches uids: a sandboxed script starts in the
+        // execution root and its prelude moves into the run dir as the run's uid.
         cwd: (this.runUid === null ? this.runDirPath : dirname(this.runDirPath ?? '')) ?? undefined,
         env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        ...(this.runUid === null ? {} : { uid: this.runUid, gid: this.runUid }),
+        uid: this.runUid,
       });
     } catch (error) {
-      void this.failBeforeStart('SPAWN_FAILED', `ERROR: Failed to start zsh: ${errorText(error)}`);
+      await this.failBeforeStart('SPAWN_FAILED', `ERROR: Failed to start zsh: ${errorText(error)}`);
       return;
     }
     const pid = child.pid;
-    if (pid === undefined) {
-      child.once('error', (error) => {
-        void this.failBeforeStart('SPAWN_FAILED', `ERROR: Failed to start zsh: ${error.message}`);
-      });
-      return;
-    }
     this.child = child;
     this.group = new ProcessGroup(pid);
     if (this.settings.orphanWatchdog) {
@@ -362,7 +353,9 @@ class ScriptRun {
     }
     child.stdout.on('data', (chunk: Buffer) => this.onOutput('stdout', chunk));
     child.stderr.on('data', (chunk: Buffer) => this.onOutput('stderr', chunk));
-    child.on('exit', (code, signal) => this.onExit(code, signal));
+    child.on('exit', (code: number | null, signal: NodeJS.Signals | null) =>
+      this.onExit(code, signal),
+    );
     child.on('close', () => void this.onClose());
     child.on('error', () => undefined);
     if (Number.isFinite(this.settings.timeoutMs)) {

@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { prepareSpawnHost } from '@runbooks/executor';
 import type { RunConsumer, RunJob } from '@runbooks/dispatch';
 import type { Run } from '@runbooks/history';
 
@@ -51,6 +52,8 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     this.countsTimer.unref();
     const worker = this.ports.worker;
     if (!worker) return;
+    // Scripts are spawned from a small helper process; start it before the first run needs it.
+    void prepareSpawnHost();
     const handler = (job: RunJob) => this.handle(job, worker);
     this.consumers = [
       this.ports.queue.consume(handler, { concurrency: worker.concurrency }),
