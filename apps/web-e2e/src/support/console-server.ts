@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { sign } from 'jsonwebtoken';
+
 /** The repository root (this file is apps/web-e2e/src/support/console-server.ts). */
 export const REPO_ROOT = resolve(__dirname, '../../../..');
 /** The built API server. */
@@ -56,6 +58,16 @@ export class ConsoleServer {
   /** The server's runbooks folder (a copy of samples/runbooks). */
   get runbooksDir(): string {
     return join(this.root, 'runbooks');
+  }
+
+  /** A bearer token this server accepts (the dev issuer and audience), for API and MCP calls. */
+  token(claims: { sub: string; roles: string[] }): string {
+    return sign(claims, this.jwtSecret, {
+      algorithm: 'HS256',
+      issuer: 'dev-idp',
+      audience: 'dev-api',
+      expiresIn: 3600,
+    });
   }
 
   /** What the server printed (for failure messages). */
