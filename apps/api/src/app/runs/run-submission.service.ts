@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isDispatchError } from '@runbooks/dispatch';
 import type { Run, RunStore } from '@runbooks/history';
+import { SECTION_TITLES } from '@runbooks/runbook-format';
 import type { ExecuteResult, RunTrigger } from '@runbooks/types';
 
 import type { Caller } from '../auth/caller';
@@ -123,6 +124,13 @@ export class RunSubmission {
     if (!validation.valid) {
       const stderr = validation.errors.join('\n');
       return this.refuse(run, stderr, validation.errors, validation.warnings);
+    }
+    if (
+      entry.parsed.runbook.sections.some((section) => section.title === SECTION_TITLES.approval)
+    ) {
+      // Fail closed until approvals are enforced: a declared gate never lets a run through.
+      const message = 'This runbook requires an approval, which this server cannot collect yet';
+      return this.refuse(run, message, [message], validation.warnings);
     }
     await this.enqueue(run, parent !== null, {
       // Only declared, non-control variables reach the script (the others are in the warnings).

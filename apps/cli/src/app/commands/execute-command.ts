@@ -3,7 +3,12 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { execute } from '@runbooks/executor';
 import { MarkdownHistory } from '@runbooks/history';
-import { formatHistoryEntry, resolveEnvValues, secretValuesOf } from '@runbooks/runbook-format';
+import {
+  formatHistoryEntry,
+  resolveEnvValues,
+  secretValuesOf,
+  SECTION_TITLES,
+} from '@runbooks/runbook-format';
 import type { ExecuteRequest, ExecuteResult, RunStatus } from '@runbooks/types';
 import { parseLabels } from '../assignments';
 import { CliError } from '../cli-error';
@@ -99,6 +104,12 @@ async function executeLocal(
     throw new CliError(
       'FAILED',
       `${file.display} is documentation only: it has no Script section, so there is nothing to run.`,
+    );
+  // A gate is enforced by a server; running the file here would skip it.
+  if (loaded.runbook.sections.some((section) => section.title === SECTION_TITLES.approval))
+    throw new CliError(
+      'FAILED',
+      `${file.display} has an Approval section: each run needs an approval, which only a server can collect. Run it on a server (--server) instead.`,
     );
   const given = ctx.readEnvOptions(options.env, options.envFile);
   const environment = loaded.runbook.environment ?? [];
