@@ -20,7 +20,7 @@ function runbookDigest(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value))
     invalidRun('runbookSha256 must be 64 lowercase hex characters.');
-  return value as string;
+  return value;
 }
 
 /** What a store fills in for fields a new run leaves out. */
