@@ -2,7 +2,7 @@ import type { RunApproval } from '@runbooks/types';
 import { formatTimestamp } from '../../core/format/time-format';
 
 /** The approval state of a run in one line: who approved, who rejected and why, or what is awaited. */
-export function approvalText(gate: RunApproval, status: string): string {
+export function approvalText(gate: RunApproval, status: string | null): string {
   const approved = gate.approvals
     .map((entry) => (entry.comment ? `${entry.by} ("${entry.comment}")` : entry.by))
     .join(', ');
