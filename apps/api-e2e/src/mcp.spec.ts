@@ -38,6 +38,12 @@ const RUNBOOKS = {
     claims: { roles: 'admin' },
     script: 'echo admin things',
   }),
+  'Gated.md': runbookText({
+    name: 'Gated',
+    claims: { roles: 'sre' },
+    approval: 'approvers:\n  roles: lead',
+    script: 'echo approved work',
+  }),
   'Needs.md': runbookText({
     name: 'Needs',
     claims: { roles: 'sre' },
@@ -65,6 +71,41 @@ describe('MCP server (/mcp)', () => {
     bob = server.token({ sub: 'bob', roles: ['sre'] });
   });
   afterAll(stopAllServers);
+
+  it('an agent requests a run of a gated runbook but can never approve it', async () => {
+    const agent = await connectMcp(server, alice, '2026-07-28');
+    try {
+      const startedAt = Date.now();
+      const started = await callTool<RunStarted>(agent, 'run_runbook', {
+        filename: 'Gated.md',
+        wait_seconds: 20,
+      });
+      // Returned at once: a decision may take days.
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+      expect(started.structured.status).toBe('pending_approval');
+      const id = started.structured.run_id;
+      const { tools } = await agent.listTools();
+      expect(tools.map((tool) => tool.name).filter((name) => /approv|reject/i.test(name))).toEqual(
+        [],
+      );
+      const record = await callTool<RunRecord>(agent, 'get_run', { run_id: id, wait_seconds: 1 });
+      expect(record.structured).toMatchObject({
+        status: 'pending_approval',
+        approval: { required: 1, approvals: [] },
+      });
+      const lead = server.token({ sub: 'lena', roles: ['lead'] });
+      const approved = await call<RunRecord>(server, `/api/runs/${id}/approve`, {
+        method: 'POST',
+        token: lead,
+        json: {},
+      });
+      expect(approved.status).toBe(200);
+      const ended = await callTool<RunRecord>(agent, 'get_run', { run_id: id, wait_seconds: 30 });
+      expect(ended.structured).toMatchObject({ status: 'success', trigger: 'mcp' });
+    } finally {
+      await agent.close();
+    }
+  });
 
   describe.each<McpEra>(['2026-07-28', 'legacy'])('protocol era %s', (era) => {
     let client: Client;
@@ -96,6 +137,7 @@ describe('MCP server (/mcp)', () => {
       const { resources } = await client.listResources();
       expect(resources.map((resource) => resource.uri).sort()).toEqual([
         'runbook://AdminOnly.md',
+        'runbook://Gated.md',
         'runbook://Needs.md',
         'runbook://Quick.md',
         'runbook://Slow.md',

@@ -245,6 +245,7 @@ describe('runbook (built binary, local mode)', () => {
       'DiskUsageReport.md',
       'LongRunningRunbook.md',
       'ParentRunbook.md',
+      'RestartPayments.md',
       'Runbook.md',
       'ScaleService.md',
       'SimpleRunbook.md',

@@ -23,10 +23,19 @@ export { isEscapingInputPath } from './lib/input-path';
 export { normalizeText } from './lib/normalize-text';
 export { ENV_VAR_NAME, SHELL_LANGUAGES } from './lib/read-blocks';
 export { YAML_LANGUAGES } from './lib/yaml-block';
-export { MAX_ATTEMPTS_LIMIT, REQUIRED_SECTIONS, SECTION_TITLES } from './lib/runbook';
+export {
+  MAX_APPROVAL_COUNT,
+  MAX_APPROVAL_EXPIRY_SECONDS,
+  MAX_ATTEMPTS_LIMIT,
+  REQUIRED_SECTIONS,
+  SECTION_TITLES,
+} from './lib/runbook';
+export { DEFAULT_APPROVAL_EXPIRY_SECONDS, durationSeconds } from './lib/read-approval';
+export { textBeforeHistory } from './lib/text-before-history';
 export { NO_RETRY } from './lib/read-blocks';
 export { SCRIPT_TRAILING_CONTENT_MESSAGE } from './lib/read-script';
 export type {
+  ApprovalPolicy,
   EnvRequirement,
   HistoryEntry,
   HistoryEntryFormat,

@@ -39,6 +39,11 @@ export interface RunEventStream {
   runId: string | null;
   /** The `text/event-stream` body (a JSON answer is turned into the same events). */
   source: EventStreamSource;
+  /**
+   * Set when execute answered that the run waits for approval (202): `source` is then the run's
+   * events stream, which stays open until the run starts (or ends without running).
+   */
+  pendingApproval?: RunAccepted;
 }
 
 /** Client of the Runbooks HTTP API (reference §3 plus runs): JSON calls and SSE streams. */
@@ -104,6 +109,12 @@ export class ApiClient {
   ): Promise<RunEventStream> {
     const path = `/api/runbooks/${encodeURIComponent(filename)}/execute`;
     const response = await this.openStream('POST', path, { body: request, signal });
+    if (response.status === 202) {
+      // The runbook has an Approval section: the run waits; follow its events until it starts.
+      const accepted = (await readJson(response, 'POST', path)) as RunAccepted;
+      const events = await this.runEvents(accepted.run_id, null, signal);
+      return { ...events, runId: accepted.run_id, pendingApproval: accepted };
+    }
     return this.toEventStream(response, 'POST', path);
   }
 
@@ -130,7 +141,25 @@ export class ApiClient {
       run_id: runId,
       status: body.status ?? 'queued',
       location: body.location ?? headers.get('location') ?? `/api/runs/${runId}`,
+      ...(body.approval ? { approval: body.approval } : {}),
     };
+  }
+
+  /** `GET /api/approvals`: runs pending approval the caller could approve now. */
+  listApprovals(limit: number): Promise<RunListResponse> {
+    return this.json('GET', `/api/approvals?limit=${limit}`);
+  }
+
+  /** `POST /api/runs/:id/approve`. */
+  approveRun(id: string, comment?: string): Promise<RunRecord> {
+    return this.json('POST', `/api/runs/${encodeURIComponent(id)}/approve`, {
+      body: comment === undefined ? {} : { comment },
+    });
+  }
+
+  /** `POST /api/runs/:id/reject` (the reason is required). */
+  rejectRun(id: string, reason: string): Promise<RunRecord> {
+    return this.json('POST', `/api/runs/${encodeURIComponent(id)}/reject`, { body: { reason } });
   }
 
   /** `GET /api/config`. */

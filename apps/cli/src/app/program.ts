@@ -9,6 +9,7 @@ import {
   singleOption,
   type CommandSpec,
 } from './command-spec';
+import { runApprovals, runApprove, runReject } from './commands/approvals-command';
 import { runCancel } from './commands/cancel-command';
 import { runConfig } from './commands/config-command';
 import { runEnv } from './commands/env-command';
@@ -158,7 +159,7 @@ function commandSpecs(): CommandSpec<CommandContext>[] {
       options: [
         singleOption(
           '--status <status>',
-          'only runs with this status (queued, running, success, failure, timeout, canceled, lost, denied)',
+          'only runs with this status (queued, running, success, failure, timeout, canceled, lost, denied, pending_approval, rejected, expired)',
         ),
         singleOption('--runbook <runbook>', 'only runs of this runbook'),
         singleOption('--requested-by <user>', 'only runs requested by this user (remote)'),
@@ -213,6 +214,42 @@ function commandSpecs(): CommandSpec<CommandContext>[] {
         'runbook --api-url http://localhost:8083 cancel 1b4e28ba-2fa1-11d2-883f-0016d3cca427 --reason "wrong target"',
       ],
       run: runCancel,
+    },
+    {
+      name: 'approvals',
+      description: 'list the runs waiting for an approval you could give now',
+      options: [
+        singleOption('--limit <n>', 'at most this many (1-500, default 20)'),
+        jsonOption('print the page as JSON'),
+      ],
+      examples: ['runbook --api-url http://localhost:8083 approvals'],
+      run: runApprovals,
+    },
+    {
+      name: 'approve',
+      description: 'approve a run waiting for approval (the last approval starts it)',
+      argument: { name: '<run-id>', description: 'run id' },
+      options: [
+        singleOption('--comment <text>', 'a comment stored with your approval'),
+        jsonOption('print the run record as JSON'),
+      ],
+      examples: [
+        'runbook approve 1b4e28ba-2fa1-11d2-883f-0016d3cca427 --comment "checked the plan"',
+      ],
+      run: runApprove,
+    },
+    {
+      name: 'reject',
+      description: 'reject a run waiting for approval (it ends rejected)',
+      argument: { name: '<run-id>', description: 'run id' },
+      options: [
+        singleOption('--reason <text>', 'why (required)'),
+        jsonOption('print the run record as JSON'),
+      ],
+      examples: [
+        'runbook reject 1b4e28ba-2fa1-11d2-883f-0016d3cca427 --reason "not during the freeze"',
+      ],
+      run: runReject,
     },
     {
       name: 'mcp',

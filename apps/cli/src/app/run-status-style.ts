@@ -9,9 +9,12 @@ export function styleStatus(status: string, style: TerminalStyle): string {
     case 'timeout':
     case 'lost':
     case 'denied':
+    case 'rejected':
       return style.red(status);
     case 'canceled':
+    case 'expired':
       return style.magenta(status);
+    case 'pending_approval':
     case 'queued':
     case 'running':
       return style.yellow(status);

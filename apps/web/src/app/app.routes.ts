@@ -40,6 +40,12 @@ export const routes: Routes = [
         loadComponent: () => import('./features/run/run-view.page').then((m) => m.RunViewPage),
       },
       {
+        path: 'approvals',
+        title: 'Approvals',
+        loadComponent: () =>
+          import('./features/approvals/approvals.page').then((m) => m.ApprovalsPage),
+      },
+      {
         path: 'admin',
         title: 'Admin',
         loadComponent: () => import('./features/admin/admin.page').then((m) => m.AdminPage),

@@ -7,6 +7,7 @@ import { MatTooltipModule } from '@angular/material/tooltip';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { AuthService } from './core/auth/auth.service';
 import { formatTimestamp } from './core/format/time-format';
+import { PendingApprovals } from './core/runs/pending-approvals';
 import { ServerInfo } from './core/server-info';
 
 /** The shell: skip link, toolbar with navigation and the user menu, and the routed screen. */
@@ -29,6 +30,7 @@ import { ServerInfo } from './core/server-info';
 export class App {
   protected readonly auth = inject(AuthService);
   protected readonly server = inject(ServerInfo);
+  protected readonly approvals = inject(PendingApprovals);
   private readonly router = inject(Router);
 
   protected readonly expiry = computed(() => {

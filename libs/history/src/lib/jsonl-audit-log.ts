@@ -49,6 +49,17 @@ export function serializeHistoryRecord(record: HistoryRecord, asciiOnly = true):
     stderr: record.stderr,
     errors: record.errors,
     warnings: record.warnings,
+    // Approval decisions only: the reference's records never carry it.
+    ...(record.approval
+      ? {
+          approval: {
+            run_id: record.approval.run_id,
+            decision: record.approval.decision,
+            by: record.approval.by,
+            text: record.approval.text,
+          },
+        }
+      : {}),
   };
   const json = JSON.stringify(ordered);
   return asciiOnly ? json.replace(/[\u007f-\uffff]/g, escapeCodeUnit) : json;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RunStatus } from '@runbooks/types';
+import type { RunApproval, RunStatus } from '@runbooks/types';
 import { sql } from 'kysely';
 import type { Kysely, QueryCreator, Updateable, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import { capUtf8Tail } from './cap-utf8-tail';
@@ -207,6 +207,8 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
       set.warnings = JSON.stringify(stringList(patch.warnings, 'warnings'));
     if (patch.canceledBy !== undefined) set.canceled_by = patch.canceledBy;
     if (patch.cancelReason !== undefined) set.cancel_reason = patch.cancelReason;
+    if (patch.approval !== undefined)
+      set.approval = patch.approval === null ? null : JSON.stringify(patch.approval);
 
     const updated = await this.changeRun(now, (db) =>
       db
@@ -244,6 +246,34 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
         .where('status', '=', 'queued'),
     );
     return claimed ? this.withLiveTails(rowToRun(claimed)) : null;
+  }
+
+  async decideApproval(
+    id: string,
+    expected: RunApproval,
+    next: RunApproval,
+    to: Extract<RunStatus, 'pending_approval' | 'queued'>,
+  ): Promise<TransitionResult> {
+    this.assertOpen();
+    if (to !== 'pending_approval' && to !== 'queued')
+      throw new HistoryError('INVALID_TRANSITION', 'An approval leaves a run pending or queued.');
+    const now = this.now().toISOString();
+    const updated = await this.changeRun(now, (db) =>
+      db
+        .updateTable('runs')
+        .set({ status: to, approval: JSON.stringify(next), updated_at: now })
+        .set((eb) => ({ event_seq: eb('event_seq', '+', 1) }))
+        // A queued run waits for the reconciler's stuck-run check from now on, not from creation.
+        .$if(to === 'queued', (qb) => qb.set({ heartbeat_at: now }))
+        .where('id', '=', id)
+        .where('status', '=', 'pending_approval')
+        .where('approval', '=', JSON.stringify(expected)),
+    );
+    if (updated) return { applied: true, run: rowToRun(updated) };
+    const current = await this.get(id);
+    return current === null
+      ? { applied: false, reason: 'RUN_NOT_FOUND', run: null }
+      : { applied: false, reason: 'STATUS_MISMATCH', run: current };
   }
 
   async requeue(

@@ -15,6 +15,14 @@ import type { NewRun } from './run-store';
 
 const MAX_ID_LENGTH = 200;
 
+/** A new run's runbook digest: null, or 64 lowercase hex characters. */
+function runbookDigest(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value))
+    invalidRun('runbookSha256 must be 64 lowercase hex characters.');
+  return value;
+}
+
 /** What a store fills in for fields a new run leaves out. */
 export interface NewRunDefaults {
   readonly newId: () => string;
@@ -77,5 +85,7 @@ export function newRunRow(input: NewRun, defaults: NewRunDefaults): RunRow {
     event_seq: 1,
     trigger: runTrigger(input.trigger),
     client: runClient(input.client),
+    runbook_sha256: runbookDigest(input.runbookSha256),
+    approval: null,
   };
 }

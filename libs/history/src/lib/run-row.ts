@@ -1,4 +1,4 @@
-import type { RunStatus } from '@runbooks/types';
+import type { RunApproval, RunStatus } from '@runbooks/types';
 import type { Selectable } from 'kysely';
 import { HistoryError } from './history-error';
 import { isRunStatus } from './run-status';
@@ -39,6 +39,8 @@ export const SUMMARY_COLUMNS = [
   'runs.output_seq',
   'runs.trigger',
   'runs.client',
+  'runs.runbook_sha256',
+  'runs.approval',
 ] as const;
 /** Every column of a run record. */
 export const ALL_COLUMNS = [...SUMMARY_COLUMNS, 'runs.stdout', 'runs.stderr'] as const;
@@ -97,5 +99,16 @@ export function rowToRun(row: RecordRow): Run {
     cancelReason: row.cancel_reason,
     trigger: row.trigger === 'mcp' ? 'mcp' : 'api',
     client: row.client,
+    runbookSha256: row.runbook_sha256 ?? null,
+    approval: parseApproval(row.approval ?? null),
   };
+}
+
+/** The stored approval state; an unreadable one is an error, never read as "no gate". */
+function parseApproval(text: string | null): RunApproval | null {
+  if (text === null) return null;
+  const value: unknown = JSON.parse(text);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new HistoryError('INVALID_RUN', 'A run has an unreadable approval state.');
+  return value as RunApproval;
 }

@@ -2,13 +2,14 @@ import { isHistoryError, HistoryError } from './history-error';
 import { RUN_STATUSES, TERMINAL_STATUSES, isRunStatus, isTerminalStatus } from './run-status';
 
 describe('run statuses', () => {
-  it('knows the eight statuses and which are final', () => {
-    expect(RUN_STATUSES).toHaveLength(8);
-    expect(RUN_STATUSES.filter((status) => !isTerminalStatus(status))).toEqual([
-      'queued',
-      'running',
-    ]);
-    expect(TERMINAL_STATUSES).toContain('denied');
+  it('knows the statuses and which are final', () => {
+    expect(RUN_STATUSES.filter((status) => !isTerminalStatus(status))).toEqual(
+      expect.arrayContaining(['queued', 'running', 'pending_approval']),
+    );
+    expect(TERMINAL_STATUSES).toEqual(
+      expect.arrayContaining(['denied', 'rejected', 'expired', 'lost']),
+    );
+    expect(isTerminalStatus('pending_approval')).toBe(false);
     expect(isRunStatus('lost')).toBe(true);
     expect(isRunStatus('paused')).toBe(false);
     expect(isRunStatus(3)).toBe(false);

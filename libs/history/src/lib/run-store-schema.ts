@@ -34,6 +34,10 @@ export interface RunsTable {
   trigger: string;
   /** The MCP client as `<name>/<version>`, or null. */
   client: string | null;
+  /** Hex SHA-256 of the runbook before its History when requested; null before migration 0005. */
+  runbook_sha256: string | null;
+  /** The approval state as JSON (`RunApproval`), or null for runs without an Approval gate. */
+  approval: string | null;
 }
 
 /** Row of `run_labels`: one per label, `created_at` copied from the run so label pages need no sort. */
@@ -208,10 +212,18 @@ async function addTrigger(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('runs').addColumn('client', text).execute();
 }
 
+/** Migration 0005: the runbook's digest when requested, and the approval state (existing runs: null). */
+async function addApproval(db: Kysely<unknown>): Promise<void> {
+  const text = textType(db);
+  await db.schema.alterTable('runs').addColumn('runbook_sha256', text).execute();
+  await db.schema.alterTable('runs').addColumn('approval', text).execute();
+}
+
 /** Versioned migrations of the RunStore schema, in the shape Kysely's Migrator expects. */
 export const RUN_STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_runs': { up: createInitialSchema },
   '0002_outbox': { up: createOutbox },
   '0003_output_batches': { up: createOutputBatches },
   '0004_trigger': { up: addTrigger },
+  '0005_approval': { up: addApproval },
 };

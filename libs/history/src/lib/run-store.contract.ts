@@ -10,6 +10,7 @@ import { isHistoryError } from './history-error';
 import type { HistoryErrorCode } from './history-error';
 import type { NewRun, Run, RunEvent, RunEventOutbox, RunFilter, RunStore } from './run-store';
 import { toWire } from './to-wire';
+import { describeApprovalContract } from './approval.contract';
 
 /** What the contract suite hands an adapter factory: a controllable clock and the tail cap. */
 export interface RunStoreContractOptions {
@@ -68,6 +69,8 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
       await store.close();
     });
 
+    describeApprovalContract(() => store);
+
     describe('create and get', () => {
       it('stores every field and reads it back', async () => {
         const created = await store.create({
@@ -112,6 +115,8 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
           cancelReason: null,
           trigger: 'api',
           client: null,
+          runbookSha256: null,
+          approval: null,
         };
         expect(created).toEqual(expected);
         expect(await store.get('run-1')).toEqual(expected);

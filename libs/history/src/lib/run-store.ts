@@ -1,4 +1,4 @@
-import type { RunEvent, RunOperation, RunStatus, RunTrigger } from '@runbooks/types';
+import type { RunApproval, RunEvent, RunOperation, RunStatus, RunTrigger } from '@runbooks/types';
 
 /** The run event envelope is a wire type: it lives in `@runbooks/types`. */
 export type { RunEvent, RunEventPayload, RunEventType } from '@runbooks/types';
@@ -40,6 +40,10 @@ export interface Run {
   trigger: RunTrigger;
   /** The MCP client as `<name>/<version>`; null for other triggers. */
   client: string | null;
+  /** Hex SHA-256 of the runbook before its History when requested (null for older runs). */
+  runbookSha256: string | null;
+  /** The approval state (wire shape); null for runs without an Approval gate. */
+  approval: RunApproval | null;
 }
 
 /** What `create` needs: the run as requested, before anything forks. */
@@ -71,6 +75,8 @@ export interface NewRun {
   trigger?: RunTrigger;
   /** The MCP client (`<name>/<version>`, at most 200 characters); defaults to null. */
   client?: string | null;
+  /** 64 lowercase hex characters, or null (default). */
+  runbookSha256?: string | null;
 }
 
 /** Fields a transition may set alongside the new status (omitted fields stay as they are). */
@@ -87,6 +93,8 @@ export interface RunPatch {
   warnings?: string[];
   canceledBy?: string | null;
   cancelReason?: string | null;
+  /** Replaces the approval state. */
+  approval?: RunApproval | null;
 }
 
 /** Why a fenced transition did not apply. */
@@ -197,6 +205,18 @@ export interface RunStore {
    * the old worker is fenced out. The next `claim` makes attempt + 1.
    */
   requeue(id: string, attempt: number, patch?: { errors?: string[] }): Promise<TransitionResult>;
+  /**
+   * Records an approval decision of a `pending_approval` run: replaces its approval state with
+   * `next` and moves it to `to` (`pending_approval` while approvals are missing, `queued` once
+   * they are all there), only if its approval state is still exactly `expected` (compare and
+   * set): of two deciders at the same moment one applies, the other re-reads and decides again.
+   */
+  decideApproval(
+    id: string,
+    expected: RunApproval,
+    next: RunApproval,
+    to: Extract<RunStatus, 'pending_approval' | 'queued'>,
+  ): Promise<TransitionResult>;
   /** Records a sign of life; false means the caller lost the run (fenced out) and must stop. */
   heartbeat(id: string, attempt: number): Promise<boolean>;
   /** Runs in the given statuses, oldest heartbeat first (for reconcilers). */

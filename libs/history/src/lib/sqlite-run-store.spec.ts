@@ -96,11 +96,26 @@ describe('openSqliteRunStore', () => {
     // Back to the 0003 schema, as a database written by the previous version.
     const db = new Database(file);
     db.exec(
-      'alter table runs drop column client; alter table runs drop column "trigger"; delete from kysely_migration where name = \'0004_trigger\'',
+      "alter table runs drop column approval; alter table runs drop column runbook_sha256; alter table runs drop column client; alter table runs drop column \"trigger\"; delete from kysely_migration where name in ('0004_trigger', '0005_approval')",
     );
     db.close();
     const second = await openSqliteRunStore({ file });
     expect(await second.get('old')).toMatchObject({ trigger: 'api', client: null });
+    await second.close();
+  });
+
+  it('migrates runs recorded before approvals existed to no digest and no approval', async () => {
+    const file = nextFile();
+    const first = await openSqliteRunStore({ file });
+    await first.create({ id: 'old', runbook: 'x.md', requestedBy: 'me' });
+    await first.close();
+    const db = new Database(file);
+    db.exec(
+      "alter table runs drop column approval; alter table runs drop column runbook_sha256; delete from kysely_migration where name = '0005_approval'",
+    );
+    db.close();
+    const second = await openSqliteRunStore({ file });
+    expect(await second.get('old')).toMatchObject({ runbookSha256: null, approval: null });
     await second.close();
   });
 

@@ -27,5 +27,7 @@ export function toWire(run: Run): RunRecord {
     cancel_reason: run.cancelReason,
     trigger: run.trigger,
     client: run.client,
+    runbook_sha256: run.runbookSha256,
+    approval: run.approval,
   };
 }

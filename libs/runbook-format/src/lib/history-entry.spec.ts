@@ -118,3 +118,17 @@ describe('parseHistoryEntries', () => {
     expect(parseHistoryEntries(text)[0]?.stdout).toBe('');
   });
 });
+
+describe('approval line', () => {
+  it('writes who decided on one line and reads the entry back unchanged', () => {
+    const text = formatHistoryEntry({
+      timestamp: '2026-01-01T00:00:00.000Z',
+      exitCode: 0,
+      stdout: 'ok',
+      approval: 'Approved by carol ("go"),\n# History\n```x',
+    });
+    expect(text).toContain("**Approval:** Approved by carol (\"go\"), # History '''x\n");
+    const [entry] = parseHistoryEntries(text);
+    expect(entry).toMatchObject({ exitCode: 0, stdout: 'ok' });
+  });
+});

@@ -10,6 +10,8 @@ export interface HistoryEntryInput {
   stderr?: string;
   /** An error block (the reference writes RBAC denials this way, with exit code 403). */
   error?: string;
+  /** Who approved (or rejected) the run, one line: `**Approval:** <text>` after the header. */
+  approval?: string;
 }
 
 const FENCE = '```';
@@ -36,6 +38,11 @@ function formatTimestamp(timestamp: Date | string): string {
  */
 export function formatHistoryEntry(entry: HistoryEntryInput): string {
   let text = `\n### ${formatTimestamp(entry.timestamp)} | Exit Code: ${entry.exitCode}\n\n`;
+  if (entry.approval) {
+    // One line, never a fence or a heading: a reason cannot add structure to the file.
+    const line = entry.approval.replace(/\s+/g, ' ').split('`').join("'").trim();
+    text += `**Approval:** ${line}\n\n`;
+  }
   if (entry.stdout) text += `**Stdout:**\n${FENCE}\n${escapeFences(entry.stdout)}\n${FENCE}\n\n`;
   if (entry.stderr) text += `**Stderr:**\n${FENCE}\n${escapeFences(entry.stderr)}\n${FENCE}\n`;
   if (entry.error) {

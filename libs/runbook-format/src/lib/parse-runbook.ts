@@ -11,6 +11,7 @@ import {
   type Read,
 } from './read-blocks';
 import { findMalformedHeadings, malformedHeadingDiagnostic } from './malformed-headings';
+import { readApproval } from './read-approval';
 import { readScript } from './read-script';
 import { SECTION_TITLES, type MalformedHeading, type Runbook, type SectionRange } from './runbook';
 import {
@@ -52,6 +53,7 @@ function emptyRunbook(filename: string | null): Runbook {
     inputs: null,
     requiredClaims: {},
     retryPolicy: { ...NO_RETRY },
+    approval: null,
     script: null,
     scriptTrailingContentLine: null,
     history: [],
@@ -125,9 +127,15 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
   if (claims) runbook.requiredClaims = take(readClaims(claims, fencesIn(claims, fences)));
   // A typo must never remove a restriction: a second claims section or a heading that looks like
   // one leaves the claims unreadable, so every caller is denied until the file is fixed.
-  if (hasAmbiguousClaims(sections, malformedHeadings)) runbook.requiredClaims = null;
+  if (isAmbiguous(sections, malformedHeadings, SECTION_TITLES.claims))
+    runbook.requiredClaims = null;
   const retry = findSection(sections, SECTION_TITLES.retry);
   if (retry) runbook.retryPolicy = take(readRetryPolicy(retry, fencesIn(retry, fences)));
+  const approval = findSection(sections, SECTION_TITLES.approval);
+  if (approval) runbook.approval = take(readApproval(approval, fencesIn(approval, fences)));
+  // As for claims: a second Approval section or a heading that looks like one leaves the gate
+  // unreadable (validation fails, every run is refused).
+  if (isAmbiguous(sections, malformedHeadings, SECTION_TITLES.approval)) runbook.approval = null;
   const script = findContentSection(sections, SECTION_TITLES.script);
   if (script) {
     const read = take(readScript(script, fencesIn(script, fences), lines));
@@ -146,10 +154,12 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
   };
 }
 
-function hasAmbiguousClaims(sections: SectionRange[], malformed: MalformedHeading[]): boolean {
-  const claimSections = sections.filter((section) => section.title === SECTION_TITLES.claims);
-  return (
-    claimSections.length > 1 ||
-    malformed.some((heading) => heading.resembles === SECTION_TITLES.claims)
-  );
+/** True when a gate section is written twice or a heading looks like it: which one is meant is unclear. */
+function isAmbiguous(
+  sections: SectionRange[],
+  malformed: MalformedHeading[],
+  title: string,
+): boolean {
+  const copies = sections.filter((section) => section.title === title);
+  return copies.length > 1 || malformed.some((heading) => heading.resembles === title);
 }

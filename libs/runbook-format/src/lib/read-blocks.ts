@@ -28,7 +28,7 @@ function firstYamlFence(fences: FenceBlock[]): FenceBlock | undefined {
 }
 
 /** Reads a section's YAML block as a mapping, reporting syntax and shape problems. */
-function readMapping(
+export function readMapping(
   section: SectionRange,
   fences: FenceBlock[],
   missingSeverity: 'error' | 'warning' | null,
@@ -150,7 +150,7 @@ export function readInputs(section: SectionRange, fences: FenceBlock[]): Read<st
  * Splits one claim's allowed values: a comma string or a YAML list, each part trimmed of ASCII
  * spaces and tabs (never of Unicode spaces); empty parts dropped.
  */
-function allowedValues(value: unknown): string[] | null {
+export function allowedValues(value: unknown): string[] | null {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) return null;
   const parts = Array.isArray(value) ? value : yamlValueToString(value).split(',');
   if (parts.some((part) => part !== null && typeof part === 'object')) return null;
@@ -160,7 +160,7 @@ function allowedValues(value: unknown): string[] | null {
 }
 
 /** Claim names that would reach an object's prototype instead of naming a claim. */
-const FORBIDDEN_CLAIM_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+export const FORBIDDEN_CLAIM_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
 /**
  * Reads required claims. A section with content that cannot be read yields null so callers

@@ -50,7 +50,7 @@ export function fencesIn(section: SectionRange, fences: FenceBlock[]): FenceBloc
 
 /**
  * Sections written more than once. Only the first is used; that is an error (the runbook is
- * invalid) when the section is Required Claims or when one of the copies is empty (which copy
+ * invalid) when the section is Required Claims or Approval, or when one of the copies is empty (which copy
  * was meant is unclear), else a warning.
  */
 export function checkDuplicateSections(sections: SectionRange[]): Diagnostic[] {
@@ -61,6 +61,7 @@ export function checkDuplicateSections(sections: SectionRange[]): Diagnostic[] {
       const copies = sections.filter((other) => other.title === section.title);
       const isAmbiguous =
         section.title === SECTION_TITLES.claims ||
+        section.title === SECTION_TITLES.approval ||
         (copies.some((copy) => copy.isEmpty) && copies.some((copy) => !copy.isEmpty));
       diagnostics.push(
         diagnostic(

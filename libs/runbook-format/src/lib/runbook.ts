@@ -8,6 +8,7 @@ export const SECTION_TITLES = {
   files: 'File System Requirements',
   claims: 'Required Claims',
   retry: 'Retry Policy',
+  approval: 'Approval',
   script: 'Script',
   history: 'History',
 } as const;
@@ -78,6 +79,26 @@ export interface RetryPolicy {
   maxAttempts: number;
 }
 
+/**
+ * The four-eyes gate of an `# Approval` section: each run waits until `count` distinct people
+ * whose token satisfies `approvers` approve it, and ends `expired` after `expiresAfterSeconds`.
+ */
+export interface ApprovalPolicy {
+  /** Claims an approver's token must satisfy (same rules as Required Claims); never empty. */
+  approvers: RequiredClaims;
+  /** Distinct approvals needed, 1 to {@link MAX_APPROVAL_COUNT}. */
+  count: number;
+  /** Whether the requester may approve their own run (default false). */
+  allowSelfApproval: boolean;
+  /** How long a request waits for its decision (default 1 hour, at most 7 days). */
+  expiresAfterSeconds: number;
+}
+
+/** Most approvals an Approval section may require. */
+export const MAX_APPROVAL_COUNT = 5;
+/** Longest wait an Approval section may set (`expires_after`): 7 days. */
+export const MAX_APPROVAL_EXPIRY_SECONDS = 7 * 24 * 60 * 60;
+
 /** Bounds of `max_attempts` in a Retry Policy section. */
 export const MAX_ATTEMPTS_LIMIT = 10;
 
@@ -133,6 +154,12 @@ export interface Runbook {
   requiredClaims: RequiredClaims | null;
   /** `{ maxAttempts: 1 }` without a Retry Policy section; null when the section cannot be read. */
   retryPolicy: RetryPolicy | null;
+  /**
+   * The Approval gate; null when the runbook has no Approval section OR when the section cannot
+   * be read (then validation fails and every run is refused: check the sections, not this field,
+   * to tell the two apart).
+   */
+  approval: ApprovalPolicy | null;
   /** The script; null when absent, empty, or followed by content in its section (see below). */
   script: RunbookScript | null;
   /**

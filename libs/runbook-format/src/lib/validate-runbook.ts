@@ -54,6 +54,7 @@ export function validateRunbook(runbook: Runbook, options: ValidateOptions = {})
         ...checkScript(runbook),
         ...checkClaims(runbook),
         ...checkRetryPolicy(runbook),
+        ...checkApproval(runbook, options.parseDiagnostics ?? []),
         ...checkName(runbook),
       ];
   const errors = found.filter((d) => d.severity === 'error').map((d) => d.message);
@@ -217,6 +218,32 @@ function checkRetryPolicy(runbook: Runbook): Diagnostic[] {
       `Retry Policy section could not be read: write a YAML block with max_attempts: 1 to ${MAX_ATTEMPTS_LIMIT}`,
       section?.headingLine,
     ),
+  ];
+}
+
+/**
+ * An Approval section that cannot be read refuses every run: the parser's message (naming the
+ * key) when it was given, else a general one.
+ */
+function checkApproval(runbook: Runbook, parseDiagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const section = findSection(runbook.sections, SECTION_TITLES.approval);
+  if (!section || runbook.approval) return [];
+  const found = parseDiagnostics.find(
+    (d) =>
+      d.severity === 'error' &&
+      (d.code === 'APPROVAL_INVALID' ||
+        ((d.code === 'YAML_SYNTAX' || d.code === 'YAML_NOT_MAPPING') &&
+          d.line >= section.startLine &&
+          d.line <= section.endLine)),
+  );
+  return [
+    found ??
+      diagnostic(
+        'APPROVAL_INVALID',
+        'error',
+        'Approval section could not be read: write one YAML block with approvers (claims), and optionally count (1-5), allow_self_approval and expires_after (1s to 7d)',
+        section.headingLine,
+      ),
   ];
 }
 

@@ -28,4 +28,18 @@ export interface HistoryRecord {
   stderr: string;
   errors: string[];
   warnings: string[];
+  /**
+   * Set on records of approval decisions (and on the records of runs that had an approval gate):
+   * which run, what was decided, by whom (the caller's `sub`) and their comment or reason.
+   */
+  approval?: HistoryApprovalNote;
+}
+
+/** An approval decision as the audit log keeps it. */
+export interface HistoryApprovalNote {
+  run_id: string;
+  decision: 'requested' | 'approve' | 'reject' | 'expire' | 'cancel';
+  by: string;
+  /** The approver's comment, the rejection reason, or why it expired; null when none. */
+  text: string | null;
 }

@@ -10,6 +10,9 @@ export const RUN_STATUSES: readonly RunStatus[] = Object.freeze([
   'canceled',
   'lost',
   'denied',
+  'pending_approval',
+  'rejected',
+  'expired',
 ]);
 
 /** Statuses a run never leaves. */
@@ -20,16 +23,21 @@ export const TERMINAL_STATUSES: readonly RunStatus[] = Object.freeze([
   'canceled',
   'lost',
   'denied',
+  'rejected',
+  'expired',
 ]);
 
 /**
  * The run lifecycle: for each status, the statuses a run may move to. A queued run starts, is
  * refused before it runs (`failure` for validation or recursion, `denied` for RBAC), is canceled,
  * or is found `lost` when its server went away; a running run ends, or goes back to `queued` when
- * its worker was lost and its Retry Policy allows another attempt. Final statuses lead nowhere.
+ * its worker was lost and its Retry Policy allows another attempt. A run of a runbook with an
+ * Approval section goes from `queued` (checked) to `pending_approval`, and from there to `queued`
+ * once approved, or ends `rejected`, `expired` (not decided in time, or the runbook changed) or
+ * `canceled`. Final statuses lead nowhere.
  */
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = Object.freeze({
-  queued: ['running', 'failure', 'denied', 'canceled', 'lost'],
+  queued: ['running', 'failure', 'denied', 'canceled', 'lost', 'pending_approval'],
   running: ['success', 'failure', 'timeout', 'canceled', 'lost', 'queued'],
   success: [],
   failure: [],
@@ -37,6 +45,9 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   canceled: [],
   lost: [],
   denied: [],
+  pending_approval: ['queued', 'rejected', 'expired', 'canceled'],
+  rejected: [],
+  expired: [],
 });
 
 /** True when `value` is one of the run statuses. */

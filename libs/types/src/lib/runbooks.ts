@@ -1,4 +1,4 @@
-import type { RunStatus } from './runs';
+import type { RunApproval, RunStatus } from './runs';
 
 /** One entry of `GET /api/runbooks` (`runbooks[]`). */
 export interface RunbookListItem {
@@ -163,4 +163,16 @@ export interface RunAccepted {
   run_id: string;
   status: RunStatus;
   location: string;
+  /** The approval state, when the run waits for approval (`status: "pending_approval"`). */
+  approval?: RunApproval;
+}
+
+/** Body of `POST /api/runs/{id}/approve` (optional). */
+export interface ApproveRunRequest {
+  comment?: string;
+}
+
+/** Body of `POST /api/runs/{id}/reject`: the reason is required (1-500 characters). */
+export interface RejectRunRequest {
+  reason: string;
 }

@@ -1,8 +1,50 @@
 import type { RunOperation } from './history-record';
 
-/** Lifecycle of a run: `queued → running → success|failure|timeout|canceled|lost`, or `denied`. */
+/**
+ * Lifecycle of a run: `queued → running → success|failure|timeout|canceled|lost`, or `denied`;
+ * runs of runbooks with an Approval section wait in `pending_approval` first, and may end
+ * `rejected` or `expired` there.
+ */
 export type RunStatus =
-  'queued' | 'running' | 'success' | 'failure' | 'timeout' | 'canceled' | 'lost' | 'denied';
+  | 'queued'
+  | 'running'
+  | 'success'
+  | 'failure'
+  | 'timeout'
+  | 'canceled'
+  | 'lost'
+  | 'denied'
+  | 'pending_approval'
+  | 'rejected'
+  | 'expired';
+
+/** One approval of a run: who, when (ISO-8601), and their comment (null when none was given). */
+export interface RunApprovalEntry {
+  by: string;
+  at: string;
+  comment: string | null;
+}
+
+/**
+ * The approval state of a run of a runbook with an Approval section, as recorded when the run was
+ * requested (approvers and count do not follow later edits: a changed runbook never starts).
+ */
+export interface RunApproval {
+  /** Distinct approvals needed. */
+  required: number;
+  /** Claims an approver's token must satisfy. */
+  approvers: Record<string, string[]>;
+  /** Whether the requester may approve their own run. */
+  allow_self_approval: boolean;
+  /** Approvals so far, in order. */
+  approvals: RunApprovalEntry[];
+  /** Who rejected the run (null unless it was rejected). */
+  rejected_by: string | null;
+  /** Why it was rejected (null unless it was rejected). */
+  reason: string | null;
+  /** When the request expires if not decided (ISO-8601). */
+  expires_at: string;
+}
 
 /** What started a run: the REST API (console, CLI, scripts) or an agent through MCP. */
 export type RunTrigger = 'api' | 'mcp';
@@ -37,6 +79,13 @@ export interface RunRecord {
   trigger: RunTrigger;
   /** The MCP client as `<name>/<version>` from its `clientInfo`; null for other triggers. */
   client: string | null;
+  /**
+   * Hex SHA-256 of the runbook file before its `# History` line as it was when the run was
+   * requested; null for runs recorded before it was kept.
+   */
+  runbook_sha256: string | null;
+  /** The approval state; null for runs of runbooks without an Approval section. */
+  approval: RunApproval | null;
 }
 
 /** Body of `GET /api/runs` (playbook-dispatcher's envelope). */

@@ -224,7 +224,58 @@ export const OPENAPI_SCHEMAS = {
       run_id: text(),
       status: { type: 'string', enum: [...RUN_STATUSES] },
       location: text('/api/runs/{id}'),
+      approval: {
+        allOf: [ref('RunApproval')],
+        description: 'Set when the run waits for approval (status pending_approval)',
+      },
     },
+  },
+  RunApproval: {
+    type: 'object',
+    description:
+      'The approval gate of a run of a runbook with an Approval section, as recorded when it was requested',
+    required: [
+      'required',
+      'approvers',
+      'allow_self_approval',
+      'approvals',
+      'rejected_by',
+      'reason',
+      'expires_at',
+    ],
+    properties: {
+      required: { type: 'integer', minimum: 1, maximum: 5, description: 'Approvals needed' },
+      approvers: {
+        type: 'object',
+        additionalProperties: { type: 'array', items: { type: 'string' } },
+        description: "Claims an approver's token must satisfy",
+      },
+      allow_self_approval: { type: 'boolean' },
+      approvals: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['by', 'at', 'comment'],
+          properties: {
+            by: text('The approver (user id)'),
+            at: dateTime('When'),
+            comment: { type: 'string', nullable: true },
+          },
+        },
+      },
+      rejected_by: { type: 'string', nullable: true },
+      reason: { type: 'string', nullable: true, description: 'Why it was rejected' },
+      expires_at: dateTime('When the request expires if not decided'),
+    },
+  },
+  ApproveRunRequest: {
+    type: 'object',
+    properties: { comment: { type: 'string', maxLength: 500 } },
+  },
+  RejectRunRequest: {
+    type: 'object',
+    required: ['reason'],
+    properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
   },
   RunRecord: {
     type: 'object',
@@ -262,6 +313,17 @@ export const OPENAPI_SCHEMAS = {
         nullable: true,
         description:
           'The MCP client as `<name>/<version>` from its `clientInfo`; null for other triggers',
+      },
+      runbook_sha256: {
+        type: 'string',
+        nullable: true,
+        description:
+          'Hex SHA-256 of the runbook file before its `# History` line when the run was requested (null for runs recorded before it was kept)',
+      },
+      approval: {
+        allOf: [ref('RunApproval')],
+        nullable: true,
+        description: 'The approval state; null for runbooks without an Approval section',
       },
     },
   },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { JsonlAuditLog, MarkdownHistory } from '@runbooks/history';
 import { formatHistoryEntry } from '@runbooks/runbook-format';
-import type { Breadcrumb, HistoryRecord, RunOperation } from '@runbooks/types';
+import type { Breadcrumb, HistoryApprovalNote, HistoryRecord, RunOperation } from '@runbooks/types';
 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RunbookCatalog } from '../catalog/runbook-catalog.service';
@@ -31,6 +31,8 @@ export interface HistoryFacts {
   skipMarkdown?: boolean;
   /** Who canceled the run and why (a canceled run's entry says so in its `**Error:**` block). */
   canceled?: { by: string | null; reason: string | null };
+  /** The approval line of the markdown entry: who approved or rejected it, or that it expired. */
+  approval?: string;
 }
 
 /** The note a canceled run's History entry carries: `Canceled by alice: wrong target`. */
@@ -100,6 +102,7 @@ export class HistoryRecorder implements OnApplicationShutdown {
       stdout,
       stderr,
       ...(facts.error === undefined ? {} : { error: facts.error }),
+      ...(facts.approval === undefined ? {} : { approval: facts.approval }),
     });
     try {
       await this.markdown.append(this.catalog.pathOf(facts.filename), entry);
@@ -109,6 +112,27 @@ export class HistoryRecorder implements OnApplicationShutdown {
         `Could not append history to ${facts.filename}: ${(error as Error).message}`,
       );
     }
+  }
+
+  /** Writes one audit record of an approval decision (the markdown entry comes when the run ends). */
+  async recordDecision(
+    note: HistoryApprovalNote,
+    context: { filename: string; breadcrumb: Breadcrumb },
+  ): Promise<void> {
+    const now = new Date().toISOString();
+    await this.appendAudit({
+      start_timestamp: now,
+      finish_timestamp: now,
+      return_code: 0,
+      operation: 'execute',
+      breadcrumb: context.breadcrumb,
+      config_items: this.config.items,
+      stdout: '',
+      stderr: '',
+      errors: [],
+      warnings: [],
+      approval: note,
+    });
   }
 
   private async appendAudit(record: HistoryRecord): Promise<void> {

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { evaluateClaims } from '@runbooks/rbac';
 import {
   isTerminalStatus,
   type OutputChunk,
@@ -10,15 +9,14 @@ import {
 } from '@runbooks/history';
 
 import type { Caller } from '../auth/caller';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
 import { RunbookCatalog } from '../catalog/runbook-catalog.service';
 import { RUN_STORE } from '../history/run-store.provider';
-import { RunbookAccess } from '../runbooks/runbook-access.service';
 import { assertRunnable } from '../runbooks/runnable-check';
 import { RunCancellation } from '../runs/run-cancellation.service';
 import { RunEventsService } from '../runs/run-events.service';
 import { RunSubmission } from '../runs/run-submission.service';
+import { RunVisibility, type VisibilityCache } from '../runs/run-visibility.service';
 
 /** A run the MCP surface starts: as the REST execute, plus who asked through which client. */
 export interface McpSubmitCommand {
@@ -34,17 +32,16 @@ export interface McpSubmitCommand {
 
 /**
  * The one place the MCP surface touches the run machinery (submit, follow, cancel, visibility),
- * so the run-lifecycle refactor re-points MCP here only. Visibility and cancel ownership follow
- * `RunsController` exactly: a caller sees runs of runbooks they may run (admins: all), and only
- * a run's requester or an admin may cancel it.
+ * so the run-lifecycle refactor re-points MCP here only. Visibility and cancel ownership are
+ * `RunVisibility`'s, as for REST. There is no approve or reject here: an agent may request a run
+ * of a runbook with an Approval section (it stays `pending_approval`) but never decide it.
  */
 @Injectable()
 export class McpRunGateway {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RUN_STORE) private readonly store: RunStore,
     private readonly catalog: RunbookCatalog,
-    private readonly access: RunbookAccess,
+    private readonly visibility: RunVisibility,
     private readonly submission: RunSubmission,
     private readonly cancellation: RunCancellation,
     private readonly events: RunEventsService,
@@ -75,6 +72,7 @@ export class McpRunGateway {
    * its record. A run in any state but queued/running is returned at once, as it is.
    */
   async waitForEnd(run: Run, timeoutMs: number): Promise<Run> {
+    // pending_approval returns at once too: a decision may take days.
     if ((run.status !== 'queued' && run.status !== 'running') || timeoutMs <= 0) return run;
     let stop: () => void = () => undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -94,11 +92,8 @@ export class McpRunGateway {
   }
 
   /** The run when the caller may see it; the REST 404 otherwise. */
-  async visibleRun(id: string, caller: Caller): Promise<Run> {
-    const run = await this.store.get(id);
-    if (!run || !(await this.canSee(run, caller, new Map())))
-      throw new AppError('NOT_FOUND', `Run not found: ${id}`);
-    return run;
+  visibleRun(id: string, caller: Caller): Promise<Run> {
+    return this.visibility.visibleRun(id, caller);
   }
 
   /** One store page filtered to what the caller may see. */
@@ -109,9 +104,10 @@ export class McpRunGateway {
     caller: Caller,
   ): Promise<{ items: Run[]; nextCursor: string | null }> {
     const page: RunPage = await this.store.list(filter, { limit, cursor });
-    const cache = new Map<string, boolean>();
+    const cache: VisibilityCache = new Map();
     const items: Run[] = [];
-    for (const run of page.items) if (await this.canSee(run, caller, cache)) items.push(run);
+    for (const run of page.items)
+      if (await this.visibility.canSee(run, caller, cache)) items.push(run);
     return { items, nextCursor: page.nextCursor };
   }
 
@@ -122,31 +118,10 @@ export class McpRunGateway {
 
   /** Cancels as `POST /api/runs/{id}/cancel` does: requester or admin, active runs only. */
   async cancel(id: string, caller: Caller, reason: string | null): Promise<Run> {
-    const run = await this.visibleRun(id, caller);
-    if (run.requestedBy !== caller.userId && !this.isAdmin(caller)) {
-      throw new AppError(
-        'FORBIDDEN',
-        `Only the user who started run ${id} (${run.requestedBy || 'unknown'}) or an admin may cancel it`,
-      );
-    }
+    const run = await this.visibility.visibleRun(id, caller);
+    this.visibility.assertMayCancel(run, caller);
     if (isTerminalStatus(run.status))
       throw new AppError('CONFLICT', `Run ${id} is not active (status: ${run.status})`);
     return this.cancellation.cancel(run, caller, reason?.slice(0, 500));
-  }
-
-  private async canSee(run: Run, caller: Caller, cache: Map<string, boolean>): Promise<boolean> {
-    const known = cache.get(run.runbook);
-    if (known !== undefined) return known;
-    let allowed = this.isAdmin(caller);
-    if (!allowed) {
-      const entry = await this.catalog.get(run.runbook).catch(() => null);
-      allowed = entry !== null && this.access.canRun(entry, caller);
-    }
-    cache.set(run.runbook, allowed);
-    return allowed;
-  }
-
-  private isAdmin(caller: Caller): boolean {
-    return evaluateClaims(this.config.adminRequiredClaims, caller.claims).allowed;
   }
 }

@@ -7,6 +7,8 @@ import { SERVER_VERSION } from '../config/server-version';
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Buckets for run duration (seconds): scripts run from milliseconds to many minutes. */
 const RUN_BUCKETS = [0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 600, 1800, 3600];
+/** Seconds from request to decision: seconds (tests) up to the 7-day maximum wait. */
+const APPROVAL_BUCKETS = [1, 10, 60, 300, 900, 3600, 4 * 3600, 86400, 7 * 86400];
 
 function counter<T extends string>(
   name: string,
@@ -66,6 +68,22 @@ export class MetricsService {
     'runbook_run_retries_total',
     'Distributed mode: lost runs queued again under their Retry Policy',
     ['runbook'],
+  );
+  readonly approvalRequests = counter(
+    'runbook_approval_requests_total',
+    'Runs recorded pending approval (runbooks with an Approval section)',
+    ['runbook'],
+  );
+  readonly approvalDecisions = counter(
+    'runbook_approval_decisions_total',
+    'Ends of approval requests by outcome: approved, rejected, expired, canceled',
+    ['runbook', 'outcome'],
+  );
+  readonly approvalWait = histogram(
+    'runbook_approval_decision_seconds',
+    'Time from a run being requested to its approval decision, by outcome',
+    ['runbook', 'outcome'],
+    APPROVAL_BUCKETS,
   );
   readonly rbacDenials = counter('runbook_rbac_denials_total', 'Requests refused by RBAC', [
     'runbook',

@@ -37,9 +37,13 @@ export class ExecuteResponder {
   async respond(request: Request, response: Response, submission: Submission): Promise<void> {
     const runId = submission.run.id;
     response.setHeader('X-Run-Id', runId);
-    if (wantsAsync(request)) {
+    // A run waiting for approval is answered at once, whatever was asked: nobody can wait
+    // on a request for a decision that may take days.
+    const pending = submission.run.status === 'pending_approval';
+    if (wantsAsync(request) || pending) {
       const location = `/api/runs/${runId}`;
       const body: RunAccepted = { run_id: runId, status: submission.run.status, location };
+      if (pending && submission.run.approval) body.approval = submission.run.approval;
       response.status(202).setHeader('Location', location).json(body);
       return;
     }

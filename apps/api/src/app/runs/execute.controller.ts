@@ -70,7 +70,8 @@ export class ExecuteController {
   })
   @ApiResponse({
     status: 202,
-    description: 'Started asynchronously (`Prefer: respond-async`)',
+    description:
+      'Started asynchronously (`Prefer: respond-async`), or, for a runbook with an Approval section, recorded `pending_approval` (always 202, whatever `Accept`/`Prefer` say; the body carries `approval`)',
     content: { 'application/json': { schema: schemaRef('RunAccepted') } },
     headers: {
       Location: { description: '/api/runs/{id}', schema: { type: 'string' } },

@@ -23,10 +23,22 @@ export class RunCancellation {
     private readonly results: RunResults,
   ) {}
 
-  /** Cancels a queued or running run; returns the record as it is afterwards. */
+  /** Cancels a pending, queued or running run; returns the record as it is afterwards. */
   async cancel(run: Run, caller: Caller, reason: string | undefined): Promise<Run> {
     const canceledBy = caller.userId || 'unknown';
     const why = reason ?? null;
+    if (run.status === 'pending_approval') {
+      const settled = await this.lifecycle.settle(run, {
+        status: 'canceled',
+        from: ['pending_approval'],
+        patch: { returnCode: null, canceledBy, cancelReason: why },
+      });
+      if (settled.applied) {
+        await this.ports.requests.delete(run.id).catch(() => undefined);
+        return settled.run;
+      }
+      run = settled.run;
+    }
     if (run.status === 'queued') {
       const settled = await this.lifecycle.settle(run, {
         status: 'canceled',

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { NewRun, Run, RunPatch, RunStore } from '@runbooks/history';
-import type { ExecuteResult, RunStatus } from '@runbooks/types';
+import type { NewRun, Run, RunPatch, RunStore, TransitionResult } from '@runbooks/history';
+import type { ExecuteResult, RunApproval, RunStatus } from '@runbooks/types';
 
 import { HistoryRecorder, type HistoryFacts } from '../history/history-recorder.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { LastRunIndex } from '../history/last-run-index.service';
+import { approvalNote } from './approval-note';
 import { executeResultOf, type FullOutput } from './run-results';
 import { RUN_PORTS, type RunPorts } from './run-ports';
 import { RUN_STORE } from '../history/run-store.provider';
@@ -23,6 +24,11 @@ export interface Settlement {
   lastSeq?: number;
   /** Why, for the log line (lost, timeout, refusals). */
   reason?: string;
+  /**
+   * Write History only once the move applied (decisions that race each other: a reject losing
+   * to the last approval must leave no entry), instead of before it.
+   */
+  historyOnceApplied?: boolean;
 }
 
 /** What a settlement did: the run as it is now and its `done` result. */
@@ -65,6 +71,50 @@ export class RunLifecycle {
     return this.store.get(runId);
   }
 
+  /**
+   * Puts a checked run on hold until it is approved (queued → pending_approval, with its gate);
+   * null when the run was settled meanwhile.
+   */
+  async awaitApproval(run: Run, approval: RunApproval): Promise<Run | null> {
+    const outcome = await this.store.transition(
+      run.id,
+      run.attempt,
+      ['queued'],
+      'pending_approval',
+      {
+        approval,
+      },
+    );
+    if (!outcome.applied) return null;
+    this.lastRuns.note(outcome.run);
+    this.metrics.approvalRequests.inc({ runbook: run.runbook });
+    this.logger.log(
+      `Run ${run.id} of ${run.runbook} waits for ${approval.required} approval(s) until ${approval.expires_at}`,
+    );
+    return outcome.run;
+  }
+
+  /**
+   * Records an approval of a pending run (compare and set on its approval state): `queued` once
+   * the last one is in, else still pending. Not applied when someone decided first: re-read and
+   * decide again.
+   */
+  async recordApproval(
+    run: Run & { approval: RunApproval },
+    next: RunApproval,
+    to: 'pending_approval' | 'queued',
+  ): Promise<TransitionResult> {
+    const outcome = await this.store.decideApproval(run.id, run.approval, next, to);
+    if (!outcome.applied) return outcome;
+    this.lastRuns.note(outcome.run);
+    const by = next.approvals[next.approvals.length - 1]?.by ?? 'unknown';
+    this.logger.log(
+      `Run ${run.id} of ${run.runbook} approved by ${by} (${next.approvals.length} of ${next.required})${to === 'queued' ? '; queued' : ''}`,
+    );
+    if (to === 'queued') this.countDecision(outcome.run, 'approved');
+    return outcome;
+  }
+
   /** Takes a queued run for this worker (attempt + 1); null when another delivery took it. */
   async claim(runId: string, workerId: string): Promise<Run | null> {
     const claimed = await this.store.claim(runId, { workerId });
@@ -92,9 +142,15 @@ export class RunLifecycle {
 
   /** Moves a run to a final status, with every side effect once; see {@link Settlement}. */
   async settle(run: Run, settlement: Settlement): Promise<Settled> {
-    if (settlement.history) {
+    // The History entry of a run that had a gate names who approved it (or rejected it, or why
+    // it expired) wherever it is settled.
+    const history =
+      settlement.history && run.approval && settlement.history.approval === undefined
+        ? { ...settlement.history, approval: approvalNote(run.approval, settlement.status) }
+        : settlement.history;
+    if (history && !settlement.historyOnceApplied) {
       if (!(await this.isStillOurs(run, settlement.from))) return this.settledElsewhere(run);
-      await this.history.record(settlement.history);
+      await this.history.record(history);
     }
     const outcome = await this.store.transition(
       run.id,
@@ -105,8 +161,11 @@ export class RunLifecycle {
     );
     if (!outcome.applied) return this.settledElsewhere(outcome.run ?? run);
     const settled = outcome.run;
+    if (history && settlement.historyOnceApplied) await this.history.record(history);
     this.lastRuns.note(settled);
     this.count(settled);
+    if (settlement.from.includes('pending_approval') && run.status === 'pending_approval')
+      this.countDecision(settled, settled.status);
     this.log(settled, settlement.reason);
     const result = executeResultOf(settled, settlement.output);
     await this.publishDone(settled.id, result, settlement.lastSeq);
@@ -140,6 +199,14 @@ export class RunLifecycle {
       const seconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
       this.metrics.runDuration.observe({ runbook: run.runbook, status: run.status }, seconds);
     }
+  }
+
+  /** Approval decisions by outcome, and how long the request waited for it. */
+  private countDecision(run: Run, outcome: string): void {
+    this.metrics.approvalDecisions.inc({ runbook: run.runbook, outcome });
+    const waitedSeconds = (Date.parse(run.updatedAt) - Date.parse(run.createdAt)) / 1000;
+    if (Number.isFinite(waitedSeconds))
+      this.metrics.approvalWait.observe({ runbook: run.runbook, outcome }, waitedSeconds);
   }
 
   private log(run: Run, reason: string | undefined): void {

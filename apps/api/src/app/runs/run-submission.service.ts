@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isDispatchError } from '@runbooks/dispatch';
 import type { Run, RunStore } from '@runbooks/history';
+import { SECTION_TITLES, type ApprovalPolicy } from '@runbooks/runbook-format';
 import type { ExecuteResult, RunTrigger } from '@runbooks/types';
 
 import type { Caller } from '../auth/caller';
@@ -15,6 +16,7 @@ import { RunResults } from './run-results.service';
 import { RUN_PORTS, type RunPorts, type RunRequestDetails } from './run-ports';
 import { RUN_STORE } from '../history/run-store.provider';
 import { RunWorker } from './run-worker.service';
+import { runbookSha256 } from './runbook-digest';
 
 /** An execute request as the controller hands it over. */
 export interface ExecuteCommand {
@@ -85,6 +87,7 @@ export class RunSubmission {
       envVarNames: Object.keys(command.envVars),
       trigger: command.trigger ?? 'api',
       client: command.client ?? null,
+      runbookSha256: runbookSha256(entry.text),
     });
     const refusal = recursionRefusal(entry.filename, stack, this.config.maxRecursionDepth);
     if (refusal) {
@@ -124,14 +127,66 @@ export class RunSubmission {
       const stderr = validation.errors.join('\n');
       return this.refuse(run, stderr, validation.errors, validation.warnings);
     }
-    await this.enqueue(run, parent !== null, {
+    const details: RunRequestDetails = {
       // Only declared, non-control variables reach the script (the others are in the warnings).
       envVars: this.access.requestEnv(entry, command.envVars).passed,
       token: command.caller.token,
       remoteIp: command.remoteIp,
       warnings: validation.warnings,
-    });
+    };
+    const gate = entry.parsed.runbook.approval;
+    if (gate) return this.holdForApproval(run, gate, details);
+    if (
+      entry.parsed.runbook.sections.some((section) => section.title === SECTION_TITLES.approval)
+    ) {
+      // Unreachable while validation refuses an unreadable gate; never let such a run through.
+      const message = 'The Approval section of this runbook cannot be read';
+      return this.refuse(run, message, [message], validation.warnings);
+    }
+    await this.enqueue(run, parent !== null, details);
     return { run, result: () => this.results.waitFor(run.id) };
+  }
+
+  /**
+   * A checked run of a runbook with an Approval section waits (`pending_approval`) with its
+   * request details kept until it starts or ends; the approval that completes the gate queues it.
+   */
+  private async holdForApproval(
+    run: Run,
+    gate: ApprovalPolicy,
+    details: RunRequestDetails,
+  ): Promise<Submission> {
+    const expiresAt = new Date(Date.parse(run.createdAt) + gate.expiresAfterSeconds * 1000);
+    try {
+      await this.ports.requests.set(
+        run.id,
+        details,
+        gate.expiresAfterSeconds * 1000 + REQUEST_TTL_MS,
+      );
+    } catch (error) {
+      if (!isDispatchError(error)) throw error;
+      const message = 'The run queue is unavailable; the run was not recorded for approval';
+      await this.lifecycle
+        .settle(run, {
+          status: 'failure',
+          from: ['queued'],
+          patch: { returnCode: 1, errors: [message] },
+          reason: error.message,
+        })
+        .catch(() => undefined);
+      throw new AppError('UNAVAILABLE', message);
+    }
+    const pending = await this.lifecycle.awaitApproval(run, {
+      required: gate.count,
+      approvers: gate.approvers,
+      allow_self_approval: gate.allowSelfApproval,
+      approvals: [],
+      rejected_by: null,
+      reason: null,
+      expires_at: expiresAt.toISOString(),
+    });
+    const current = pending ?? (await this.store.get(run.id)) ?? run;
+    return { run: current, result: () => this.results.waitFor(run.id) };
   }
 
   /** The running run a nesting proof stands for, or null (no proof, a wrong one, or not running). */

@@ -1,13 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiParam, ApiQuery } from '@nestjs/swagger';
-import { evaluateClaims } from '@runbooks/rbac';
-import { toWire, type Run, type RunStore } from '@runbooks/history';
+import { toWire, type RunStore } from '@runbooks/history';
 import type { CancelRunRequest, RunListResponse, RunRecord } from '@runbooks/types';
 import type { Request, Response } from 'express';
 
 import type { Caller } from '../auth/caller';
 import { CurrentCaller } from '../auth/current-caller.decorator';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import {
   ApiErrors,
   ApiJsonBody,
@@ -15,25 +13,21 @@ import {
   ApiOperationDoc,
   ApiTextResult,
 } from '../docs/api-docs.decorators';
-import { AppError } from '../errors/app-error';
-import { RunbookAccess } from '../runbooks/runbook-access.service';
-import { RunbookCatalog } from '../catalog/runbook-catalog.service';
 import { ExecuteResponder } from './execute-responder';
 import { parseRunQuery, pickFields } from './run-query';
 import { RunCancellation } from './run-cancellation.service';
+import { RunVisibility, type VisibilityCache } from './run-visibility.service';
 import { RUN_STORE } from '../history/run-store.provider';
 
 /** Most store pages read to fill one filtered page of visible runs. */
 const MAX_SCANNED_PAGES = 20;
 
-/** Run records: list, get, follow events, cancel. Callers see runs of runbooks they may run. */
+/** Run records: list, get, follow events, cancel. Callers see runs of runbooks they may run or approve. */
 @Controller('api/runs')
 export class RunsController {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RUN_STORE) private readonly store: RunStore,
-    private readonly catalog: RunbookCatalog,
-    private readonly access: RunbookAccess,
+    private readonly visibility: RunVisibility,
     private readonly cancellation: RunCancellation,
     private readonly responder: ExecuteResponder,
   ) {}
@@ -43,13 +37,13 @@ export class RunsController {
     operationId: 'listRuns',
     summary: 'List runs',
     description:
-      'Run records, newest first, in the playbook-dispatcher envelope `{data, links: {next}}`. A caller sees runs of runbooks whose Required Claims they satisfy (admins see all). Follow `links.next` for the next page.',
+      'Run records, newest first, in the playbook-dispatcher envelope `{data, links: {next}}`. A caller sees runs of runbooks whose Required Claims or approver claims they satisfy (admins see all). Follow `links.next` for the next page.',
   })
   @ApiQuery({
     name: 'filter[status]',
     required: false,
     description:
-      'Comma-separated statuses: queued, running, success, failure, timeout, canceled, lost, denied',
+      'Comma-separated statuses: queued, running, success, failure, timeout, canceled, lost, denied, pending_approval, rejected, expired',
     schema: { type: 'string', example: 'failure,timeout' },
   })
   @ApiQuery({ name: 'filter[runbook]', required: false, schema: { type: 'string' } })
@@ -96,13 +90,13 @@ export class RunsController {
   @Get()
   async list(@CurrentCaller() caller: Caller, @Req() request: Request): Promise<RunListResponse> {
     const query = parseRunQuery(request.query);
-    const visible = new Map<string, boolean>();
+    const visible: VisibilityCache = new Map();
     const data: Partial<RunRecord>[] = [];
     let cursor = query.cursor;
     for (let page = 0; page < MAX_SCANNED_PAGES && data.length < query.limit; page++) {
       const result = await this.page(query, cursor, query.limit - data.length);
       for (const run of result.items) {
-        if (await this.isVisible(run, caller, visible))
+        if (await this.visibility.canSee(run, caller, visible))
           data.push(pickFields(toWire(run), query.fields));
       }
       cursor = result.nextCursor;
@@ -117,7 +111,7 @@ export class RunsController {
   @ApiErrors(401, 404, 429)
   @Get(':id')
   async get(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<RunRecord> {
-    return toWire(await this.visibleRun(id, caller));
+    return toWire(await this.visibility.visibleRun(id, caller));
   }
 
   @ApiOperationDoc({
@@ -149,7 +143,7 @@ export class RunsController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    await this.visibleRun(id, caller);
+    await this.visibility.visibleRun(id, caller);
     const lastEventId =
       request.header('Last-Event-ID') ??
       (typeof request.query['last_event_id'] === 'string' ? request.query['last_event_id'] : '0');
@@ -166,7 +160,7 @@ export class RunsController {
     operationId: 'cancelRun',
     summary: 'Cancel a run',
     description:
-      "Stops a queued or running run: the script's whole process tree gets SIGTERM, then SIGKILL after KILL_GRACE_SECONDS. The run ends `canceled` with who and why recorded (return_code -15). Only the user who started the run or an admin may cancel it (403 for others who can see it).",
+      "Stops a pending, queued or running run (a run pending approval ends `canceled` at once): the script's whole process tree gets SIGTERM, then SIGKILL after KILL_GRACE_SECONDS. The run ends `canceled` with who and why recorded (return_code -15). Only the user who started the run or an admin may cancel it (403 for others who can see it).",
   })
   @ApiParam({ name: 'id', schema: { type: 'string' } })
   @ApiJsonBody('CancelRunRequest', 'Why (optional)')
@@ -179,14 +173,9 @@ export class RunsController {
     @Body() body: CancelRunRequest | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<RunRecord> {
-    const run = await this.visibleRun(id, caller);
-    // Seeing a run (may run its runbook) is not owning it: only its requester or an admin stops it.
-    if (run.requestedBy !== caller.userId && !this.isAdmin(caller)) {
-      throw new AppError(
-        'FORBIDDEN',
-        `Only the user who started run ${id} (${run.requestedBy || 'unknown'}) or an admin may cancel it`,
-      );
-    }
+    const run = await this.visibility.visibleRun(id, caller);
+    // Seeing a run (may run or approve its runbook) is not owning it.
+    this.visibility.assertMayCancel(run, caller);
     const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 500) : undefined;
     return toWire(await this.cancellation.cancel(run, caller, reason));
   }
@@ -203,31 +192,6 @@ export class RunsController {
       includeOutput:
         !query.fields || query.fields.includes('stdout') || query.fields.includes('stderr'),
     });
-  }
-
-  private async visibleRun(id: string, caller: Caller): Promise<Run> {
-    const run = await this.store.get(id);
-    if (!run || !(await this.isVisible(run, caller, new Map())))
-      throw new AppError('NOT_FOUND', `Run not found: ${id}`);
-    return run;
-  }
-
-  /** A run is visible to admins and to callers who may run its runbook. */
-  private async isVisible(run: Run, caller: Caller, cache: Map<string, boolean>): Promise<boolean> {
-    const known = cache.get(run.runbook);
-    if (known !== undefined) return known;
-    let allowed = this.isAdmin(caller);
-    if (!allowed) {
-      const entry = await this.catalog.get(run.runbook).catch(() => null);
-      allowed = entry !== null && this.access.canRun(entry, caller);
-    }
-    cache.set(run.runbook, allowed);
-    return allowed;
-  }
-
-  /** Whether the caller holds ADMIN_REQUIRED_CLAIMS. */
-  private isAdmin(caller: Caller): boolean {
-    return evaluateClaims(this.config.adminRequiredClaims, caller.claims).allowed;
   }
 
   private nextLink(request: Request, cursor: string): string {

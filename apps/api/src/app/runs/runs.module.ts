@@ -5,6 +5,8 @@ import type { AppConfig } from '../config/app-config';
 import { HistoryModule } from '../history/history.module';
 import { RunbooksModule } from '../runbooks/runbooks.module';
 import { SandboxModule } from '../sandbox/sandbox.module';
+import { ApprovalExpiry } from './approval-expiry.service';
+import { ApprovalsController } from './approvals.controller';
 import { ExecuteController } from './execute.controller';
 import { ExecuteResponder } from './execute-responder';
 import { NestingProofs } from './nesting-proofs';
@@ -14,7 +16,9 @@ import { RunLifecycle } from './run-lifecycle.service';
 import { RUN_PORTS } from './run-ports';
 import { runPortsProviders } from './run-ports.provider';
 import { RunResults } from './run-results.service';
+import { RunApprovals } from './run-approvals.service';
 import { RunSubmission } from './run-submission.service';
+import { RunVisibility } from './run-visibility.service';
 import { RunWorker } from './run-worker.service';
 import { RunsController } from './runs.controller';
 import { ScriptRunner } from './script-runner.service';
@@ -29,7 +33,7 @@ export class RunsModule {
     return {
       module: RunsModule,
       imports: [CatalogModule, HistoryModule, RunbooksModule, SandboxModule],
-      controllers: [ExecuteController, RunsController],
+      controllers: [ExecuteController, RunsController, ApprovalsController],
       providers: [
         ...runPortsProviders(config),
         RunLifecycle,
@@ -41,9 +45,19 @@ export class RunsModule {
         RunEventsService,
         ExecuteResponder,
         NestingProofs,
+        RunVisibility,
+        RunApprovals,
+        ApprovalExpiry,
       ],
       // RunEventsService and RunCancellation: for the MCP feature's run gateway.
-      exports: [RUN_PORTS, RunSubmission, RunWorker, RunEventsService, RunCancellation],
+      exports: [
+        RUN_PORTS,
+        RunSubmission,
+        RunWorker,
+        RunEventsService,
+        RunCancellation,
+        RunVisibility,
+      ],
     };
   }
 }

@@ -3,7 +3,12 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { execute } from '@runbooks/executor';
 import { MarkdownHistory } from '@runbooks/history';
-import { formatHistoryEntry, resolveEnvValues, secretValuesOf } from '@runbooks/runbook-format';
+import {
+  formatHistoryEntry,
+  resolveEnvValues,
+  secretValuesOf,
+  SECTION_TITLES,
+} from '@runbooks/runbook-format';
 import type { ExecuteRequest, ExecuteResult, RunStatus } from '@runbooks/types';
 import { parseLabels } from '../assignments';
 import { CliError } from '../cli-error';
@@ -99,6 +104,12 @@ async function executeLocal(
     throw new CliError(
       'FAILED',
       `${file.display} is documentation only: it has no Script section, so there is nothing to run.`,
+    );
+  // A gate is enforced by a server; running the file here would skip it.
+  if (loaded.runbook.sections.some((section) => section.title === SECTION_TITLES.approval))
+    throw new CliError(
+      'FAILED',
+      `${file.display} has an Approval section: each run needs an approval, which only a server can collect. Run it on a server (--server) instead.`,
     );
   const given = ctx.readEnvOptions(options.env, options.envFile);
   const environment = loaded.runbook.environment ?? [];
@@ -252,7 +263,16 @@ async function executeRemote(
       ctx.printJson(accepted);
     } else {
       ctx.print(`${accepted.run_id}\n`);
-      ctx.note(`Started run ${accepted.run_id} of ${filename} (${accepted.status}).`);
+      if (accepted.status === 'pending_approval') {
+        ctx.note(
+          `Run ${accepted.run_id} of ${filename} waits for approval (${accepted.approval?.required ?? 1} needed, until ${accepted.approval?.expires_at ?? '?'}).`,
+        );
+        ctx.note(
+          `Approvers decide with: runbook approve ${accepted.run_id} (see runbook approvals)`,
+        );
+      } else {
+        ctx.note(`Started run ${accepted.run_id} of ${filename} (${accepted.status}).`);
+      }
       ctx.note(`Follow it with: runbook logs ${accepted.run_id} --follow`);
     }
     return ExitCode.OK;
@@ -262,6 +282,7 @@ async function executeRemote(
   if (!options.json) spinner.start();
   const controller = new AbortController();
   let runId: string | null = null;
+  let pending = false;
   let interruptedBy: InterruptSignal | null = null;
   let cancelSent = false;
   let giveUp: NodeJS.Timeout | null = null;
@@ -306,7 +327,18 @@ async function executeRemote(
     );
     runId = stream.runId;
     if (interruptedBy !== null) sendCancel();
-    spinner.update(`Waiting for ${filename} to start${runId ? ` (run ${runId})` : ''}…`);
+    if (stream.pendingApproval) {
+      const gate = stream.pendingApproval.approval;
+      spinner.stop();
+      ctx.note(
+        `Run ${runId ?? '?'} of ${filename} needs ${gate?.required ?? 1} approval(s) before it starts (until ${gate?.expires_at ?? '?'}): runbook approve ${runId ?? '<id>'}`,
+      );
+      if (!options.json) spinner.start();
+      spinner.update(`Waiting for approval of run ${runId ?? '?'}… (Ctrl-C withdraws the request)`);
+    } else {
+      spinner.update(`Waiting for ${filename} to start${runId ? ` (run ${runId})` : ''}…`);
+    }
+    pending = stream.pendingApproval !== undefined;
     outcome = await followRun({
       client,
       runId,
@@ -343,6 +375,19 @@ async function executeRemote(
     return code;
   }
   const done = outcome.done;
+  if (pending && !done.success && runId !== null && !options.json) {
+    // Say how the request ended when it never ran (rejected, expired, canceled).
+    const run = await client.getRun(runId).catch(() => null);
+    if (run && run.started_at === null) {
+      const gate = run.approval;
+      ctx.note(
+        run.status === 'rejected'
+          ? `Run ${runId} was rejected by ${gate?.rejected_by ?? 'unknown'}: ${gate?.reason ?? ''}`
+          : `Run ${runId} ended ${run.status} without running${run.errors.length > 0 ? `: ${run.errors.join('; ')}` : ''}`,
+      );
+      return ExitCode.FAILURE;
+    }
+  }
   if (!options.json && stderr.isOnlyRefusal(done.errors)) {
     stderr.discard();
     reportValidationFailure(

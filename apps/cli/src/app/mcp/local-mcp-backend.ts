@@ -15,7 +15,7 @@ import {
   type McpValidation,
   type RunbooksMcpBackend,
 } from '@runbooks/mcp';
-import type { Runbook } from '@runbooks/runbook-format';
+import { SECTION_TITLES, type Runbook } from '@runbooks/runbook-format';
 import { isRunStatus, type RunRecord } from '@runbooks/types';
 import {
   isDocumentationOnly,
@@ -82,6 +82,8 @@ function historyRecord(run: LocalRun): RunRecord {
     cancel_reason: null,
     trigger: 'api',
     client: null,
+    runbook_sha256: null,
+    approval: null,
   };
 }
 
@@ -180,6 +182,12 @@ export class LocalMcpBackend implements RunbooksMcpBackend {
       throw new McpRefusal(
         'BAD_REQUEST',
         `${request.filename} is documentation only: it has no Script section, so there is nothing to run.`,
+      );
+    // Only a server collects approvals: running the file here would skip the gate.
+    if (loaded.runbook.sections.some((section) => section.title === SECTION_TITLES.approval))
+      throw new McpRefusal(
+        'FORBIDDEN',
+        `${request.filename} has an Approval section: each run needs an approval, which only a Runbooks server collects.`,
       );
     const validation = validateLocalRunbook(loaded, { ...this.settings.env, ...request.env });
     if (!validation.valid) {

@@ -57,6 +57,8 @@ export class LocalMcpRun {
       cancel_reason: null,
       trigger: 'mcp',
       client: options.client,
+      runbook_sha256: null,
+      approval: null,
     };
     this.finished = this.run(loaded, options);
   }

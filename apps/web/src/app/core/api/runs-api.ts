@@ -1,7 +1,14 @@
 import { HttpClient, HttpParams } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { encodeRunListQuery, parseLabelFilter, type RunListQuery } from '@runbooks/event-stream';
-import type { CancelRunRequest, RunListResponse, RunRecord, RunStatus } from '@runbooks/types';
+import type {
+  ApproveRunRequest,
+  CancelRunRequest,
+  RejectRunRequest,
+  RunListResponse,
+  RunRecord,
+  RunStatus,
+} from '@runbooks/types';
 import { apiCall } from './api-call';
 
 /** Filters of the runs table (all optional; empty strings mean "any"). */
@@ -76,6 +83,26 @@ export class RunsApi {
   /** `GET /api/runs/:id`. */
   get(id: string): Promise<RunRecord> {
     return apiCall(this.http.get<RunRecord>(runPath(id)));
+  }
+
+  /** `GET /api/approvals`: runs waiting for an approval the caller could give now. */
+  async approvals(limit = 100): Promise<RunRecord[]> {
+    const body = await apiCall(
+      this.http.get<RunListResponse>('/api/approvals', { params: { limit: String(limit) } }),
+    );
+    return Array.isArray(body.data) ? (body.data as RunRecord[]) : [];
+  }
+
+  /** `POST /api/runs/:id/approve` → the updated record. */
+  approve(id: string, comment: string): Promise<RunRecord> {
+    const body: ApproveRunRequest = comment.trim() ? { comment: comment.trim() } : {};
+    return apiCall(this.http.post<RunRecord>(runPath(id, '/approve'), body));
+  }
+
+  /** `POST /api/runs/:id/reject` → the updated record. */
+  reject(id: string, reason: string): Promise<RunRecord> {
+    const body: RejectRunRequest = { reason: reason.trim() };
+    return apiCall(this.http.post<RunRecord>(runPath(id, '/reject'), body));
   }
 
   /** `POST /api/runs/:id/cancel` → the updated record. */

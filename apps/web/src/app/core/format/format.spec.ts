@@ -62,7 +62,9 @@ describe('formatTimestamp', () => {
 
 describe('run status helpers', () => {
   it('labels, tones and activity', () => {
-    expect(RUN_STATUSES).toHaveLength(8);
+    expect(RUN_STATUSES).toContain('pending_approval');
+    expect(statusLabel('pending_approval')).toBe('Awaiting approval');
+    expect(isActiveStatus('pending_approval')).toBe(true);
     expect(statusLabel('success')).toBe('Succeeded');
     expect(statusLabel('weird')).toBe('weird');
     expect(statusLabel(null)).toBe('Unknown');

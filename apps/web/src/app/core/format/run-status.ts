@@ -15,6 +15,9 @@ const LABELS: Record<RunStatus, string> = {
   canceled: 'Canceled',
   lost: 'Lost',
   denied: 'Denied',
+  pending_approval: 'Awaiting approval',
+  rejected: 'Rejected',
+  expired: 'Expired',
 };
 
 const TONES: Record<RunStatus, StatusTone> = {
@@ -26,6 +29,9 @@ const TONES: Record<RunStatus, StatusTone> = {
   canceled: 'warn',
   lost: 'warn',
   denied: 'bad',
+  pending_approval: 'neutral',
+  rejected: 'bad',
+  expired: 'warn',
 };
 
 /** Human label of a status ("Succeeded"); unknown values are shown as sent. */

@@ -36,6 +36,7 @@ import { ErrorPanel } from '../../shared/error-panel';
 import { LoadingState } from '../../shared/loading-state';
 import { StatusChip } from '../../shared/status-chip';
 import { CancelRunDialog, type CancelRunDialogData } from './cancel-run-dialog';
+import { approvalText } from './approval-text';
 import { runDisplayState } from './run-display-state';
 
 /** Which streams the log shows. */
@@ -77,6 +78,7 @@ export class RunViewPage {
   readonly id = input.required<string>();
 
   protected readonly record = asyncState(() => this.runsApi.get(this.id()));
+  protected readonly approvalText = approvalText;
   protected readonly result = signal<ExecuteResult | null>(null);
   protected readonly streamState = signal<RunStreamState>('connecting');
   protected readonly streamError = signal<ApiError | null>(null);

@@ -29,6 +29,7 @@ import { renderMarkdown } from './markdown-renderer';
 import {
   claimRows,
   customSections,
+  approvalSummary,
   retrySummary,
   sectionBody,
   withoutHistory,
@@ -101,6 +102,10 @@ export class RunbookDetailPage {
   protected readonly claims = computed(() => {
     const runbook = this.runbook();
     return runbook ? claimRows(runbook) : [];
+  });
+  protected readonly approval = computed(() => {
+    const runbook = this.runbook();
+    return runbook ? approvalSummary(runbook) : null;
   });
   protected readonly retry = computed(() => {
     const runbook = this.runbook();

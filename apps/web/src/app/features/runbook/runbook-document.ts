@@ -4,6 +4,8 @@ import type { Runbook, SectionRange } from '@runbooks/runbook-format';
 const HISTORY_TITLE = 'History';
 /** Title of the optional section that lets a lost run be run again (distributed mode). */
 const RETRY_TITLE = 'Retry Policy';
+/** Title of the optional four-eyes gate. */
+const APPROVAL_TITLE = 'Approval';
 
 /** The lines of a section's body (after its heading), as markdown. */
 export function sectionBody(content: string, section: SectionRange): string {
@@ -30,6 +32,7 @@ export function customSections(runbook: Runbook): SectionRange[] {
     'File System Requirements',
     'Required Claims',
     RETRY_TITLE,
+    APPROVAL_TITLE,
     'Script',
     HISTORY_TITLE,
   ]);
@@ -60,4 +63,41 @@ export function retrySummary(runbook: Runbook): { readable: boolean; text: strin
     readable: true,
     text: `When the worker running it is lost, the run is run again: up to ${policy.maxAttempts} attempts in all.`,
   };
+}
+
+/** What the runbook's Approval section means for its runs, or null when it has none. */
+export function approvalSummary(runbook: Runbook): {
+  readable: boolean;
+  text: string;
+  approvers: { claim: string; values: string[] }[];
+} | null {
+  if (!runbook.sections.some((s) => s.title === APPROVAL_TITLE)) return null;
+  const gate = runbook.approval;
+  if (!gate) {
+    return {
+      readable: false,
+      text: 'The Approval block cannot be read, so every run is refused until it is fixed.',
+      approvers: [],
+    };
+  }
+  const who = gate.allowSelfApproval ? 'any approver' : 'approvers other than the requester';
+  return {
+    readable: true,
+    text: `Each run waits for ${gate.count} approval${gate.count === 1 ? '' : 's'} by ${who}; a request expires after ${formatSeconds(gate.expiresAfterSeconds)}.`,
+    approvers: Object.entries(gate.approvers).map(([claim, values]) => ({ claim, values })),
+  };
+}
+
+function formatSeconds(seconds: number): string {
+  for (const [unit, size] of [
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+  ] as const) {
+    if (seconds % size === 0) {
+      const n = seconds / size;
+      return `${n} ${unit}${n === 1 ? '' : 's'}`;
+    }
+  }
+  return `${seconds} seconds`;
 }
