@@ -2,7 +2,15 @@ import type { RunOperation } from './history-record';
 
 /** Lifecycle of a run: `queued → running → success|failure|timeout|canceled|lost`, or `denied`. */
 export type RunStatus =
-  'queued' | 'running' | 'success' | 'failure' | 'timeout' | 'canceled' | 'lost' | 'denied';
+  | 'queued'
+  | 'running'
+  | 'success'
+  | 'failure'
+  | 'timeout'
+  | 'canceled'
+  | 'lost'
+  | 'denied'
+  | 'skipped';
 
 /** What started a run: the REST API (console, CLI, scripts) or an agent through MCP. */
 export type RunTrigger = 'api' | 'mcp';
@@ -37,6 +45,13 @@ export interface RunRecord {
   trigger: RunTrigger;
   /** The MCP client as `<name>/<version>` from its `clientInfo`; null for other triggers. */
   client: string | null;
+  /**
+   * Why a queued run has not started (a Concurrency limit or lock and who holds it, or the
+   * server-wide MAX_CONCURRENT_RUNS); null when it is not waiting.
+   */
+  waiting_for: string | null;
+  /** 1 = next among the runs waiting for the same slot or lock; null when not waiting for one. */
+  queue_position: number | null;
 }
 
 /** Body of `GET /api/runs` (playbook-dispatcher's envelope). */
