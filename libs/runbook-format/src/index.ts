@@ -23,14 +23,22 @@ export { isEscapingInputPath } from './lib/input-path';
 export { normalizeText } from './lib/normalize-text';
 export { ENV_VAR_NAME, SHELL_LANGUAGES } from './lib/read-blocks';
 export { YAML_LANGUAGES } from './lib/yaml-block';
-export { MAX_ATTEMPTS_LIMIT, REQUIRED_SECTIONS, SECTION_TITLES } from './lib/runbook';
+export {
+  CONCURRENCY_BOUNDS,
+  MAX_ATTEMPTS_LIMIT,
+  REQUIRED_SECTIONS,
+  SECTION_TITLES,
+} from './lib/runbook';
 export { NO_RETRY } from './lib/read-blocks';
+export { hasConcurrencyRules, NO_CONCURRENCY } from './lib/read-concurrency';
 export { SCRIPT_TRAILING_CONTENT_MESSAGE } from './lib/read-script';
 export type {
+  ConcurrencyPolicy,
   EnvRequirement,
   HistoryEntry,
   HistoryEntryFormat,
   MalformedHeading,
+  OnLimit,
   RequiredClaims,
   RetryPolicy,
   Runbook,

@@ -11,8 +11,16 @@ import {
   type Read,
 } from './read-blocks';
 import { findMalformedHeadings, malformedHeadingDiagnostic } from './malformed-headings';
+import { NO_CONCURRENCY, readConcurrency } from './read-concurrency';
 import { readScript } from './read-script';
-import { SECTION_TITLES, type MalformedHeading, type Runbook, type SectionRange } from './runbook';
+import {
+  SECTION_TITLES,
+  type ConcurrencyPolicy,
+  type MalformedHeading,
+  type Runbook,
+  type SectionRange,
+} from './runbook';
+import type { FenceBlock } from './markdown-blocks';
 import {
   checkSectionLayout,
   fencesIn,
@@ -52,6 +60,7 @@ function emptyRunbook(filename: string | null): Runbook {
     inputs: null,
     requiredClaims: {},
     retryPolicy: { ...NO_RETRY },
+    concurrency: { ...NO_CONCURRENCY, locks: [] },
     script: null,
     scriptTrailingContentLine: null,
     history: [],
@@ -128,6 +137,7 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
   if (hasAmbiguousClaims(sections, malformedHeadings)) runbook.requiredClaims = null;
   const retry = findSection(sections, SECTION_TITLES.retry);
   if (retry) runbook.retryPolicy = take(readRetryPolicy(retry, fencesIn(retry, fences)));
+  runbook.concurrency = readConcurrencySection(runbook, fences, take);
   const script = findContentSection(sections, SECTION_TITLES.script);
   if (script) {
     const read = take(readScript(script, fencesIn(script, fences), lines));
@@ -144,6 +154,24 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
     runbook,
     diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.column - b.column),
   };
+}
+
+/**
+ * The Concurrency policy; null (refuse runs) when the section cannot be read, is written twice, or
+ * a heading looks like it: a typo must never remove a limit or a lock.
+ */
+function readConcurrencySection(
+  runbook: Runbook,
+  fences: FenceBlock[],
+  take: <T>(result: Read<T>) => T,
+): ConcurrencyPolicy | null {
+  const title = SECTION_TITLES.concurrency;
+  const section = findSection(runbook.sections, title);
+  const copies = runbook.sections.filter((found) => found.title === title).length;
+  const lookalike = runbook.malformedHeadings.some((heading) => heading.resembles === title);
+  if (!section) return lookalike ? null : { ...NO_CONCURRENCY, locks: [] };
+  const policy = take(readConcurrency(section, fencesIn(section, fences), runbook.environment));
+  return copies > 1 || lookalike ? null : policy;
 }
 
 function hasAmbiguousClaims(sections: SectionRange[], malformed: MalformedHeading[]): boolean {

@@ -28,7 +28,7 @@ function firstYamlFence(fences: FenceBlock[]): FenceBlock | undefined {
 }
 
 /** Reads a section's YAML block as a mapping, reporting syntax and shape problems. */
-function readMapping(
+export function readMapping(
   section: SectionRange,
   fences: FenceBlock[],
   missingSeverity: 'error' | 'warning' | null,

@@ -54,6 +54,7 @@ export function validateRunbook(runbook: Runbook, options: ValidateOptions = {})
         ...checkScript(runbook),
         ...checkClaims(runbook),
         ...checkRetryPolicy(runbook),
+        ...checkConcurrency(runbook, options.parseDiagnostics ?? []),
         ...checkName(runbook),
       ];
   const errors = found.filter((d) => d.severity === 'error').map((d) => d.message);
@@ -215,6 +216,22 @@ function checkRetryPolicy(runbook: Runbook): Diagnostic[] {
       'RETRY_POLICY_INVALID',
       'error',
       `Retry Policy section could not be read: write a YAML block with max_attempts: 1 to ${MAX_ATTEMPTS_LIMIT}`,
+      section?.headingLine,
+    ),
+  ];
+}
+
+function checkConcurrency(runbook: Runbook, parsed: readonly Diagnostic[]): Diagnostic[] {
+  if (runbook.concurrency) return [];
+  // The parser's findings name the setting (`Concurrency: key 'X' is not a variable ...`).
+  const found = parsed.filter((d) => d.code === 'CONCURRENCY_INVALID' && d.severity === 'error');
+  if (found.length > 0) return found.map((d) => ({ ...d }));
+  const section = findSection(runbook.sections, SECTION_TITLES.concurrency);
+  return [
+    diagnostic(
+      'CONCURRENCY_INVALID',
+      'error',
+      'Concurrency section could not be read (or appears more than once): write one YAML block with limit and/or locks',
       section?.headingLine,
     ),
   ];

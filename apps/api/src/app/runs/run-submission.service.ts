@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isDispatchError } from '@runbooks/dispatch';
+import { hasConcurrencyRules } from '@runbooks/runbook-format';
 import type { Run, RunStore } from '@runbooks/history';
 import type { ExecuteResult, RunTrigger } from '@runbooks/types';
 
@@ -120,6 +121,12 @@ export class RunSubmission {
       throw error;
     }
     const validation = await this.access.validate(entry, command.envVars);
+    const concurrency = entry.parsed.runbook.concurrency;
+    if (concurrency && hasConcurrencyRules(concurrency)) {
+      // Fail closed until limits and locks are enforced: never run past a declared gate.
+      validation.valid = false;
+      validation.errors.push('Concurrency limits and locks are not enforced by this server yet');
+    }
     if (!validation.valid) {
       const stderr = validation.errors.join('\n');
       return this.refuse(run, stderr, validation.errors, validation.warnings);
