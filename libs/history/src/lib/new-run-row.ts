@@ -6,6 +6,7 @@ import {
   labelMap,
   requireText,
   runClient,
+  runSlots,
   runTrigger,
   stringList,
   toIso,
@@ -77,5 +78,8 @@ export function newRunRow(input: NewRun, defaults: NewRunDefaults): RunRow {
     event_seq: 1,
     trigger: runTrigger(input.trigger),
     client: runClient(input.client),
+    slots: runSlots(input.slots),
+    waiting_for: null,
+    queue_position: null,
   };
 }

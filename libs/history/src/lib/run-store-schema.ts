@@ -34,6 +34,11 @@ export interface RunsTable {
   trigger: string;
   /** The MCP client as `<name>/<version>`, or null. */
   client: string | null;
+  /** JSON list of the run's Concurrency slots (`RunSlot[]`); null without any. */
+  slots: string | null;
+  /** Why a queued run waits; null when it does not. */
+  waiting_for: string | null;
+  queue_position: number | null;
 }
 
 /** Row of `run_labels`: one per label, `created_at` copied from the run so label pages need no sort. */
@@ -208,10 +213,22 @@ async function addTrigger(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('runs').addColumn('client', text).execute();
 }
 
+/**
+ * Migration 0006: Concurrency slots on the run (read by claims, decided under one lock) and what a
+ * queued run waits for. Existing runs hold no slot.
+ */
+async function addConcurrency(db: Kysely<unknown>): Promise<void> {
+  const text = textType(db);
+  await db.schema.alterTable('runs').addColumn('slots', text).execute();
+  await db.schema.alterTable('runs').addColumn('waiting_for', text).execute();
+  await db.schema.alterTable('runs').addColumn('queue_position', 'integer').execute();
+}
+
 /** Versioned migrations of the RunStore schema, in the shape Kysely's Migrator expects. */
 export const RUN_STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_runs': { up: createInitialSchema },
   '0002_outbox': { up: createOutbox },
   '0003_output_batches': { up: createOutputBatches },
   '0004_trigger': { up: addTrigger },
+  '0006_concurrency': { up: addConcurrency },
 };

@@ -40,6 +40,26 @@ export interface Run {
   trigger: RunTrigger;
   /** The MCP client as `<name>/<version>`; null for other triggers. */
   client: string | null;
+  /** The Concurrency slots and locks the run holds while it runs (empty: none). */
+  slots: RunSlot[];
+  /** Why a queued run has not started yet; null when it is not waiting. */
+  waitingFor: string | null;
+  /** 1 = next among the runs waiting for the same slot; null when not waiting for one. */
+  queuePosition: number | null;
+}
+
+/**
+ * One Concurrency slot a run needs: at most `limit` runs holding `key` run at once, and waiting
+ * runs take it in request order. A runbook's limit is `limit:<runbook>` (plus `=<value>` of its
+ * key variable), a named lock `lock:<name>` with limit 1.
+ */
+export interface RunSlot {
+  /** What the slot is, e.g. `lock:prod-db` or `limit:Deploy.md:TARGET_ENV=prod` (1-300 chars). */
+  key: string;
+  /** Runs holding the slot at once (1-100). */
+  limit: number;
+  /** How a waiting run names it, e.g. `lock prod-db` (1-300 chars). */
+  label: string;
 }
 
 /** What `create` needs: the run as requested, before anything forks. */
@@ -71,6 +91,8 @@ export interface NewRun {
   trigger?: RunTrigger;
   /** The MCP client (`<name>/<version>`, at most 200 characters); defaults to null. */
   client?: string | null;
+  /** Concurrency slots (at most 50): the run is claimed only when it may take all of them. */
+  slots?: RunSlot[];
 }
 
 /** Fields a transition may set alongside the new status (omitted fields stay as they are). */
@@ -142,6 +164,16 @@ export interface OutputChunk extends OutputChunkInput {
   seq: number;
 }
 
+/** A queued run with Concurrency slots, as the latest review of the waiting line left it. */
+export interface WaitingRun {
+  id: string;
+  /** The first slot it waits for, or null when it may start now. */
+  waitingFor: string | null;
+  queuePosition: number | null;
+  /** The run's recursion stack (which queue a startable run goes to). */
+  recursionStack: string[];
+}
+
 /** Options of `claim`. */
 export interface ClaimOptions {
   /** Who takes the run (worker/process id), stored as `workerId`. */
@@ -191,6 +223,12 @@ export interface RunStore {
    * claimed run, or null when it is missing or no longer queued (a duplicate delivery must not run).
    */
   claim(id: string, options: ClaimOptions): Promise<Run | null>;
+  /**
+   * Reviews every queued run with Concurrency slots at once (atomically with claims): records on
+   * each its `waitingFor`/`queuePosition` (null for the runs that may start now) and returns them,
+   * in request order. A run with slots is claimed only when this review would let it start.
+   */
+  reviewWaiting(): Promise<WaitingRun[]>;
   /**
    * Gives a `running` run back to the queue (a retry after its worker was lost): `queued`, no
    * worker, heartbeat now, `errors` replaced when given; fenced on `attempt` like a transition, so

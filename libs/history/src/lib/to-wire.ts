@@ -27,5 +27,7 @@ export function toWire(run: Run): RunRecord {
     cancel_reason: run.cancelReason,
     trigger: run.trigger,
     client: run.client,
+    waiting_for: run.waitingFor,
+    queue_position: run.queuePosition,
   };
 }

@@ -82,6 +82,8 @@ function historyRecord(run: LocalRun): RunRecord {
     cancel_reason: null,
     trigger: 'api',
     client: null,
+    waiting_for: null,
+    queue_position: null,
   };
 }
 

@@ -57,6 +57,8 @@ export class LocalMcpRun {
       cancel_reason: null,
       trigger: 'mcp',
       client: options.client,
+      waiting_for: null,
+      queue_position: null,
     };
     this.finished = this.run(loaded, options);
   }
