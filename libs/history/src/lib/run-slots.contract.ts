@@ -118,14 +118,27 @@ export function describeRunSlots(context: RunSlotsContext): void {
       await make('free', [{ key: 'lock:other', limit: 1, label: 'lock other' }]);
       await make('plain', []);
       expect(await context.store().reviewWaiting()).toEqual([
-        { id: 'w1', waitingFor: 'lock db, held by run h', queuePosition: 1, recursionStack: [] },
+        {
+          id: 'w1',
+          runbook: 'deploy.md',
+          waitingFor: 'lock db, held by run h',
+          queuePosition: 1,
+          recursionStack: [],
+        },
         {
           id: 'w2',
+          runbook: 'deploy.md',
           waitingFor: 'lock db, held by run h',
           queuePosition: 2,
           recursionStack: ['parent.md', 'deploy.md'],
         },
-        { id: 'free', waitingFor: null, queuePosition: null, recursionStack: [] },
+        {
+          id: 'free',
+          runbook: 'deploy.md',
+          waitingFor: null,
+          queuePosition: null,
+          recursionStack: [],
+        },
       ]);
       expect(await get('w2')).toMatchObject({
         waitingFor: 'lock db, held by run h',

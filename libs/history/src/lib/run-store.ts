@@ -167,6 +167,7 @@ export interface OutputChunk extends OutputChunkInput {
 /** A queued run with Concurrency slots, as the latest review of the waiting line left it. */
 export interface WaitingRun {
   id: string;
+  runbook: string;
   /** The first slot it waits for, or null when it may start now. */
   waitingFor: string | null;
   queuePosition: number | null;

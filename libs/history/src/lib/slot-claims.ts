@@ -10,6 +10,7 @@ interface ActiveSlotRun extends SlotLineRun {
   waitingFor: string | null;
   queuePosition: number | null;
   recursionStack: string[];
+  runbook: string;
 }
 
 /** How a store writes inside a slot decision (its outbox setting and clock). */
@@ -36,6 +37,7 @@ async function readActive(trx: Transaction<RunDatabase>): Promise<ActiveSlotRun[
       waitingFor: run.waitingFor,
       queuePosition: run.queuePosition,
       recursionStack: run.recursionStack,
+      runbook: run.runbook,
     };
   });
 }
@@ -116,6 +118,7 @@ export async function decideSlots(
       .filter((run) => run.status === 'queued')
       .map((run) => ({
         id: run.id,
+        runbook: run.runbook,
         waitingFor: line.get(run.id)?.waitingFor ?? null,
         queuePosition: line.get(run.id)?.queuePosition ?? null,
         recursionStack: run.recursionStack,
