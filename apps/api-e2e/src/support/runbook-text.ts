@@ -9,6 +9,8 @@ export interface RunbookSpec {
   inputs?: string[];
   /** `max_attempts` of a Retry Policy section; omitted → no section. */
   maxAttempts?: number;
+  /** The YAML of a Concurrency section; omitted → no section. */
+  concurrency?: string;
 }
 
 /** Writes a valid runbook's markdown for the given script. */
@@ -36,6 +38,8 @@ export function runbookText(spec: RunbookSpec): string {
   }
   if (spec.maxAttempts !== undefined)
     lines.push('# Retry Policy', '```yaml', `max_attempts: ${spec.maxAttempts}`, '```', '');
+  if (spec.concurrency !== undefined)
+    lines.push('# Concurrency', '```yaml', spec.concurrency, '```', '');
   lines.push('# Script', '```sh', spec.script, '```', '', '# History', '');
   return lines.join('\n');
 }
