@@ -177,6 +177,9 @@ describe('Concurrency limits and named locks (embedded mode)', () => {
     // The skipped attempt never ran: one markdown History entry, the holder's.
     const text = readFileSync(join(server.dirs.runbooks, 'Gate.md'), 'utf8');
     expect(parseHistoryEntries(text)).toHaveLength(1);
+    // ... while the audit log has it.
+    const audit = readFileSync(join(server.dirs.data, 'history.jsonl'), 'utf8');
+    expect(audit).toContain(JSON.stringify(refused.body.error).slice(1, -1));
     expect(stamps.lines()).toEqual(['start gate-holder', 'end gate-holder']);
     const metrics = (await call(server, '/metrics', { token })).text;
     expect(metrics).toMatch(
@@ -260,5 +263,46 @@ describe('Concurrency limits and named locks (embedded mode)', () => {
     expect(executed.status).toBe(200);
     expect(executed.body.success).toBe(false);
     expect(executed.body.errors.join('\n')).toContain("key 'NOPE'");
+  });
+});
+
+describe('a run waiting only for MAX_CONCURRENT_RUNS', () => {
+  afterAll(stopAllServers);
+
+  it('says so in waiting_for, with queue_position null', async () => {
+    const server = await startApi({
+      samples: false,
+      env: { MAX_CONCURRENT_RUNS: '1' },
+      runbooks: { 'Nap.md': runbookText({ name: 'Nap', script: 'sleep 2' }) },
+    });
+    const token = server.token();
+    const start = async () =>
+      (
+        await call<RunAccepted>(server, '/api/runbooks/Nap.md/execute', {
+          method: 'POST',
+          token,
+          headers: { Prefer: 'respond-async' },
+          json: {},
+        })
+      ).body.run_id;
+    const first = await start();
+    const second = await start();
+    const waiting = (await call<RunRecord>(server, `/api/runs/${second}`, { token })).body;
+    expect(waiting).toMatchObject({
+      status: 'queued',
+      waiting_for: 'the server-wide limit of 1 concurrent runs (MAX_CONCURRENT_RUNS)',
+      queue_position: null,
+    });
+    const done = await waitFor(
+      async () => {
+        const run = (await call<RunRecord>(server, `/api/runs/${second}`, { token })).body;
+        return run.status === 'success' ? run : null;
+      },
+      { timeoutMs: 30_000, what: 'the second run to finish' },
+    );
+    expect(done).toMatchObject({ waiting_for: null, queue_position: null });
+    expect((await call<RunRecord>(server, `/api/runs/${first}`, { token })).body.status).toBe(
+      'success',
+    );
   });
 });

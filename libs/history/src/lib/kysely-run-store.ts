@@ -282,6 +282,21 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
     return decided.waiting;
   }
 
+  async noteWaiting(id: string, waitingFor: string): Promise<boolean> {
+    this.assertOpen();
+    const now = this.now().toISOString();
+    const row = await this.changeRun(now, (db) =>
+      db
+        .updateTable('runs')
+        .set({ waiting_for: waitingFor.slice(0, 1000), queue_position: null, updated_at: now })
+        .set((eb) => ({ event_seq: eb('event_seq', '+', 1) }))
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .where('waiting_for', 'is', null),
+    );
+    return row !== undefined;
+  }
+
   /**
    * Serializes slot decisions inside their transaction. SQLite needs nothing (one connection, one
    * writer at a time); PostgreSQL takes an advisory transaction lock.

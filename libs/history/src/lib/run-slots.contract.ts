@@ -154,6 +154,19 @@ export function describeRunSlots(context: RunSlotsContext): void {
       expect(line.find((run) => run.id === 'w2')?.waitingFor).toBeNull();
     });
 
+    it('notes why a run without slots waits, until it is claimed', async () => {
+      await make('m', []);
+      expect(await context.store().noteWaiting('m', 'the server-wide limit')).toBe(true);
+      expect(await get('m')).toMatchObject({
+        waitingFor: 'the server-wide limit',
+        queuePosition: null,
+      });
+      expect(await context.store().noteWaiting('m', 'something else')).toBe(false);
+      expect(await claim('m')).toMatchObject({ waitingFor: null });
+      expect(await context.store().noteWaiting('m', 'late')).toBe(false);
+      expect(await context.store().noteWaiting('missing', 'x')).toBe(false);
+    });
+
     it('claims a run without slots as before', async () => {
       await make('n', []);
       expect(await claim('n')).toMatchObject({ status: 'running', slots: [] });

@@ -231,6 +231,12 @@ export interface RunStore {
    */
   reviewWaiting(): Promise<WaitingRun[]>;
   /**
+   * Notes why a queued run that waits for no slot has not started (e.g. the server-wide limit of
+   * concurrent runs): sets `waitingFor` (position null) unless it already waits for something.
+   * False when the run is not queued or already says why; a claim clears it.
+   */
+  noteWaiting(id: string, waitingFor: string): Promise<boolean>;
+  /**
    * Gives a `running` run back to the queue (a retry after its worker was lost): `queued`, no
    * worker, heartbeat now, `errors` replaced when given; fenced on `attempt` like a transition, so
    * the old worker is fenced out. The next `claim` makes attempt + 1.

@@ -54,6 +54,8 @@ async function writeStandings(
     if (!standing) continue;
     if (standing.waitingFor === run.waitingFor && standing.queuePosition === run.queuePosition)
       continue;
+    // Free of its slots, but waiting for something else noted on it (the server-wide limit).
+    if (standing.waitingFor === null && run.queuePosition === null) continue;
     const row = await trx
       .updateTable('runs')
       .set({

@@ -142,6 +142,11 @@ export class RunLifecycle {
     return line.find((waiting) => waiting.id === run.id && waiting.waitingFor !== null) ?? null;
   }
 
+  /** Notes on a queued run why it has not started (server-wide limit); best effort. */
+  async noteWaiting(runId: string, waitingFor: string): Promise<void> {
+    await this.store.noteWaiting(runId, waitingFor).catch(() => undefined);
+  }
+
   /**
    * Queues the waiting runs whose slots are free now (after an ending, and periodically as a
    * safety net). Queueing a run already queued is a no-op; its claim decides anyway.

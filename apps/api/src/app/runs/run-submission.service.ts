@@ -12,6 +12,7 @@ import { RunbookCatalog } from '../catalog/runbook-catalog.service';
 import type { CatalogEntry } from '../catalog/runbook-catalog.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { sharedLocks, slotsOf } from './concurrency-slots';
+import { skippedHistory } from './skipped-history';
 import { NestingProofs } from './nesting-proofs';
 import { RunLifecycle } from './run-lifecycle.service';
 import { RunResults } from './run-results.service';
@@ -138,7 +139,7 @@ export class RunSubmission {
       return this.refuse(run, stderr, validation.errors, validation.warnings);
     }
     const deadlock = await this.nestedLockConflict(entry, parent);
-    if (deadlock) return this.skip(run, deadlock, 'nested_lock');
+    if (deadlock) return this.skip(run, deadlock, 'nested_lock', command.remoteIp);
     const turnedAway = await this.enqueue(run, parent !== null, {
       // Only declared, non-control variables reach the script (the others are in the warnings).
       envVars: this.access.requestEnv(entry, command.envVars).passed,
@@ -146,7 +147,7 @@ export class RunSubmission {
       remoteIp: command.remoteIp,
       warnings: validation.warnings,
     });
-    if (turnedAway) return this.skip(run, turnedAway.message, turnedAway.reason);
+    if (turnedAway) return this.skip(run, turnedAway.message, turnedAway.reason, command.remoteIp);
     return { run, result: () => this.results.waitFor(run.id) };
   }
 
@@ -194,8 +195,30 @@ export class RunSubmission {
     return null;
   }
 
+  /**
+   * A run queued behind this process's full MAX_CONCURRENT_RUNS says so (queue_position null).
+   * Only where this process runs scripts: an API-only instance cannot see the workers' slots.
+   */
+  private async noteServerLimit(run: Run, nested: boolean): Promise<void> {
+    const worker = this.ports.worker;
+    if (!worker || nested) return;
+    const counts = await this.ports.queue.counts().catch(() => null);
+    if (!counts || counts.waiting === 0 || counts.active < worker.concurrency) return;
+    const current = await this.store.get(run.id);
+    if (current?.status !== 'queued' || current.waitingFor !== null) return;
+    await this.lifecycle.noteWaiting(
+      run.id,
+      `the server-wide limit of ${worker.concurrency} concurrent runs (MAX_CONCURRENT_RUNS)`,
+    );
+  }
+
   /** A run refused by its Concurrency section: `skipped`, never ran, no markdown History. */
-  private async skip(run: Run, message: string, reason: string): Promise<Submission> {
+  private async skip(
+    run: Run,
+    message: string,
+    reason: string,
+    remoteIp: string,
+  ): Promise<Submission> {
     this.metrics.concurrencyRefusals.inc({ runbook: run.runbook, reason });
     await this.ports.requests.delete(run.id);
     const settled = await this.lifecycle.settle(run, {
@@ -203,6 +226,8 @@ export class RunSubmission {
       from: ['queued'],
       patch: { returnCode: null, errors: [message] },
       reason: message,
+      // It never ran: the audit log has it, the runbook's markdown History does not.
+      history: skippedHistory(run, message, remoteIp),
     });
     return {
       run: settled.run,
@@ -236,6 +261,7 @@ export class RunSubmission {
       if (refusal) return refusal;
       await (nested ? this.ports.nestedQueue : this.ports.queue).enqueue(run.id);
       this.worker.refreshQueueGauge();
+      await this.noteServerLimit(run, nested);
       return null;
     } catch (error) {
       if (!isDispatchError(error)) throw error;
