@@ -241,6 +241,7 @@ describe('runbook (built binary, local mode)', () => {
     expect(listJson.runbooks.map((item) => item.filename)).toEqual([
       'CertificateExpiryCheck.md',
       'CreatePackage.md',
+      'DatabaseBackup.md',
       'DatabaseFailover.md',
       'DiskUsageReport.md',
       'LongRunningRunbook.md',

@@ -17,6 +17,8 @@ export type {
   RunFilter,
   RunPage,
   RunPatch,
+  RunSlot,
+  WaitingRun,
   RunStore,
   TransitionRefusal,
   TransitionResult,

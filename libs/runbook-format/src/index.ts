@@ -26,6 +26,7 @@ export { YAML_LANGUAGES } from './lib/yaml-block';
 export {
   MAX_APPROVAL_COUNT,
   MAX_APPROVAL_EXPIRY_SECONDS,
+  CONCURRENCY_BOUNDS,
   MAX_ATTEMPTS_LIMIT,
   REQUIRED_SECTIONS,
   SECTION_TITLES,
@@ -33,13 +34,16 @@ export {
 export { DEFAULT_APPROVAL_EXPIRY_SECONDS, durationSeconds } from './lib/read-approval';
 export { textBeforeHistory } from './lib/text-before-history';
 export { NO_RETRY } from './lib/read-blocks';
+export { hasConcurrencyRules, NO_CONCURRENCY } from './lib/read-concurrency';
 export { SCRIPT_TRAILING_CONTENT_MESSAGE } from './lib/read-script';
 export type {
   ApprovalPolicy,
+  ConcurrencyPolicy,
   EnvRequirement,
   HistoryEntry,
   HistoryEntryFormat,
   MalformedHeading,
+  OnLimit,
   RequiredClaims,
   RetryPolicy,
   Runbook,

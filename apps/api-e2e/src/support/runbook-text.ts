@@ -11,6 +11,8 @@ export interface RunbookSpec {
   maxAttempts?: number;
   /** The YAML of an Approval section, as written; omitted → no section. */
   approval?: string;
+  /** The YAML of a Concurrency section; omitted → no section. */
+  concurrency?: string;
 }
 
 /** Writes a valid runbook's markdown for the given script. */
@@ -38,8 +40,9 @@ export function runbookText(spec: RunbookSpec): string {
   }
   if (spec.maxAttempts !== undefined)
     lines.push('# Retry Policy', '```yaml', `max_attempts: ${spec.maxAttempts}`, '```', '');
-  if (spec.approval !== undefined)
-    lines.push('# Approval', '```yaml', spec.approval, '```', '');
+  if (spec.approval !== undefined) lines.push('# Approval', '```yaml', spec.approval, '```', '');
+  if (spec.concurrency !== undefined)
+    lines.push('# Concurrency', '```yaml', spec.concurrency, '```', '');
   lines.push('# Script', '```sh', spec.script, '```', '', '# History', '');
   return lines.join('\n');
 }

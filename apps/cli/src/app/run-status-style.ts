@@ -13,6 +13,7 @@ export function styleStatus(status: string, style: TerminalStyle): string {
       return style.red(status);
     case 'canceled':
     case 'expired':
+    case 'skipped':
       return style.magenta(status);
     case 'pending_approval':
     case 'queued':

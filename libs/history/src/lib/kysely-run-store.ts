@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { RunApproval, RunStatus } from '@runbooks/types';
 import { sql } from 'kysely';
-import type { Kysely, QueryCreator, Updateable, UpdateQueryBuilder, UpdateResult } from 'kysely';
+import type {
+  Kysely,
+  QueryCreator,
+  Transaction,
+  Updateable,
+  UpdateQueryBuilder,
+  UpdateResult,
+} from 'kysely';
 import { capUtf8Tail } from './cap-utf8-tail';
 import { HistoryError } from './history-error';
 import { isTerminalStatus } from './run-status';
@@ -13,6 +20,7 @@ import { appendRunOutput, INSERT_BATCH_ROWS, readRunOutput } from './run-output-
 import { readOutputTails } from './run-output-tails';
 import type { OutputTails } from './run-output-tails';
 import { rowToRun } from './run-row';
+import { decideSlots } from './slot-claims';
 import type { RunRow } from './run-row';
 import type {
   AppendOutputOptions,
@@ -31,6 +39,7 @@ import type {
   RunPatch,
   RunStore,
   TransitionResult,
+  WaitingRun,
 } from './run-store';
 import type { RunDatabase, RunsTable } from './run-store-schema';
 
@@ -180,7 +189,13 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
     this.assertOpen();
     assertTransition(from, to);
     const now = this.now().toISOString();
-    const set: Updateable<RunsTable> = { status: to, updated_at: now };
+    // A run that leaves `queued` waits for nothing any more.
+    const set: Updateable<RunsTable> = {
+      status: to,
+      updated_at: now,
+      waiting_for: null,
+      queue_position: null,
+    };
     if (patch.returnCode !== undefined) set.return_code = patch.returnCode;
     if (patch.startedAt !== undefined)
       set.started_at = optionalIso(patch.startedAt, 'startedAt', 'INVALID_RUN');
@@ -241,11 +256,55 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
           heartbeat_at: now,
           started_at: now,
           updated_at: now,
+          waiting_for: null,
+          queue_position: null,
         }))
         .where('id', '=', id)
-        .where('status', '=', 'queued'),
+        .where('status', '=', 'queued')
+        // A run with Concurrency slots is claimed only through the waiting line below.
+        .where('slots', 'is', null),
     );
-    return claimed ? this.withLiveTails(rowToRun(claimed)) : null;
+    if (claimed) return this.withLiveTails(rowToRun(claimed));
+    const decided = await decideSlots(
+      this.db,
+      (trx) => this.lockSlots(trx),
+      { outbox: this.outbox, now },
+      { id, workerId: options.workerId },
+    );
+    return decided.claimed ? this.withLiveTails(rowToRun(decided.claimed)) : null;
+  }
+
+  async reviewWaiting(): Promise<WaitingRun[]> {
+    this.assertOpen();
+    const now = this.now().toISOString();
+    const decided = await decideSlots(this.db, (trx) => this.lockSlots(trx), {
+      outbox: this.outbox,
+      now,
+    });
+    return decided.waiting;
+  }
+
+  async noteWaiting(id: string, waitingFor: string): Promise<boolean> {
+    this.assertOpen();
+    const now = this.now().toISOString();
+    const row = await this.changeRun(now, (db) =>
+      db
+        .updateTable('runs')
+        .set({ waiting_for: waitingFor.slice(0, 1000), queue_position: null, updated_at: now })
+        .set((eb) => ({ event_seq: eb('event_seq', '+', 1) }))
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .where('waiting_for', 'is', null),
+    );
+    return row !== undefined;
+  }
+
+  /**
+   * Serializes slot decisions inside their transaction. SQLite needs nothing (one connection, one
+   * writer at a time); PostgreSQL takes an advisory transaction lock.
+   */
+  protected lockSlots(_trx: Transaction<RunDatabase>): Promise<void> {
+    return Promise.resolve();
   }
 
   async decideApproval(

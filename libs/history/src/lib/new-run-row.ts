@@ -6,6 +6,7 @@ import {
   labelMap,
   requireText,
   runClient,
+  runSlots,
   runTrigger,
   stringList,
   toIso,
@@ -87,5 +88,8 @@ export function newRunRow(input: NewRun, defaults: NewRunDefaults): RunRow {
     client: runClient(input.client),
     runbook_sha256: runbookDigest(input.runbookSha256),
     approval: null,
+    slots: runSlots(input.slots),
+    waiting_for: null,
+    queue_position: null,
   };
 }

@@ -37,6 +37,8 @@ const EVENT_PAYLOAD_COLUMNS = {
   updated_at: 'updated_at',
   trigger: 'trigger',
   client: 'client',
+  waiting_for: 'waiting_for',
+  queue_position: 'queue_position',
 } as const satisfies Record<keyof RunEventPayload, keyof RunsTable>;
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { PostgresPool, PostgresPoolClient, QueryCreator } from 'kysely';
+import type { PostgresPool, PostgresPoolClient, QueryCreator, Transaction } from 'kysely';
 import { Pool } from 'pg';
 import { HistoryError, isHistoryError } from './history-error';
 import { KyselyRunStore } from './kysely-run-store';
@@ -61,6 +61,8 @@ export interface AdvisoryLock {
 }
 
 const MIGRATION_LOCK = 'runbooks:run-store:migrations';
+/** Advisory lock name that serializes Concurrency slot decisions across every process. */
+const SLOTS_LOCK = 'runbooks:run-slots';
 
 /**
  * The distributed RunStore: PostgreSQL through `pg` and Kysely's PostgresDialect, with the same
@@ -89,6 +91,11 @@ export class PostgresRunStore extends KyselyRunStore {
     update: (db: QueryCreator<RunDatabase>) => RunUpdate,
   ): Promise<RunRow | undefined> {
     return updateRunWithEvent(this.db, now, update);
+  }
+
+  /** Every slot decision (claim or review of the waiting line) waits for this lock, then decides. */
+  protected override async lockSlots(trx: Transaction<RunDatabase>): Promise<void> {
+    await sql`select pg_advisory_xact_lock(${advisoryKey(SLOTS_LOCK)}::bigint)`.execute(trx);
   }
 
   /**

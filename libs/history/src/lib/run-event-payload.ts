@@ -23,6 +23,8 @@ export function eventPayload(run: Run): RunEventPayload {
     updated_at: run.updatedAt,
     trigger: run.trigger,
     client: run.client,
+    waiting_for: run.waitingFor,
+    queue_position: run.queuePosition,
   };
 }
 

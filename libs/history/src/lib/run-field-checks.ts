@@ -1,6 +1,7 @@
 import type { RunStatus, RunTrigger } from '@runbooks/types';
 import { HistoryError } from './history-error';
 import type { HistoryErrorCode } from './history-error';
+import type { RunSlot } from './run-store';
 import { isAllowedTransition, isRunStatus, isTerminalStatus } from './run-status';
 
 /** Throws INVALID_TRANSITION unless every `from` status may become `to`. */
@@ -110,4 +111,21 @@ export function envVarNames(names: readonly string[]): string[] {
     unique.add(name);
   }
   return [...unique].sort();
+}
+
+/** A new run's Concurrency slots as stored (JSON), or null without any; INVALID_RUN when wrong. */
+export function runSlots(slots: readonly RunSlot[] | undefined): string | null {
+  if (slots === undefined || slots.length === 0) return null;
+  if (!Array.isArray(slots) || slots.length > 50) invalidRun('slots must be a list of at most 50.');
+  const keys = new Set<string>();
+  const checked = slots.map((slot: RunSlot) => {
+    requireText(slot.key, 'slot key', 300);
+    requireText(slot.label, 'slot label', 300);
+    if (!Number.isInteger(slot.limit) || slot.limit < 1 || slot.limit > 100)
+      invalidRun('A slot limit must be a whole number from 1 to 100.');
+    if (keys.has(slot.key)) invalidRun(`Slot ${slot.key} is listed twice.`);
+    keys.add(slot.key);
+    return { key: slot.key, limit: slot.limit, label: slot.label };
+  });
+  return JSON.stringify(checked);
 }

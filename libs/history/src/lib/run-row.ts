@@ -2,7 +2,7 @@ import type { RunApproval, RunStatus } from '@runbooks/types';
 import type { Selectable } from 'kysely';
 import { HistoryError } from './history-error';
 import { isRunStatus } from './run-status';
-import type { Run } from './run-store';
+import type { Run, RunSlot } from './run-store';
 import type { RunsTable } from './run-store-schema';
 
 /** A `runs` row as read. */
@@ -41,6 +41,9 @@ export const SUMMARY_COLUMNS = [
   'runs.client',
   'runs.runbook_sha256',
   'runs.approval',
+  'runs.slots',
+  'runs.waiting_for',
+  'runs.queue_position',
 ] as const;
 /** Every column of a run record. */
 export const ALL_COLUMNS = [...SUMMARY_COLUMNS, 'runs.stdout', 'runs.stderr'] as const;
@@ -101,6 +104,9 @@ export function rowToRun(row: RecordRow): Run {
     client: row.client,
     runbookSha256: row.runbook_sha256 ?? null,
     approval: parseApproval(row.approval ?? null),
+    slots: parseSlots(row.slots),
+    waitingFor: row.waiting_for,
+    queuePosition: row.queue_position === null ? null : Number(row.queue_position),
   };
 }
 
@@ -111,4 +117,21 @@ function parseApproval(text: string | null): RunApproval | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw new HistoryError('INVALID_RUN', 'A run has an unreadable approval state.');
   return value as RunApproval;
+}
+
+/** The stored slots; unreadable content is an error, never "no slots" (fail closed). */
+function parseSlots(text: string | null): RunSlot[] {
+  if (text === null) return [];
+  const value: unknown = JSON.parse(text);
+  if (!Array.isArray(value)) throw new HistoryError('INVALID_RUN', 'Unreadable run slots.');
+  return value.map((item: unknown) => {
+    const slot = item as Partial<RunSlot> | null;
+    if (
+      typeof slot?.key !== 'string' ||
+      typeof slot.label !== 'string' ||
+      typeof slot.limit !== 'number'
+    )
+      throw new HistoryError('INVALID_RUN', 'Unreadable run slot.');
+    return { key: slot.key, limit: slot.limit, label: slot.label };
+  });
 }

@@ -38,6 +38,11 @@ export interface RunsTable {
   runbook_sha256: string | null;
   /** The approval state as JSON (`RunApproval`), or null for runs without an Approval gate. */
   approval: string | null;
+  /** JSON list of the run's Concurrency slots (`RunSlot[]`); null without any. */
+  slots: string | null;
+  /** Why a queued run waits; null when it does not. */
+  waiting_for: string | null;
+  queue_position: number | null;
 }
 
 /** Row of `run_labels`: one per label, `created_at` copied from the run so label pages need no sort. */
@@ -219,6 +224,17 @@ async function addApproval(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('runs').addColumn('approval', text).execute();
 }
 
+/**
+ * Migration 0006: Concurrency slots on the run (read by claims, decided under one lock) and what a
+ * queued run waits for. Existing runs hold no slot.
+ */
+async function addConcurrency(db: Kysely<unknown>): Promise<void> {
+  const text = textType(db);
+  await db.schema.alterTable('runs').addColumn('slots', text).execute();
+  await db.schema.alterTable('runs').addColumn('waiting_for', text).execute();
+  await db.schema.alterTable('runs').addColumn('queue_position', 'integer').execute();
+}
+
 /** Versioned migrations of the RunStore schema, in the shape Kysely's Migrator expects. */
 export const RUN_STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_runs': { up: createInitialSchema },
@@ -226,4 +242,5 @@ export const RUN_STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003_output_batches': { up: createOutputBatches },
   '0004_trigger': { up: addTrigger },
   '0005_approval': { up: addApproval },
+  '0006_concurrency': { up: addConcurrency },
 };

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { isHistoryError } from './history-error';
 import type { HistoryErrorCode } from './history-error';
 import type { NewRun, Run, RunEvent, RunEventOutbox, RunFilter, RunStore } from './run-store';
+import { describeRunSlots } from './run-slots.contract';
 import { toWire } from './to-wire';
 import { describeApprovalContract } from './approval.contract';
 
@@ -117,6 +118,9 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
           client: null,
           runbookSha256: null,
           approval: null,
+          slots: [],
+          waitingFor: null,
+          queuePosition: null,
         };
         expect(created).toEqual(expected);
         expect(await store.get('run-1')).toEqual(expected);
@@ -863,6 +867,8 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
           updated_at: iso(0),
           trigger: 'api',
           client: null,
+          waiting_for: null,
+          queue_position: null,
         });
         expect(events[1]?.payload).toMatchObject({ status: 'denied', return_code: 403 });
         expect(events[2]?.payload).toMatchObject({
@@ -897,6 +903,8 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
             updated_at: run.updatedAt,
             trigger: run.trigger,
             client: run.client,
+            waiting_for: run.waitingFor,
+            queue_position: run.queuePosition,
           };
         const labels = { env: 'prod', 'note.ü': 'a "quote", a \\ and\na line 😀 <&>' };
         const created = await make({
@@ -1025,6 +1033,8 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
         await expectCode(quiet.markPublished(['x']), 'OUTBOX_DISABLED');
       });
     });
+
+    describeRunSlots({ store: () => store, tick });
 
     describe('close', () => {
       it('refuses work once closed and tolerates a second close', async () => {

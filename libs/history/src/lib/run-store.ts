@@ -44,6 +44,26 @@ export interface Run {
   runbookSha256: string | null;
   /** The approval state (wire shape); null for runs without an Approval gate. */
   approval: RunApproval | null;
+  /** The Concurrency slots and locks the run holds while it runs (empty: none). */
+  slots: RunSlot[];
+  /** Why a queued run has not started yet; null when it is not waiting. */
+  waitingFor: string | null;
+  /** 1 = next among the runs waiting for the same slot; null when not waiting for one. */
+  queuePosition: number | null;
+}
+
+/**
+ * One Concurrency slot a run needs: at most `limit` runs holding `key` run at once, and waiting
+ * runs take it in request order. A runbook's limit is `limit:<runbook>` (plus `=<value>` of its
+ * key variable), a named lock `lock:<name>` with limit 1.
+ */
+export interface RunSlot {
+  /** What the slot is, e.g. `lock:prod-db` or `limit:Deploy.md:TARGET_ENV=prod` (1-300 chars). */
+  key: string;
+  /** Runs holding the slot at once (1-100). */
+  limit: number;
+  /** How a waiting run names it, e.g. `lock prod-db` (1-300 chars). */
+  label: string;
 }
 
 /** What `create` needs: the run as requested, before anything forks. */
@@ -77,6 +97,8 @@ export interface NewRun {
   client?: string | null;
   /** 64 lowercase hex characters, or null (default). */
   runbookSha256?: string | null;
+  /** Concurrency slots (at most 50): the run is claimed only when it may take all of them. */
+  slots?: RunSlot[];
 }
 
 /** Fields a transition may set alongside the new status (omitted fields stay as they are). */
@@ -150,6 +172,17 @@ export interface OutputChunk extends OutputChunkInput {
   seq: number;
 }
 
+/** A queued run with Concurrency slots, as the latest review of the waiting line left it. */
+export interface WaitingRun {
+  id: string;
+  runbook: string;
+  /** The first slot it waits for, or null when it may start now. */
+  waitingFor: string | null;
+  queuePosition: number | null;
+  /** The run's recursion stack (which queue a startable run goes to). */
+  recursionStack: string[];
+}
+
 /** Options of `claim`. */
 export interface ClaimOptions {
   /** Who takes the run (worker/process id), stored as `workerId`. */
@@ -199,6 +232,18 @@ export interface RunStore {
    * claimed run, or null when it is missing or no longer queued (a duplicate delivery must not run).
    */
   claim(id: string, options: ClaimOptions): Promise<Run | null>;
+  /**
+   * Reviews every queued run with Concurrency slots at once (atomically with claims): records on
+   * each its `waitingFor`/`queuePosition` (null for the runs that may start now) and returns them,
+   * in request order. A run with slots is claimed only when this review would let it start.
+   */
+  reviewWaiting(): Promise<WaitingRun[]>;
+  /**
+   * Notes why a queued run that waits for no slot has not started (e.g. the server-wide limit of
+   * concurrent runs): sets `waitingFor` (position null) unless it already waits for something.
+   * False when the run is not queued or already says why; a claim clears it.
+   */
+  noteWaiting(id: string, waitingFor: string): Promise<boolean>;
   /**
    * Gives a `running` run back to the queue (a retry after its worker was lost): `queued`, no
    * worker, heartbeat now, `errors` replaced when given; fenced on `attempt` like a transition, so

@@ -98,9 +98,19 @@ describe('openSqliteRunStore', () => {
     db.exec(
       "alter table runs drop column approval; alter table runs drop column runbook_sha256; alter table runs drop column client; alter table runs drop column \"trigger\"; delete from kysely_migration where name in ('0004_trigger', '0005_approval')",
     );
+    // ... and without migration 0006 (Concurrency slots).
+    db.exec(
+      "alter table runs drop column slots; alter table runs drop column waiting_for; alter table runs drop column queue_position; delete from kysely_migration where name = '0006_concurrency'",
+    );
     db.close();
     const second = await openSqliteRunStore({ file });
-    expect(await second.get('old')).toMatchObject({ trigger: 'api', client: null });
+    expect(await second.get('old')).toMatchObject({
+      trigger: 'api',
+      client: null,
+      slots: [],
+      waitingFor: null,
+      queuePosition: null,
+    });
     await second.close();
   });
 

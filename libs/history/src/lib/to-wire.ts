@@ -29,5 +29,7 @@ export function toWire(run: Run): RunRecord {
     client: run.client,
     runbook_sha256: run.runbookSha256,
     approval: run.approval,
+    waiting_for: run.waitingFor,
+    queue_position: run.queuePosition,
   };
 }

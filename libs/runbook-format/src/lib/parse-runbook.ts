@@ -12,8 +12,16 @@ import {
 } from './read-blocks';
 import { findMalformedHeadings, malformedHeadingDiagnostic } from './malformed-headings';
 import { readApproval } from './read-approval';
+import { NO_CONCURRENCY, readConcurrency } from './read-concurrency';
 import { readScript } from './read-script';
-import { SECTION_TITLES, type MalformedHeading, type Runbook, type SectionRange } from './runbook';
+import {
+  SECTION_TITLES,
+  type ConcurrencyPolicy,
+  type MalformedHeading,
+  type Runbook,
+  type SectionRange,
+} from './runbook';
+import type { FenceBlock } from './markdown-blocks';
 import {
   checkSectionLayout,
   fencesIn,
@@ -54,6 +62,7 @@ function emptyRunbook(filename: string | null): Runbook {
     requiredClaims: {},
     retryPolicy: { ...NO_RETRY },
     approval: null,
+    concurrency: { ...NO_CONCURRENCY, locks: [] },
     script: null,
     scriptTrailingContentLine: null,
     history: [],
@@ -136,6 +145,7 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
   // As for claims: a second Approval section or a heading that looks like one leaves the gate
   // unreadable (validation fails, every run is refused).
   if (isAmbiguous(sections, malformedHeadings, SECTION_TITLES.approval)) runbook.approval = null;
+  runbook.concurrency = readConcurrencySection(runbook, fences, take);
   const script = findContentSection(sections, SECTION_TITLES.script);
   if (script) {
     const read = take(readScript(script, fencesIn(script, fences), lines));
@@ -162,4 +172,22 @@ function isAmbiguous(
 ): boolean {
   const copies = sections.filter((section) => section.title === title);
   return copies.length > 1 || malformed.some((heading) => heading.resembles === title);
+}
+
+/**
+ * The Concurrency policy; null (refuse runs) when the section cannot be read, is written twice, or
+ * a heading looks like it: a typo must never remove a limit or a lock.
+ */
+function readConcurrencySection(
+  runbook: Runbook,
+  fences: FenceBlock[],
+  take: <T>(result: Read<T>) => T,
+): ConcurrencyPolicy | null {
+  const title = SECTION_TITLES.concurrency;
+  const section = findSection(runbook.sections, title);
+  const copies = runbook.sections.filter((found) => found.title === title).length;
+  const lookalike = runbook.malformedHeadings.some((heading) => heading.resembles === title);
+  if (!section) return lookalike ? null : { ...NO_CONCURRENCY, locks: [] };
+  const policy = take(readConcurrency(section, fencesIn(section, fences), runbook.environment));
+  return copies > 1 || lookalike ? null : policy;
 }

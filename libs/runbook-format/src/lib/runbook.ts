@@ -9,6 +9,7 @@ export const SECTION_TITLES = {
   claims: 'Required Claims',
   retry: 'Retry Policy',
   approval: 'Approval',
+  concurrency: 'Concurrency',
   script: 'Script',
   history: 'History',
 } as const;
@@ -98,6 +99,30 @@ export interface ApprovalPolicy {
 export const MAX_APPROVAL_COUNT = 5;
 /** Longest wait an Approval section may set (`expires_after`): 7 days. */
 export const MAX_APPROVAL_EXPIRY_SECONDS = 7 * 24 * 60 * 60;
+/** What a Concurrency section asks when the limit or a lock is taken. */
+export type OnLimit = 'queue' | 'reject';
+
+/**
+ * A runbook's Concurrency section: at most `limit` runs at once per value of the `key` variable,
+ * and named `locks` held while a run runs (shared by every runbook naming them). `limit` null and
+ * `locks` empty: no section, nothing to wait for.
+ */
+export interface ConcurrencyPolicy {
+  limit: number | null;
+  /** A declared variable's name: runs with different values do not count against each other. */
+  key: string | null;
+  onLimit: OnLimit;
+  /** With `queue`: more waiting runs than this are refused (0: never wait). */
+  maxQueued: number;
+  locks: string[];
+}
+
+/** Bounds of the Concurrency section's settings. */
+export const CONCURRENCY_BOUNDS = {
+  limit: { min: 1, max: 100 },
+  maxQueued: { min: 0, max: 1000, default: 100 },
+  lockName: /^[A-Za-z0-9_.-]{1,64}$/,
+} as const;
 
 /** Bounds of `max_attempts` in a Retry Policy section. */
 export const MAX_ATTEMPTS_LIMIT = 10;
@@ -160,6 +185,11 @@ export interface Runbook {
    * to tell the two apart).
    */
   approval: ApprovalPolicy | null;
+  /**
+   * Limits and locks; `{ limit: null, locks: [] , ... }` without a Concurrency section, null when
+   * the section cannot be read (runs are then refused).
+   */
+  concurrency: ConcurrencyPolicy | null;
   /** The script; null when absent, empty, or followed by content in its section (see below). */
   script: RunbookScript | null;
   /**

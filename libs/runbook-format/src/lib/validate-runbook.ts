@@ -55,6 +55,7 @@ export function validateRunbook(runbook: Runbook, options: ValidateOptions = {})
         ...checkClaims(runbook),
         ...checkRetryPolicy(runbook),
         ...checkApproval(runbook, options.parseDiagnostics ?? []),
+        ...checkConcurrency(runbook, options.parseDiagnostics ?? []),
         ...checkName(runbook),
       ];
   const errors = found.filter((d) => d.severity === 'error').map((d) => d.message);
@@ -244,6 +245,26 @@ function checkApproval(runbook: Runbook, parseDiagnostics: readonly Diagnostic[]
         'Approval section could not be read: write one YAML block with approvers (claims), and optionally count (1-5), allow_self_approval and expires_after (1s to 7d)',
         section.headingLine,
       ),
+  ];
+}
+
+/**
+ * A Concurrency section that cannot be read refuses every run: the parser's findings (naming the
+ * setting) when there are any, else a general message.
+ */
+function checkConcurrency(runbook: Runbook, parsed: readonly Diagnostic[]): Diagnostic[] {
+  if (runbook.concurrency) return [];
+  // The parser's findings name the setting (`Concurrency: key 'X' is not a variable ...`).
+  const found = parsed.filter((d) => d.code === 'CONCURRENCY_INVALID' && d.severity === 'error');
+  if (found.length > 0) return found.map((d) => ({ ...d }));
+  const section = findSection(runbook.sections, SECTION_TITLES.concurrency);
+  return [
+    diagnostic(
+      'CONCURRENCY_INVALID',
+      'error',
+      'Concurrency section could not be read (or appears more than once): write one YAML block with limit and/or locks',
+      section?.headingLine,
+    ),
   ];
 }
 

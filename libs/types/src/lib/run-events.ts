@@ -24,6 +24,10 @@ export interface RunEventPayload {
   updated_at: string;
   trigger: RunTrigger;
   client: string | null;
+  /** What a queued run waits for (a Concurrency limit or lock); null when not waiting. */
+  waiting_for: string | null;
+  /** 1 = next among the runs waiting for the same slot or lock; null when not waiting for one. */
+  queue_position: number | null;
 }
 
 /**

@@ -13,6 +13,7 @@ export const RUN_STATUSES: readonly RunStatus[] = Object.freeze([
   'pending_approval',
   'rejected',
   'expired',
+  'skipped',
 ]);
 
 /** Statuses a run never leaves. */
@@ -25,6 +26,7 @@ export const TERMINAL_STATUSES: readonly RunStatus[] = Object.freeze([
   'denied',
   'rejected',
   'expired',
+  'skipped',
 ]);
 
 /**
@@ -37,7 +39,7 @@ export const TERMINAL_STATUSES: readonly RunStatus[] = Object.freeze([
  * `canceled`. Final statuses lead nowhere.
  */
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = Object.freeze({
-  queued: ['running', 'failure', 'denied', 'canceled', 'lost', 'pending_approval'],
+  queued: ['running', 'failure', 'denied', 'canceled', 'lost', 'pending_approval', 'skipped'],
   running: ['success', 'failure', 'timeout', 'canceled', 'lost', 'queued'],
   success: [],
   failure: [],
@@ -48,6 +50,7 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   pending_approval: ['queued', 'rejected', 'expired', 'canceled'],
   rejected: [],
   expired: [],
+  skipped: [],
 });
 
 /** True when `value` is one of the run statuses. */

@@ -16,7 +16,8 @@ export type RunStatus =
   | 'denied'
   | 'pending_approval'
   | 'rejected'
-  | 'expired';
+  | 'expired'
+  | 'skipped';
 
 /** One approval of a run: who, when (ISO-8601), and their comment (null when none was given). */
 export interface RunApprovalEntry {
@@ -86,6 +87,13 @@ export interface RunRecord {
   runbook_sha256: string | null;
   /** The approval state; null for runs of runbooks without an Approval section. */
   approval: RunApproval | null;
+  /**
+   * Why a queued run has not started (a Concurrency limit or lock and who holds it, or the
+   * server-wide MAX_CONCURRENT_RUNS); null when it is not waiting.
+   */
+  waiting_for: string | null;
+  /** 1 = next among the runs waiting for the same slot or lock; null when not waiting for one. */
+  queue_position: number | null;
 }
 
 /** Body of `GET /api/runs` (playbook-dispatcher's envelope). */

@@ -217,6 +217,15 @@ export const OPENAPI_SCHEMAS = {
       run_id: text('Id of the run record (also the X-Run-Id header)'),
     },
   },
+  ExecuteRefusal: {
+    type: 'object',
+    required: ['error', 'success', 'run_id'],
+    properties: {
+      error: text('Which limit or lock, held by which run, or that the queue is full'),
+      success: { type: 'boolean', enum: [false] },
+      run_id: text('Id of the refused attempt, recorded as skipped (also X-Run-Id)'),
+    },
+  },
   RunAccepted: {
     type: 'object',
     required: ['run_id', 'status', 'location'],
@@ -324,6 +333,19 @@ export const OPENAPI_SCHEMAS = {
         allOf: [ref('RunApproval')],
         nullable: true,
         description: 'The approval state; null for runbooks without an Approval section',
+      },
+      waiting_for: {
+        type: 'string',
+        nullable: true,
+        description:
+          'Why a queued run has not started: a Concurrency limit or lock and who holds it (`lock prod-db, held by run <id>`); null when not waiting',
+      },
+      queue_position: {
+        type: 'integer',
+        nullable: true,
+        minimum: 1,
+        description:
+          '1 = next among the runs waiting for the same Concurrency slot or lock; null when not waiting for one',
       },
     },
   },

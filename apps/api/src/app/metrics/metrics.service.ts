@@ -85,6 +85,22 @@ export class MetricsService {
     ['runbook', 'outcome'],
     APPROVAL_BUCKETS,
   );
+  readonly concurrencyWaiting = gauge(
+    'runbook_concurrency_waiting_runs',
+    'Queued runs waiting for a Concurrency limit or lock, by runbook',
+    ['runbook'],
+  );
+  readonly concurrencyWait = histogram(
+    'runbook_concurrency_wait_seconds',
+    'Time from request to start of runs with a Concurrency section',
+    ['runbook'],
+    RUN_BUCKETS,
+  );
+  readonly concurrencyRefusals = counter(
+    'runbook_concurrency_refusals_total',
+    'Runs refused (skipped) by a Concurrency section: reason reject, queue_full or nested_lock',
+    ['runbook', 'reason'],
+  );
   readonly rbacDenials = counter('runbook_rbac_denials_total', 'Requests refused by RBAC', [
     'runbook',
     'operation',

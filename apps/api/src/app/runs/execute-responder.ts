@@ -37,6 +37,11 @@ export class ExecuteResponder {
   async respond(request: Request, response: Response, submission: Submission): Promise<void> {
     const runId = submission.run.id;
     response.setHeader('X-Run-Id', runId);
+    if (submission.refused !== undefined) {
+      // A Concurrency limit or lock refused the run (recorded as `skipped`).
+      response.status(409).json({ error: submission.refused, success: false, run_id: runId });
+      return;
+    }
     // A run waiting for approval is answered at once, whatever was asked: nobody can wait
     // on a request for a decision that may take days.
     const pending = submission.run.status === 'pending_approval';

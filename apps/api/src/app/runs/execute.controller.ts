@@ -79,6 +79,15 @@ export class ExecuteController {
       ...RATE_LIMIT_HEADERS,
     },
   })
+  @ApiResponse({
+    status: 409,
+    description:
+      'Refused by the runbook\'s Concurrency section (on_limit: reject, the queue is full, or a sub-runbook needing a lock its parent holds): `{"error", "success": false, "run_id"}`; the attempt is recorded as `skipped`',
+    content: { 'application/json': { schema: schemaRef('ExecuteRefusal') } },
+    headers: {
+      'X-Run-Id': { description: 'Id of the skipped run record', schema: { type: 'string' } },
+    },
+  })
   @ApiErrors(400, 401, 403, 404, 413, 429, 500, 503)
   @ExecuteRateLimit()
   @FailuresCarrySuccessFlag()

@@ -223,6 +223,9 @@ export class RunApprovals {
 
   /** Hands an approved run to the queue; if that fails the reconciler queues it later. */
   private async enqueue(run: Run): Promise<void> {
+    // A run with Concurrency slots takes its place in the waiting line (in request order) and
+    // says what it waits for; its claim decides whether it may start.
+    if (run.slots.length > 0) await this.lifecycle.admit(run).catch(() => null);
     const queue = run.recursionStack.length > 1 ? this.ports.nestedQueue : this.ports.queue;
     await queue.enqueue(run.id).catch((error: unknown) => {
       this.logger.warn(`Run ${run.id} was approved but could not be queued yet: ${String(error)}`);

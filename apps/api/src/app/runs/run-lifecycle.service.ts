@@ -1,5 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { NewRun, Run, RunPatch, RunStore, TransitionResult } from '@runbooks/history';
+import type {
+  NewRun,
+  Run,
+  RunPatch,
+  RunStore,
+  TransitionResult,
+  WaitingRun,
+} from '@runbooks/history';
 import type { ExecuteResult, RunApproval, RunStatus } from '@runbooks/types';
 
 import { HistoryRecorder, type HistoryFacts } from '../history/history-recorder.service';
@@ -120,6 +127,10 @@ export class RunLifecycle {
     const claimed = await this.store.claim(runId, { workerId });
     if (!claimed) return null;
     this.lastRuns.note(claimed);
+    if (claimed.slots.length > 0 && claimed.attempt === 1 && claimed.startedAt) {
+      const waitedSeconds = (Date.parse(claimed.startedAt) - Date.parse(claimed.createdAt)) / 1000;
+      this.metrics.concurrencyWait.observe({ runbook: claimed.runbook }, waitedSeconds);
+    }
     this.logger.log(
       `Run ${claimed.id} of ${claimed.runbook} started for ${claimed.requestedBy || 'unknown'}`,
     );
@@ -163,6 +174,8 @@ export class RunLifecycle {
     const settled = outcome.run;
     if (history && settlement.historyOnceApplied) await this.history.record(history);
     this.lastRuns.note(settled);
+    // Its slots are free: the next waiting runs may start.
+    if (settled.slots.length > 0) void this.wakeWaiting();
     this.count(settled);
     if (settlement.from.includes('pending_approval') && run.status === 'pending_approval')
       this.countDecision(settled, settled.status);
@@ -180,9 +193,53 @@ export class RunLifecycle {
     const outcome = await this.store.requeue(run.id, run.attempt, { errors });
     if (!outcome.applied) return false;
     this.lastRuns.note(outcome.run);
+    if (outcome.run.slots.length > 0) void this.wakeWaiting();
     this.metrics.retries.inc({ runbook: run.runbook });
     this.logger.warn(`Run ${run.id} of ${run.runbook} lost attempt ${run.attempt}; queued again`);
     return true;
+  }
+
+  /**
+   * Places a new run with Concurrency slots in its waiting line and says where it stands (null
+   * when it may start now); runs the review lets start are queued on the way.
+   */
+  async admit(run: Run): Promise<WaitingRun | null> {
+    const line = await this.reviewAndQueue(run.id);
+    return line.find((waiting) => waiting.id === run.id && waiting.waitingFor !== null) ?? null;
+  }
+
+  /** Notes on a queued run why it has not started (server-wide limit); best effort. */
+  async noteWaiting(runId: string, waitingFor: string): Promise<void> {
+    await this.store.noteWaiting(runId, waitingFor).catch(() => undefined);
+  }
+
+  /**
+   * Queues the waiting runs whose slots are free now (after an ending, and periodically as a
+   * safety net). Queueing a run already queued is a no-op; its claim decides anyway.
+   */
+  async wakeWaiting(): Promise<void> {
+    await this.reviewAndQueue(null).catch((error: unknown) =>
+      this.logger.warn(`Could not review the Concurrency waiting line: ${String(error)}`),
+    );
+  }
+
+  private async reviewAndQueue(exceptId: string | null): Promise<WaitingRun[]> {
+    const line = await this.store.reviewWaiting();
+    const waitingByRunbook = new Map<string, number>();
+    for (const waiting of line) {
+      if (waiting.waitingFor !== null) {
+        waitingByRunbook.set(waiting.runbook, (waitingByRunbook.get(waiting.runbook) ?? 0) + 1);
+        continue;
+      }
+      if (waiting.id === exceptId) continue;
+      // A sub-runbook run goes to the nested queue, as when it was submitted.
+      const queue = waiting.recursionStack.length > 1 ? this.ports.nestedQueue : this.ports.queue;
+      await queue.enqueue(waiting.id).catch(() => undefined);
+    }
+    this.metrics.concurrencyWaiting.reset();
+    for (const [runbook, count] of waitingByRunbook)
+      this.metrics.concurrencyWaiting.set({ runbook }, count);
+    return line;
   }
 
   private async settledElsewhere(run: Run): Promise<Settled> {

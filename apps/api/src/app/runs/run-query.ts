@@ -39,6 +39,8 @@ export const RUN_RECORD_FIELDS: readonly (keyof RunRecord)[] = [
   'client',
   'runbook_sha256',
   'approval',
+  'waiting_for',
+  'queue_position',
 ];
 
 /**

@@ -10,6 +10,10 @@ import { AppError } from '../errors/app-error';
 import { parseRecursionStack, recursionRefusal } from '../http/recursion-stack';
 import { RunbookAccess } from '../runbooks/runbook-access.service';
 import { RunbookCatalog } from '../catalog/runbook-catalog.service';
+import type { CatalogEntry } from '../catalog/runbook-catalog.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { sharedLocks, slotsOf } from './concurrency-slots';
+import { skippedHistory } from './skipped-history';
 import { NestingProofs } from './nesting-proofs';
 import { RunLifecycle } from './run-lifecycle.service';
 import { RunResults } from './run-results.service';
@@ -38,6 +42,8 @@ export interface ExecuteCommand {
 export interface Submission {
   run: Run;
   result: () => Promise<ExecuteResult>;
+  /** Set when a Concurrency limit or lock refused the run (`skipped`): why, for the 409. */
+  refused?: string;
 }
 
 /** How long request details wait for a worker (a run queued longer fails when it starts). */
@@ -63,6 +69,7 @@ export class RunSubmission {
     private readonly results: RunResults,
     private readonly nesting: NestingProofs,
     private readonly worker: RunWorker,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Stops taking new runs (shutdown). */
@@ -88,6 +95,13 @@ export class RunSubmission {
       trigger: command.trigger ?? 'api',
       client: command.client ?? null,
       runbookSha256: runbookSha256(entry.text),
+      // An unreadable Concurrency section gives no slots, and validation refuses the run.
+      slots: slotsOf(
+        entry.filename,
+        entry.parsed.runbook.concurrency,
+        command.envVars,
+        entry.parsed.runbook.environment,
+      ),
     });
     const refusal = recursionRefusal(entry.filename, stack, this.config.maxRecursionDepth);
     if (refusal) {
@@ -127,6 +141,8 @@ export class RunSubmission {
       const stderr = validation.errors.join('\n');
       return this.refuse(run, stderr, validation.errors, validation.warnings);
     }
+    const deadlock = await this.nestedLockConflict(entry, parent);
+    if (deadlock) return this.skip(run, deadlock, 'nested_lock', command.remoteIp);
     const details: RunRequestDetails = {
       // Only declared, non-control variables reach the script (the others are in the warnings).
       envVars: this.access.requestEnv(entry, command.envVars).passed,
@@ -143,7 +159,8 @@ export class RunSubmission {
       const message = 'The Approval section of this runbook cannot be read';
       return this.refuse(run, message, [message], validation.warnings);
     }
-    await this.enqueue(run, parent !== null, details);
+    const turnedAway = await this.enqueue(run, parent !== null, details);
+    if (turnedAway) return this.skip(run, turnedAway.message, turnedAway.reason, command.remoteIp);
     return { run, result: () => this.results.waitFor(run.id) };
   }
 
@@ -189,6 +206,91 @@ export class RunSubmission {
     return { run: current, result: () => this.results.waitFor(run.id) };
   }
 
+  /**
+   * A sub-runbook that needs a lock one of its running ancestors holds would wait for its own
+   * parent forever: refused instead. Ancestors are the verified parent's recursion stack.
+   */
+  private async nestedLockConflict(
+    entry: CatalogEntry,
+    parent: Run | null,
+  ): Promise<string | null> {
+    const locks = entry.parsed.runbook.concurrency?.locks ?? [];
+    if (!parent || locks.length === 0) return null;
+    const held = new Set(parent.slots.map((slot) => slot.key));
+    const shared = locks.filter((lock) => held.has(`lock:${lock}`));
+    for (const ancestor of parent.recursionStack.slice(0, -1)) {
+      const found = await this.catalog.get(ancestor).catch(() => null);
+      for (const lock of sharedLocks(locks, new Set(found?.parsed.runbook.concurrency?.locks)))
+        if (!shared.includes(lock)) shared.push(lock);
+    }
+    if (shared.length === 0) return null;
+    return `Refused: ${entry.filename} needs lock ${shared.join(', ')}, held by its own parent run ${parent.id} (${parent.runbook}); waiting would deadlock`;
+  }
+
+  /**
+   * Where a run with Concurrency slots stands once its details are stored: a refusal when it must
+   * wait but its section says reject, or more runs wait than max_queued.
+   */
+  private async admission(
+    run: Run,
+    entry: CatalogEntry,
+  ): Promise<{ message: string; reason: string } | null> {
+    const policy = entry.parsed.runbook.concurrency;
+    if (run.slots.length === 0 || !policy) return null;
+    const waiting = await this.lifecycle.admit(run);
+    if (!waiting?.waitingFor) return null;
+    const position = waiting.queuePosition ?? 1;
+    if (policy.onLimit === 'reject')
+      return { message: `Refused: ${waiting.waitingFor} (on_limit: reject)`, reason: 'reject' };
+    if (position > policy.maxQueued)
+      return {
+        message: `Refused: the queue is full (${waiting.waitingFor}; ${position - 1} runs already wait, max_queued: ${policy.maxQueued})`,
+        reason: 'queue_full',
+      };
+    return null;
+  }
+
+  /**
+   * A run queued behind this process's full MAX_CONCURRENT_RUNS says so (queue_position null).
+   * Only where this process runs scripts: an API-only instance cannot see the workers' slots.
+   */
+  private async noteServerLimit(run: Run, nested: boolean): Promise<void> {
+    const worker = this.ports.worker;
+    if (!worker || nested) return;
+    const counts = await this.ports.queue.counts().catch(() => null);
+    if (!counts || counts.waiting === 0 || counts.active < worker.concurrency) return;
+    const current = await this.store.get(run.id);
+    if (current?.status !== 'queued' || current.waitingFor !== null) return;
+    await this.lifecycle.noteWaiting(
+      run.id,
+      `the server-wide limit of ${worker.concurrency} concurrent runs (MAX_CONCURRENT_RUNS)`,
+    );
+  }
+
+  /** A run refused by its Concurrency section: `skipped`, never ran, no markdown History. */
+  private async skip(
+    run: Run,
+    message: string,
+    reason: string,
+    remoteIp: string,
+  ): Promise<Submission> {
+    this.metrics.concurrencyRefusals.inc({ runbook: run.runbook, reason });
+    await this.ports.requests.delete(run.id);
+    const settled = await this.lifecycle.settle(run, {
+      status: 'skipped',
+      from: ['queued'],
+      patch: { returnCode: null, errors: [message] },
+      reason: message,
+      // It never ran: the audit log has it, the runbook's markdown History does not.
+      history: skippedHistory(run, message, remoteIp),
+    });
+    return {
+      run: settled.run,
+      result: () => Promise.resolve(settled.result),
+      refused: message,
+    };
+  }
+
   /** The running run a nesting proof stands for, or null (no proof, a wrong one, or not running). */
   private async verifiedParent(proof: string | undefined): Promise<Run | null> {
     const parentId = await this.nesting.verify(proof);
@@ -201,11 +303,21 @@ export class RunSubmission {
    * Leaves the request details for the worker, then queues the run. When the queue is away the
    * run fails at once (it never ran) and the caller gets 503.
    */
-  private async enqueue(run: Run, nested: boolean, details: RunRequestDetails): Promise<void> {
+  private async enqueue(
+    run: Run,
+    nested: boolean,
+    details: RunRequestDetails,
+  ): Promise<{ message: string; reason: string } | null> {
     try {
+      // Details first: once in its waiting line, the run may be queued by any process.
       await this.ports.requests.set(run.id, details, REQUEST_TTL_MS);
+      const entry = await this.catalog.get(run.runbook);
+      const refusal = await this.admission(run, entry);
+      if (refusal) return refusal;
       await (nested ? this.ports.nestedQueue : this.ports.queue).enqueue(run.id);
       this.worker.refreshQueueGauge();
+      await this.noteServerLimit(run, nested);
+      return null;
     } catch (error) {
       if (!isDispatchError(error)) throw error;
       const message = 'The run queue is unavailable; the run was not started';

@@ -18,6 +18,11 @@ import { ScriptRunner, type RunControl } from './script-runner.service';
 /** How often the queue backlog gauge is refreshed. */
 const QUEUE_COUNTS_MS = 5_000;
 
+/** How long a new run's submission may take to store its details (see isBeingSubmitted). */
+const SUBMISSION_GRACE_MS = 60_000;
+/** Safety net: how often a worker reviews the Concurrency waiting line on its own. */
+const WAITING_REVIEW_MS = 2_000;
+
 /** A run this process executes until it finishes. */
 interface ActiveRun extends RunControl {
   finished: Promise<void>;
@@ -35,6 +40,7 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
   private consumers: RunConsumer[] = [];
   private closingConsumers: Promise<unknown> | null = null;
   private countsTimer: NodeJS.Timeout | null = null;
+  private reviewTimer: NodeJS.Timeout | null = null;
   private accepting = true;
 
   constructor(
@@ -54,6 +60,9 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     if (!worker) return;
     // Scripts are spawned from a small helper process; start it before the first run needs it.
     void prepareSpawnHost();
+    // Endings wake waiting runs at once; this catches a wake lost with a process that died.
+    this.reviewTimer = setInterval(() => void this.lifecycle.wakeWaiting(), WAITING_REVIEW_MS);
+    this.reviewTimer.unref();
     const handler = (job: RunJob) => this.handle(job, worker);
     this.consumers = [
       this.ports.queue.consume(handler, { concurrency: worker.concurrency }),
@@ -64,6 +73,7 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
 
   async onApplicationShutdown(): Promise<void> {
     if (this.countsTimer) clearInterval(this.countsTimer);
+    if (this.reviewTimer) clearInterval(this.reviewTimer);
     this.stopAccepting();
     await this.closingConsumers;
   }
@@ -105,6 +115,7 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     // Read the details before claiming: if the read fails the job is delivered again later and
     // the run stays queued, instead of failing a run that was already claimed.
     const details = await this.ports.requests.get(job.runId);
+    if (!details && (await this.isBeingSubmitted(job.runId))) return;
     const claimed = await this.lifecycle.claim(job.runId, this.workerId);
     if (!claimed) return;
     let done: () => void = () => undefined;
@@ -132,6 +143,21 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
       this.untrack(claimed.id);
       done();
     }
+  }
+
+  /**
+   * A run queued by its waiting line while its submission is still storing its details (a slot
+   * freed in between): its submission queues it again, so this delivery leaves it alone.
+   */
+  private async isBeingSubmitted(runId: string): Promise<boolean> {
+    const run = await this.lifecycle.current(runId);
+    return (
+      run !== null &&
+      run.status === 'queued' &&
+      run.attempt === 0 &&
+      run.slots.length > 0 &&
+      Date.now() - Date.parse(run.createdAt) < SUBMISSION_GRACE_MS
+    );
   }
 
   private track(runId: string, active: ActiveRun): void {

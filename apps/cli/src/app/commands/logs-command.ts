@@ -41,6 +41,10 @@ export async function runLogs(
       // Not finished and not following: show what the record holds so far.
       writeTail(run, writeEvent);
       noteAgentRun(ctx, run);
+      if (run.waiting_for) {
+        const place = run.queue_position ? ` (position ${run.queue_position} in line)` : '';
+        ctx.note(ctx.err.dim(`Run ${runId} waits for ${run.waiting_for}${place}.`));
+      }
       ctx.note(
         ctx.err.dim(
           `Run ${runId} is ${run.status}; this is its output so far (--follow waits for the end).`,

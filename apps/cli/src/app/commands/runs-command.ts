@@ -96,20 +96,25 @@ export async function runRuns(ctx: CommandContext, options: RunsCommandOptions):
     formatTimestamp(run.created_at),
     durationBetween(run.started_at, run.finished_at),
   ]);
-  ctx.print(
-    renderTable(
-      ['ID', 'RUNBOOK', 'STATUS', 'EXIT', 'BY', 'VIA', 'CREATED', 'DURATION'],
-      rows,
-      ctx.out,
-      { alignRight: [3] },
-    ),
-  );
+  const headers = ['ID', 'RUNBOOK', 'STATUS', 'EXIT', 'BY', 'VIA', 'CREATED', 'DURATION'];
+  // Only when a listed run waits (Concurrency limit, lock, server-wide limit): what for.
+  if (body.data.some((run) => run.waiting_for)) {
+    headers.push('WAITING FOR');
+    body.data.forEach((run, index) => rows[index]?.push(waitingText(run)));
+  }
+  ctx.print(renderTable(headers, rows, ctx.out, { alignRight: [3] }));
   if (body.links.next) {
     ctx.note(
       ctx.err.dim(`More runs: runbook runs --cursor ${cursorHint(body.links.next)} (or --all)`),
     );
   }
   return ExitCode.OK;
+}
+
+/** Why a queued run waits, with its place in line: `#2 lock prod-db, held by run <id>`. */
+export function waitingText(run: Partial<RunRecord>): string {
+  if (!run.waiting_for) return '-';
+  return run.queue_position ? `#${run.queue_position} ${run.waiting_for}` : run.waiting_for;
 }
 
 /** What started a run: `api`, or `mcp:<client>` for an agent (`-` from servers that do not say). */

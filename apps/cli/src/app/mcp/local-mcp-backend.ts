@@ -84,6 +84,8 @@ function historyRecord(run: LocalRun): RunRecord {
     client: null,
     runbook_sha256: null,
     approval: null,
+    waiting_for: null,
+    queue_position: null,
   };
 }
 

@@ -59,6 +59,8 @@ export class LocalMcpRun {
       client: options.client,
       runbook_sha256: null,
       approval: null,
+      waiting_for: null,
+      queue_position: null,
     };
     this.finished = this.run(loaded, options);
   }

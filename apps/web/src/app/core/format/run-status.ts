@@ -18,6 +18,7 @@ const LABELS: Record<RunStatus, string> = {
   pending_approval: 'Awaiting approval',
   rejected: 'Rejected',
   expired: 'Expired',
+  skipped: 'Skipped',
 };
 
 const TONES: Record<RunStatus, StatusTone> = {
@@ -32,6 +33,7 @@ const TONES: Record<RunStatus, StatusTone> = {
   pending_approval: 'neutral',
   rejected: 'bad',
   expired: 'warn',
+  skipped: 'warn',
 };
 
 /** Human label of a status ("Succeeded"); unknown values are shown as sent. */
