@@ -123,6 +123,10 @@ describe('openSqliteRunStore', () => {
     db.exec(
       "alter table runs drop column approval; alter table runs drop column runbook_sha256; delete from kysely_migration where name = '0005_approval'",
     );
+    // ... and without the later migration 0006 (Concurrency slots), as that version had none.
+    db.exec(
+      "alter table runs drop column slots; alter table runs drop column waiting_for; alter table runs drop column queue_position; delete from kysely_migration where name = '0006_concurrency'",
+    );
     db.close();
     const second = await openSqliteRunStore({ file });
     expect(await second.get('old')).toMatchObject({ runbookSha256: null, approval: null });
