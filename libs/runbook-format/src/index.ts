@@ -23,7 +23,19 @@ export { isEscapingInputPath } from './lib/input-path';
 export { normalizeText } from './lib/normalize-text';
 export { ENV_VAR_NAME, SHELL_LANGUAGES } from './lib/read-blocks';
 export { YAML_LANGUAGES } from './lib/yaml-block';
-export { MAX_ATTEMPTS_LIMIT, REQUIRED_SECTIONS, SECTION_TITLES } from './lib/runbook';
+export {
+  MAX_ATTEMPTS_LIMIT,
+  REQUIRED_SECTIONS,
+  SCHEDULE_MISSED_POLICIES,
+  SCHEDULE_OVERLAP_POLICIES,
+  SECTION_TITLES,
+} from './lib/runbook';
+export {
+  cronProblem,
+  isKnownTimeZone,
+  parseScheduleDuration,
+  SCHEDULE_KEYS,
+} from './lib/read-schedule';
 export { NO_RETRY } from './lib/read-blocks';
 export { SCRIPT_TRAILING_CONTENT_MESSAGE } from './lib/read-script';
 export type {
@@ -34,7 +46,10 @@ export type {
   RequiredClaims,
   RetryPolicy,
   Runbook,
+  RunbookSchedule,
   RunbookScript,
+  ScheduleMissedPolicy,
+  ScheduleOverlapPolicy,
   SectionRange,
 } from './lib/runbook';
 export type { Diagnostic, DiagnosticCode, Severity } from './lib/diagnostic';

@@ -11,6 +11,7 @@ import {
   type Read,
 } from './read-blocks';
 import { findMalformedHeadings, malformedHeadingDiagnostic } from './malformed-headings';
+import { readSchedule } from './read-schedule';
 import { readScript } from './read-script';
 import { SECTION_TITLES, type MalformedHeading, type Runbook, type SectionRange } from './runbook';
 import {
@@ -52,6 +53,8 @@ function emptyRunbook(filename: string | null): Runbook {
     inputs: null,
     requiredClaims: {},
     retryPolicy: { ...NO_RETRY },
+    schedule: null,
+    scheduleErrors: [],
     script: null,
     scriptTrailingContentLine: null,
     history: [],
@@ -128,6 +131,13 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
   if (hasAmbiguousClaims(sections, malformedHeadings)) runbook.requiredClaims = null;
   const retry = findSection(sections, SECTION_TITLES.retry);
   if (retry) runbook.retryPolicy = take(readRetryPolicy(retry, fencesIn(retry, fences)));
+  const schedule = findSection(sections, SECTION_TITLES.schedule);
+  if (schedule) {
+    const read = readSchedule(schedule, fencesIn(schedule, fences));
+    diagnostics.push(...read.diagnostics);
+    runbook.schedule = read.value;
+    runbook.scheduleErrors = read.diagnostics.filter((found) => found.severity === 'error');
+  }
   const script = findContentSection(sections, SECTION_TITLES.script);
   if (script) {
     const read = take(readScript(script, fencesIn(script, fences), lines));

@@ -61,6 +61,7 @@ export function checkDuplicateSections(sections: SectionRange[]): Diagnostic[] {
       const copies = sections.filter((other) => other.title === section.title);
       const isAmbiguous =
         section.title === SECTION_TITLES.claims ||
+        section.title === SECTION_TITLES.schedule ||
         (copies.some((copy) => copy.isEmpty) && copies.some((copy) => !copy.isEmpty));
       diagnostics.push(
         diagnostic(

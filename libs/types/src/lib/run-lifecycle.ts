@@ -10,6 +10,7 @@ export const RUN_STATUSES: readonly RunStatus[] = Object.freeze([
   'canceled',
   'lost',
   'denied',
+  'skipped',
 ]);
 
 /** Statuses a run never leaves. */
@@ -20,6 +21,7 @@ export const TERMINAL_STATUSES: readonly RunStatus[] = Object.freeze([
   'canceled',
   'lost',
   'denied',
+  'skipped',
 ]);
 
 /**
@@ -29,7 +31,7 @@ export const TERMINAL_STATUSES: readonly RunStatus[] = Object.freeze([
  * its worker was lost and its Retry Policy allows another attempt. Final statuses lead nowhere.
  */
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = Object.freeze({
-  queued: ['running', 'failure', 'denied', 'canceled', 'lost'],
+  queued: ['running', 'failure', 'denied', 'canceled', 'lost', 'skipped'],
   running: ['success', 'failure', 'timeout', 'canceled', 'lost', 'queued'],
   success: [],
   failure: [],
@@ -37,6 +39,7 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   canceled: [],
   lost: [],
   denied: [],
+  skipped: [],
 });
 
 /** True when `value` is one of the run statuses. */

@@ -2,10 +2,18 @@ import type { RunOperation } from './history-record';
 
 /** Lifecycle of a run: `queued → running → success|failure|timeout|canceled|lost`, or `denied`. */
 export type RunStatus =
-  'queued' | 'running' | 'success' | 'failure' | 'timeout' | 'canceled' | 'lost' | 'denied';
+  | 'queued'
+  | 'running'
+  | 'success'
+  | 'failure'
+  | 'timeout'
+  | 'canceled'
+  | 'lost'
+  | 'denied'
+  | 'skipped';
 
-/** What started a run: the REST API (console, CLI, scripts) or an agent through MCP. */
-export type RunTrigger = 'api' | 'mcp';
+/** What started a run: the REST API (console, CLI, scripts), an agent through MCP, or a schedule. */
+export type RunTrigger = 'api' | 'mcp' | 'schedule';
 
 /** A run record as served by `GET /api/runs` and `GET /api/runs/{id}` (snake_case on the wire). */
 export interface RunRecord {
@@ -37,6 +45,10 @@ export interface RunRecord {
   trigger: RunTrigger;
   /** The MCP client as `<name>/<version>` from its `clientInfo`; null for other triggers. */
   client: string | null;
+  /** The fire time (ISO 8601 UTC) of a run started by a schedule; null for other triggers. */
+  scheduled_for: string | null;
+  /** True for the one run a schedule makes up for fires missed while no scheduler was up. */
+  missed: boolean;
 }
 
 /** Body of `GET /api/runs` (playbook-dispatcher's envelope). */
