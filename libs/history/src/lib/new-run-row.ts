@@ -45,6 +45,17 @@ export function newRunRow(input: NewRun, defaults: NewRunDefaults): RunRow {
   if (input.finishedAt !== undefined)
     finishedAt = toIso(input.finishedAt, 'finishedAt', 'INVALID_RUN');
   else if (status === 'denied') finishedAt = createdAt;
+  const trigger = runTrigger(input.trigger);
+  const scheduledFor =
+    input.scheduledFor === undefined || input.scheduledFor === null
+      ? null
+      : toIso(input.scheduledFor, 'scheduledFor', 'INVALID_RUN');
+  if ((trigger === 'schedule') !== (scheduledFor !== null))
+    invalidRun('scheduledFor is required with trigger schedule, and only then.');
+  if (input.missed !== undefined && typeof input.missed !== 'boolean')
+    invalidRun('missed must be a boolean.');
+  if (input.missed === true && trigger !== 'schedule')
+    invalidRun('Only a scheduled run can make up for missed fires.');
   const returnCode = input.returnCode ?? null;
   if (returnCode !== null && !Number.isInteger(returnCode))
     invalidRun('returnCode must be an integer.');
@@ -75,7 +86,9 @@ export function newRunRow(input: NewRun, defaults: NewRunDefaults): RunRow {
     cancel_reason: null,
     output_seq: 0,
     event_seq: 1,
-    trigger: runTrigger(input.trigger),
+    trigger,
     client: runClient(input.client),
+    scheduled_for: scheduledFor,
+    missed: input.missed === true ? 1 : 0,
   };
 }

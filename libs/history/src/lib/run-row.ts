@@ -39,6 +39,8 @@ export const SUMMARY_COLUMNS = [
   'runs.output_seq',
   'runs.trigger',
   'runs.client',
+  'runs.scheduled_for',
+  'runs.missed',
 ] as const;
 /** Every column of a run record. */
 export const ALL_COLUMNS = [...SUMMARY_COLUMNS, 'runs.stdout', 'runs.stderr'] as const;
@@ -95,7 +97,9 @@ export function rowToRun(row: RecordRow): Run {
     warnings: parseStrings(row.warnings),
     canceledBy: row.canceled_by,
     cancelReason: row.cancel_reason,
-    trigger: row.trigger === 'mcp' ? 'mcp' : 'api',
+    trigger: row.trigger === 'mcp' || row.trigger === 'schedule' ? row.trigger : 'api',
     client: row.client,
+    scheduledFor: row.scheduled_for,
+    missed: Number(row.missed) === 1,
   };
 }

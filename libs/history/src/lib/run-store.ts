@@ -40,6 +40,10 @@ export interface Run {
   trigger: RunTrigger;
   /** The MCP client as `<name>/<version>`; null for other triggers. */
   client: string | null;
+  /** The fire time of a run started by a schedule (ISO-8601 UTC); null for other triggers. */
+  scheduledFor: string | null;
+  /** True for the run a schedule made up for fires missed while no scheduler was up. */
+  missed: boolean;
 }
 
 /** What `create` needs: the run as requested, before anything forks. */
@@ -71,6 +75,23 @@ export interface NewRun {
   trigger?: RunTrigger;
   /** The MCP client (`<name>/<version>`, at most 200 characters); defaults to null. */
   client?: string | null;
+  /**
+   * The fire time, required with trigger `schedule` and only then. A second run for the same
+   * runbook and fire time is refused with FIRE_EXISTS (one run per fire, whoever inserts first).
+   */
+  scheduledFor?: string | Date | null;
+  /** Only with trigger `schedule`; defaults to false. */
+  missed?: boolean;
+}
+
+/** Options of `listFires`. */
+export interface ListFiresOptions {
+  /** Only runs in these statuses. */
+  statuses?: readonly RunStatus[];
+  /** Earliest fire first (default: latest first). */
+  oldestFirst?: boolean;
+  /** Default 10, at most 1000. */
+  limit?: number;
 }
 
 /** Fields a transition may set alongside the new status (omitted fields stay as they are). */
@@ -199,6 +220,8 @@ export interface RunStore {
   requeue(id: string, attempt: number, patch?: { errors?: string[] }): Promise<TransitionResult>;
   /** Records a sign of life; false means the caller lost the run (fenced out) and must stop. */
   heartbeat(id: string, attempt: number): Promise<boolean>;
+  /** Runs a schedule started for `runbook`, ordered by fire time (see {@link ListFiresOptions}). */
+  listFires(runbook: string, options?: ListFiresOptions): Promise<Run[]>;
   /** Runs in the given statuses, oldest heartbeat first (for reconcilers). */
   listByStatus(statuses: readonly RunStatus[], options?: ListByStatusOptions): Promise<Run[]>;
   /** Appends output chunks (numbered from 1) and updates the run's capped tails. */

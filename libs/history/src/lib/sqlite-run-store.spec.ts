@@ -64,6 +64,7 @@ describe('openSqliteRunStore', () => {
         'runs.runs_created_idx',
         'runs.runs_requested_by_created_idx',
         'runs.runs_runbook_created_idx',
+        'runs.runs_runbook_fire_uq',
         'runs.runs_runbook_status_created_idx',
         'runs.runs_status_created_idx',
         'runs.runs_status_heartbeat_idx',
@@ -88,19 +89,27 @@ describe('openSqliteRunStore', () => {
     }
   });
 
-  it('migrates runs recorded before triggers existed to trigger api, no client', async () => {
+  it('migrates runs recorded before triggers and schedules existed (api, no client, no fire)', async () => {
     const file = nextFile();
     const first = await openSqliteRunStore({ file });
     await first.create({ id: 'old', runbook: 'x.md', requestedBy: 'me' });
     await first.close();
-    // Back to the 0003 schema, as a database written by the previous version.
+    // Back to the 0003 schema, as a database written by an older version.
     const db = new Database(file);
+    db.exec(
+      "drop index runs_runbook_fire_uq; alter table runs drop column missed; alter table runs drop column scheduled_for; delete from kysely_migration where name = '0007_schedule'",
+    );
     db.exec(
       'alter table runs drop column client; alter table runs drop column "trigger"; delete from kysely_migration where name = \'0004_trigger\'',
     );
     db.close();
     const second = await openSqliteRunStore({ file });
-    expect(await second.get('old')).toMatchObject({ trigger: 'api', client: null });
+    expect(await second.get('old')).toMatchObject({
+      trigger: 'api',
+      client: null,
+      scheduledFor: null,
+      missed: false,
+    });
     await second.close();
   });
 

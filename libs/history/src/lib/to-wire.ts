@@ -27,5 +27,7 @@ export function toWire(run: Run): RunRecord {
     cancel_reason: run.cancelReason,
     trigger: run.trigger,
     client: run.client,
+    scheduled_for: run.scheduledFor,
+    missed: run.missed,
   };
 }
