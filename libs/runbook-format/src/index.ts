@@ -1,6 +1,7 @@
 export { parseRunbook, filenameStem, NAME_MISSING_MESSAGE } from './lib/parse-runbook';
 export type { ParseOptions, ParseResult } from './lib/parse-runbook';
 export { validateRunbook } from './lib/validate-runbook';
+export { checkSchedule } from './lib/check-schedule';
 export type { ValidateOptions, ValidationResult } from './lib/validate-runbook';
 export { computeRequiredEnv, isVariableSet } from './lib/required-env';
 export type { EnvironmentValues, RequiredEnv } from './lib/required-env';

@@ -70,6 +70,10 @@ export class RunLifecycle {
     const claimed = await this.store.claim(runId, { workerId });
     if (!claimed) return null;
     this.lastRuns.note(claimed);
+    if (claimed.scheduledFor !== null && claimed.startedAt !== null) {
+      const lagSeconds = (Date.parse(claimed.startedAt) - Date.parse(claimed.scheduledFor)) / 1000;
+      this.metrics.scheduleLag.observe({ runbook: claimed.runbook }, Math.max(0, lagSeconds));
+    }
     this.logger.log(
       `Run ${claimed.id} of ${claimed.runbook} started for ${claimed.requestedBy || 'unknown'}`,
     );

@@ -37,6 +37,8 @@ export const RUN_RECORD_FIELDS: readonly (keyof RunRecord)[] = [
   'cancel_reason',
   'trigger',
   'client',
+  'scheduled_for',
+  'missed',
 ];
 
 /**

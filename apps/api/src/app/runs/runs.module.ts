@@ -18,6 +18,7 @@ import { RunSubmission } from './run-submission.service';
 import { RunWorker } from './run-worker.service';
 import { RunsController } from './runs.controller';
 import { ScriptRunner } from './script-runner.service';
+import { ScheduledOverlapGate } from './scheduled-overlap-gate';
 
 /**
  * Runs: execute, the run records API, and the one run path (submission → queue → worker →
@@ -41,9 +42,17 @@ export class RunsModule {
         RunEventsService,
         ExecuteResponder,
         NestingProofs,
+        ScheduledOverlapGate,
       ],
       // RunEventsService and RunCancellation: for the MCP feature's run gateway.
-      exports: [RUN_PORTS, RunSubmission, RunWorker, RunEventsService, RunCancellation],
+      exports: [
+        RUN_PORTS,
+        RunSubmission,
+        RunWorker,
+        RunEventsService,
+        RunCancellation,
+        RunLifecycle,
+      ],
     };
   }
 }
