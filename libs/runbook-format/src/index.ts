@@ -34,6 +34,7 @@ export {
 export {
   cronProblem,
   isKnownTimeZone,
+  nextScheduledFire,
   parseScheduleDuration,
   SCHEDULE_KEYS,
 } from './lib/read-schedule';

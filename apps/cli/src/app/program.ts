@@ -20,6 +20,7 @@ import { runLogin, runLogout } from './commands/login-command';
 import { runLogs } from './commands/logs-command';
 import { runMcp } from './commands/mcp-command';
 import { runRuns } from './commands/runs-command';
+import { runSchedules } from './commands/schedules-command';
 import { runShow } from './commands/show-command';
 import { runValidate } from './commands/validate-command';
 import { describeError } from './describe-error';
@@ -177,6 +178,19 @@ function commandSpecs(): CommandSpec<CommandContext>[] {
         'runbook --api-url http://localhost:8083 runs --label ticket=OPS-1 --json',
       ],
       run: runRuns,
+    },
+    {
+      name: 'schedules',
+      description:
+        "list the runbooks' schedules: cron, next fire; from a server also the last fire, its status and whether the scheduler may run it",
+      options: [jsonOption('print {data: [...]} as JSON')],
+      notes: 'Exits 1 when a schedule is in error (it never fires); the reason is printed.',
+      examples: [
+        'runbook schedules',
+        'runbook --api-url http://localhost:8083 schedules',
+        'runbook --api-url http://localhost:8083 schedules --json | jq ".data[] | select(.error)"',
+      ],
+      run: runSchedules,
     },
     {
       name: 'logs',

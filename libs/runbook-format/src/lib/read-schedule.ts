@@ -227,3 +227,19 @@ export function readSchedule(
     diagnostics,
   };
 }
+
+/**
+ * The first fire of `schedule` strictly after `after` (an instant), computed by croner in the
+ * schedule's time zone; null when it never fires again.
+ */
+export function nextScheduledFire(
+  schedule: Pick<RunbookSchedule, 'cron' | 'timezone'>,
+  after: Date,
+): Date | null {
+  const job = new Cron(schedule.cron, {
+    timezone: schedule.timezone,
+    paused: true,
+    mode: '5-or-6-parts',
+  });
+  return job.nextRun(after);
+}

@@ -82,6 +82,8 @@ function historyRecord(run: LocalRun): RunRecord {
     cancel_reason: null,
     trigger: 'api',
     client: null,
+    scheduled_for: null,
+    missed: false,
   };
 }
 

@@ -57,6 +57,8 @@ export class LocalMcpRun {
       cancel_reason: null,
       trigger: 'mcp',
       client: options.client,
+      scheduled_for: null,
+      missed: false,
     };
     this.finished = this.run(loaded, options);
   }
