@@ -40,6 +40,12 @@ export const routes: Routes = [
         loadComponent: () => import('./features/run/run-view.page').then((m) => m.RunViewPage),
       },
       {
+        path: 'schedules',
+        title: 'Schedules',
+        loadComponent: () =>
+          import('./features/schedules/schedules.page').then((m) => m.SchedulesPage),
+      },
+      {
         path: 'admin',
         title: 'Admin',
         loadComponent: () => import('./features/admin/admin.page').then((m) => m.AdminPage),

@@ -15,6 +15,7 @@ const LABELS: Record<RunStatus, string> = {
   canceled: 'Canceled',
   lost: 'Lost',
   denied: 'Denied',
+  skipped: 'Skipped',
 };
 
 const TONES: Record<RunStatus, StatusTone> = {
@@ -26,6 +27,7 @@ const TONES: Record<RunStatus, StatusTone> = {
   canceled: 'warn',
   lost: 'warn',
   denied: 'bad',
+  skipped: 'warn',
 };
 
 /** Human label of a status ("Succeeded"); unknown values are shown as sent. */

@@ -30,6 +30,7 @@ export function customSections(runbook: Runbook): SectionRange[] {
     'File System Requirements',
     'Required Claims',
     RETRY_TITLE,
+    'Schedule',
     'Script',
     HISTORY_TITLE,
   ]);
