@@ -244,6 +244,7 @@ describe('runbook (built binary, local mode)', () => {
       'DatabaseFailover.md',
       'DiskUsageReport.md',
       'LongRunningRunbook.md',
+      'NightlyDiskReport.md',
       'ParentRunbook.md',
       'Runbook.md',
       'ScaleService.md',
