@@ -159,7 +159,7 @@ function commandSpecs(): CommandSpec<CommandContext>[] {
       options: [
         singleOption(
           '--status <status>',
-          'only runs with this status (queued, running, success, failure, timeout, canceled, lost, denied)',
+          'only runs with this status (queued, running, success, failure, timeout, canceled, lost, denied, skipped)',
         ),
         singleOption('--runbook <runbook>', 'only runs of this runbook'),
         singleOption('--requested-by <user>', 'only runs requested by this user (remote)'),

@@ -11,6 +11,7 @@ export function styleStatus(status: string, style: TerminalStyle): string {
     case 'denied':
       return style.red(status);
     case 'canceled':
+    case 'skipped':
       return style.magenta(status);
     case 'queued':
     case 'running':

@@ -49,7 +49,7 @@ export class RunsController {
     name: 'filter[status]',
     required: false,
     description:
-      'Comma-separated statuses: queued, running, success, failure, timeout, canceled, lost, denied',
+      'Comma-separated statuses: queued, running, success, failure, timeout, canceled, lost, denied, skipped',
     schema: { type: 'string', example: 'failure,timeout' },
   })
   @ApiQuery({ name: 'filter[runbook]', required: false, schema: { type: 'string' } })

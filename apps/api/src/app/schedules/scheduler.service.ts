@@ -38,7 +38,8 @@ interface Tracked {
 }
 
 /** How a fire ended, for the metrics. */
-type FireOutcome = 'started' | 'skipped' | 'missed' | 'denied' | 'failed';
+type FireOutcome = (typeof FIRE_OUTCOMES)[number];
+const FIRE_OUTCOMES = ['started', 'skipped', 'missed', 'denied', 'failed'] as const;
 
 /**
  * Fires runbooks' `# Schedule`s. Every API process may run it (not the worker-only ones); each
@@ -161,6 +162,9 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
     const cursor = last?.scheduledFor ? new Date(last.scheduledFor) : graceStart;
     const tracked: Tracked = { key, cron, cursor, released: null };
     this.tracked.set(filename, tracked);
+    // Every outcome has its series from the start, so an alert sees 0 rather than nothing.
+    for (const outcome of FIRE_OUTCOMES)
+      this.metrics.scheduleFires.inc({ runbook: filename, outcome }, 0);
     return tracked;
   }
 
