@@ -192,6 +192,7 @@ describe('operations', () => {
           'GET /api/runs/{id}',
           'GET /api/runs/{id}/events',
           'POST /api/runs/{id}/cancel',
+          'GET /api/schedules',
           'GET /api/config',
           'GET /api/info',
           'POST /api/shutdown',
