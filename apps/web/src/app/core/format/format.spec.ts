@@ -62,7 +62,8 @@ describe('formatTimestamp', () => {
 
 describe('run status helpers', () => {
   it('labels, tones and activity', () => {
-    expect(RUN_STATUSES).toHaveLength(8);
+    expect(RUN_STATUSES).toHaveLength(9);
+    expect(statusLabel('skipped')).toBe('Skipped');
     expect(statusLabel('success')).toBe('Succeeded');
     expect(statusLabel('weird')).toBe('weird');
     expect(statusLabel(null)).toBe('Unknown');
