@@ -207,7 +207,9 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       else outcome = submitted.run.status === 'failure' ? 'failed' : 'started';
     } catch (error) {
       if (isHistoryError(error, 'FIRE_EXISTS')) return; // another scheduler recorded this fire
-      if (!(error instanceof AppError)) throw error;
+      // Not an AppError (store away), or UNAVAILABLE (shutting down, queue away): the fire may
+      // have no record, so it is tried again next tick (FIRE_EXISTS then if it has one).
+      if (!(error instanceof AppError) || error.code === 'UNAVAILABLE') throw error;
       // Refused and recorded (denied), or failed and recorded (unavailable queue, unreadable file).
       outcome = error.code === 'FORBIDDEN' ? 'denied' : 'failed';
       this.logger.warn(`Fire of ${filename} at ${at}: ${error.message}`);
