@@ -67,6 +67,14 @@ describe('web console: schedules', () => {
       .getByRole('link', { name: 'Runs', exact: true })
       .click();
     await page.waitForURL(/\/runs\?runbook=Ticker\.md/);
+    // A scheduled run says which fire it was.
+    await page.goto(`${server.url}/schedules`);
+    const last = page.locator('tr[data-runbook="Ticker.md"] a[href^="/runs/"]');
+    await last.waitFor();
+    await last.click();
+    await eventually(async () => {
+      expect(await textOf(page.locator('dd.trigger'))).toMatch(/^Schedule · fire of \d{4}-/);
+    });
   });
 
   it('shows the schedule on the runbook view', async () => {
