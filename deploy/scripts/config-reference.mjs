@@ -140,6 +140,12 @@ const DESCRIPTIONS = {
     'Serves the MCP server at `/mcp` and its RFC 9728 metadata at `/.well-known/oauth-protected-resource`; `false` answers 404 at both (docs/mcp.md).',
   MCP_REQUIRED_CLAIMS:
     'Claims a token must also hold to use `/mcp` at all (syntax of `ADMIN_REQUIRED_CLAIMS`, e.g. `roles=agent`), so agents can get separate, narrower tokens; others get 403. Empty: any valid token.',
+  SCHEDULER_ENABLED:
+    "Whether this process fires runbooks' `# Schedule`s (worker-only processes never do). Every API instance may run the scheduler: the run store's unique (runbook, fire time) key makes each fire happen once. Set `false` to keep an instance out of scheduling.",
+  SCHEDULER_SUBJECT:
+    'The identity scheduled runs are requested by (`requested_by` of their records, the RBAC subject).',
+  SCHEDULER_CLAIMS:
+    'The claims RBAC checks for scheduled runs, as a JSON object (e.g. `{"roles":["sre"]}`); a runbook whose Required Claims they do not satisfy records its fires as `denied`. Empty: no claims. See docs/operations.md, choosing SCHEDULER_CLAIMS.',
   SECRETS_DIR:
     'Folder of server-side secrets read by `from: file:NAME` declarations (one file per secret, as a Kubernetes secret volume or an External Secrets Operator sync; trailing newline trimmed). Must exist when set; keep it readable by the server only. Empty: `from: file:` secrets are never available.',
   SECRET_ENV_ALLOWLIST:

@@ -184,6 +184,11 @@ describe('monitoring assets against a live server', () => {
         'print -u2 -r -- "failing"\nexit 3',
       ),
       'SleepyRunbook.md': runbook('SleepyRunbook', 'Outlives the script timeout.', 'sleep 30'),
+      // Scheduled; the scheduler holds `sre` (SCHEDULER_CLAIMS below), so its fires run.
+      'ScheduledRunbook.md': runbook('ScheduledRunbook', 'Fires every 2 s.', 'echo fired').replace(
+        '# Script',
+        "# Schedule\n```yaml\ncron: '*/2 * * * * *'\noverlap: allow\nenv:\n  REASON: scheduled\n```\n\n# Script",
+      ),
     });
     chownToImageUser(dirs.execution, dirs.data, dirs.home);
     server = await startApiServer({
@@ -198,6 +203,7 @@ describe('monitoring assets against a live server', () => {
         ENABLE_LOGIN: 'true',
         RATE_LIMIT_PER_MINUTE: '40',
         RATE_LIMIT_EXECUTE_PER_MINUTE: '30',
+        SCHEDULER_CLAIMS: '{"roles":["sre"]}',
         SCRIPT_TIMEOUT_SECONDS: '2',
         KILL_GRACE_SECONDS: '1',
       },

@@ -195,6 +195,7 @@ describe('operations', () => {
           'POST /api/runs/{id}/approve',
           'POST /api/runs/{id}/reject',
           'GET /api/approvals',
+          'GET /api/schedules',
           'GET /api/config',
           'GET /api/info',
           'POST /api/shutdown',

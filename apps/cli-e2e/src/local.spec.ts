@@ -245,6 +245,7 @@ describe('runbook (built binary, local mode)', () => {
       'DatabaseFailover.md',
       'DiskUsageReport.md',
       'LongRunningRunbook.md',
+      'NightlyDiskReport.md',
       'ParentRunbook.md',
       'RestartPayments.md',
       'Runbook.md',

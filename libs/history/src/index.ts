@@ -4,6 +4,7 @@ export type {
   AppendOutputOptions,
   ClaimOptions,
   ListByStatusOptions,
+  ListFiresOptions,
   NewRun,
   OutputChunk,
   OutputChunkInput,

@@ -1,6 +1,7 @@
 export { parseRunbook, filenameStem, NAME_MISSING_MESSAGE } from './lib/parse-runbook';
 export type { ParseOptions, ParseResult } from './lib/parse-runbook';
 export { validateRunbook } from './lib/validate-runbook';
+export { checkSchedule } from './lib/check-schedule';
 export type { ValidateOptions, ValidationResult } from './lib/validate-runbook';
 export { computeRequiredEnv, isVariableSet } from './lib/required-env';
 export type { EnvironmentValues, RequiredEnv } from './lib/required-env';
@@ -29,10 +30,19 @@ export {
   CONCURRENCY_BOUNDS,
   MAX_ATTEMPTS_LIMIT,
   REQUIRED_SECTIONS,
+  SCHEDULE_MISSED_POLICIES,
+  SCHEDULE_OVERLAP_POLICIES,
   SECTION_TITLES,
 } from './lib/runbook';
 export { DEFAULT_APPROVAL_EXPIRY_SECONDS, durationSeconds } from './lib/read-approval';
 export { textBeforeHistory } from './lib/text-before-history';
+export {
+  cronProblem,
+  isKnownTimeZone,
+  nextScheduledFire,
+  parseScheduleDuration,
+  SCHEDULE_KEYS,
+} from './lib/read-schedule';
 export { NO_RETRY } from './lib/read-blocks';
 export { hasConcurrencyRules, NO_CONCURRENCY } from './lib/read-concurrency';
 export { SCRIPT_TRAILING_CONTENT_MESSAGE } from './lib/read-script';
@@ -47,7 +57,10 @@ export type {
   RequiredClaims,
   RetryPolicy,
   Runbook,
+  RunbookSchedule,
   RunbookScript,
+  ScheduleMissedPolicy,
+  ScheduleOverlapPolicy,
   SectionRange,
 } from './lib/runbook';
 export type { Diagnostic, DiagnosticCode, Severity } from './lib/diagnostic';

@@ -4,6 +4,7 @@ export type * from './lib/config';
 export type * from './lib/history-record';
 export type * from './lib/runs';
 export type * from './lib/run-events';
+export type * from './lib/schedules';
 export {
   CONTROL_ENV_NAMES,
   CONTROL_ENV_PREFIXES,

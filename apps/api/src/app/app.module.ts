@@ -13,6 +13,7 @@ import { OperationsModule } from './operations/operations.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RunbooksModule } from './runbooks/runbooks.module';
 import { RunsModule } from './runs/runs.module';
+import { SchedulesModule } from './schedules/schedules.module';
 
 /** Composes the feature modules into the HTTP API; `config` was validated before the app is built. */
 @Module({})
@@ -29,6 +30,7 @@ export class AppModule implements NestModule {
         RunbooksModule,
         runs,
         OperationsModule.withRuns(runs),
+        SchedulesModule.withRuns(runs),
         // MCP_ENABLED=false leaves /mcp and its metadata unrouted (404).
         ...(config.mcp.enabled ? [McpModule.withRuns(runs)] : []),
       ],

@@ -10,10 +10,11 @@ import type {
   ExecuteRequest,
   RequiredEnvResponse,
   RunAccepted,
-  RunbookContentResponse,
-  RunbookListResponse,
   RunListResponse,
   RunRecord,
+  RunbookContentResponse,
+  RunbookListResponse,
+  ScheduleListResponse,
   ValidateResponse,
 } from '@runbooks/types';
 import { CliError } from './cli-error';
@@ -180,6 +181,11 @@ export class ApiClient {
   /** Follows a `links.next` value: a URL or path carrying `cursor=…`, or the cursor itself. */
   listRunsNext(next: string, query: RunQuery): Promise<RunListResponse> {
     return this.listRuns({ ...query, cursor: cursorOf(next) });
+  }
+
+  /** `GET /api/schedules`. */
+  listSchedules(): Promise<ScheduleListResponse> {
+    return this.json('GET', '/api/schedules');
   }
 
   /** `GET /api/runs/:id`. */

@@ -21,6 +21,7 @@ import { runLogin, runLogout } from './commands/login-command';
 import { runLogs } from './commands/logs-command';
 import { runMcp } from './commands/mcp-command';
 import { runRuns } from './commands/runs-command';
+import { runSchedules } from './commands/schedules-command';
 import { runShow } from './commands/show-command';
 import { runValidate } from './commands/validate-command';
 import { describeError } from './describe-error';
@@ -159,7 +160,7 @@ function commandSpecs(): CommandSpec<CommandContext>[] {
       options: [
         singleOption(
           '--status <status>',
-          'only runs with this status (queued, running, success, failure, timeout, canceled, lost, denied, pending_approval, rejected, expired)',
+          'only runs with this status (queued, running, success, failure, timeout, canceled, lost, denied, pending_approval, rejected, expired, skipped)',
         ),
         singleOption('--runbook <runbook>', 'only runs of this runbook'),
         singleOption('--requested-by <user>', 'only runs requested by this user (remote)'),
@@ -178,6 +179,19 @@ function commandSpecs(): CommandSpec<CommandContext>[] {
         'runbook --api-url http://localhost:8083 runs --label ticket=OPS-1 --json',
       ],
       run: runRuns,
+    },
+    {
+      name: 'schedules',
+      description:
+        "list the runbooks' schedules: cron, next fire; from a server also the last fire, its status and whether the scheduler may run it",
+      options: [jsonOption('print {data: [...]} as JSON')],
+      notes: 'Exits 1 when a schedule is in error (it never fires); the reason is printed.',
+      examples: [
+        'runbook schedules',
+        'runbook --api-url http://localhost:8083 schedules',
+        'runbook --api-url http://localhost:8083 schedules --json | jq ".data[] | select(.error)"',
+      ],
+      run: runSchedules,
     },
     {
       name: 'logs',

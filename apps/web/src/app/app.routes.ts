@@ -46,6 +46,12 @@ export const routes: Routes = [
           import('./features/approvals/approvals.page').then((m) => m.ApprovalsPage),
       },
       {
+        path: 'schedules',
+        title: 'Schedules',
+        loadComponent: () =>
+          import('./features/schedules/schedules.page').then((m) => m.SchedulesPage),
+      },
+      {
         path: 'admin',
         title: 'Admin',
         loadComponent: () => import('./features/admin/admin.page').then((m) => m.AdminPage),

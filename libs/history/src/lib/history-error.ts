@@ -5,6 +5,7 @@ export type HistoryErrorCode =
   | 'INVALID_CURSOR'
   | 'INVALID_TRANSITION'
   | 'RUN_EXISTS'
+  | 'FIRE_EXISTS'
   | 'RUN_NOT_FOUND'
   | 'STALE_ATTEMPT'
   | 'STORE_CLOSED'

@@ -26,6 +26,7 @@ import type {
   AppendOutputOptions,
   ClaimOptions,
   ListByStatusOptions,
+  ListFiresOptions,
   NewRun,
   OutputChunk,
   OutputChunkInput,
@@ -107,8 +108,35 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
     });
     const run = rowToRun(row);
     const inserted = await this.insertRun(row, run);
-    if (!inserted) throw new HistoryError('RUN_EXISTS', `A run with id ${row.id} already exists.`);
+    if (!inserted) {
+      // Nothing was inserted: the id is taken, or (for a scheduled run) its fire is.
+      if (row.scheduled_for !== null && !(await this.get(row.id))) {
+        throw new HistoryError(
+          'FIRE_EXISTS',
+          `${row.runbook} already has a run for the fire at ${row.scheduled_for}.`,
+        );
+      }
+      throw new HistoryError('RUN_EXISTS', `A run with id ${row.id} already exists.`);
+    }
     return run;
+  }
+
+  async listFires(runbook: string, options: ListFiresOptions = {}): Promise<Run[]> {
+    this.assertOpen();
+    const limit = Math.min(Math.max(Math.floor(options.limit ?? 10), 1), 1000);
+    let query = this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('runbook', '=', runbook)
+      .where('scheduled_for', 'is not', null);
+    if (options.statuses !== undefined) {
+      if (options.statuses.length === 0) return [];
+      for (const status of options.statuses) assertStatus(status, 'INVALID_FILTER');
+      query = query.where('status', 'in', [...options.statuses]);
+    }
+    const order = options.oldestFirst === true ? 'asc' : 'desc';
+    const rows = await query.orderBy('scheduled_for', order).limit(limit).execute();
+    return rows.map(rowToRun);
   }
 
   /**
@@ -121,7 +149,7 @@ export class KyselyRunStore implements RunStore, RunEventOutbox {
       const inserted = await trx
         .insertInto('runs')
         .values(row)
-        .onConflict((oc) => oc.column('id').doNothing())
+        .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
       if (labels.length > 0) {

@@ -54,6 +54,17 @@ export function newRunRow(input: NewRun, defaults: NewRunDefaults): RunRow {
   if (input.finishedAt !== undefined)
     finishedAt = toIso(input.finishedAt, 'finishedAt', 'INVALID_RUN');
   else if (status === 'denied') finishedAt = createdAt;
+  const trigger = runTrigger(input.trigger);
+  const scheduledFor =
+    input.scheduledFor === undefined || input.scheduledFor === null
+      ? null
+      : toIso(input.scheduledFor, 'scheduledFor', 'INVALID_RUN');
+  if ((trigger === 'schedule') !== (scheduledFor !== null))
+    invalidRun('scheduledFor is required with trigger schedule, and only then.');
+  if (input.missed !== undefined && typeof input.missed !== 'boolean')
+    invalidRun('missed must be a boolean.');
+  if (input.missed === true && trigger !== 'schedule')
+    invalidRun('Only a scheduled run can make up for missed fires.');
   const returnCode = input.returnCode ?? null;
   if (returnCode !== null && !Number.isInteger(returnCode))
     invalidRun('returnCode must be an integer.');
@@ -84,12 +95,14 @@ export function newRunRow(input: NewRun, defaults: NewRunDefaults): RunRow {
     cancel_reason: null,
     output_seq: 0,
     event_seq: 1,
-    trigger: runTrigger(input.trigger),
+    trigger,
     client: runClient(input.client),
     runbook_sha256: runbookDigest(input.runbookSha256),
     approval: null,
     slots: runSlots(input.slots),
     waiting_for: null,
     queue_position: null,
+    scheduled_for: scheduledFor,
+    missed: input.missed === true ? 1 : 0,
   };
 }

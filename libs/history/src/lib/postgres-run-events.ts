@@ -56,7 +56,7 @@ export async function insertRunWithEvent(
       db
         .insertInto('runs')
         .values(row)
-        .onConflict((oc) => oc.column('id').doNothing())
+        .onConflict((oc) => oc.doNothing())
         .returning(['id', 'created_at']),
     )
     .with('labelled', (db) =>

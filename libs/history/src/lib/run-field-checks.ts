@@ -31,8 +31,8 @@ export function assertStatus(status: unknown, code: HistoryErrorCode): void {
 /** A new run's trigger: `api` unless given; anything else is refused. */
 export function runTrigger(value: unknown): RunTrigger {
   if (value === undefined || value === 'api') return 'api';
-  if (value === 'mcp') return 'mcp';
-  return invalidRun('trigger must be api or mcp.');
+  if (value === 'mcp' || value === 'schedule') return value;
+  return invalidRun('trigger must be api, mcp or schedule.');
 }
 
 /** A new run's client name: null, or a non-empty string of at most 200 characters. */

@@ -44,6 +44,8 @@ export const SUMMARY_COLUMNS = [
   'runs.slots',
   'runs.waiting_for',
   'runs.queue_position',
+  'runs.scheduled_for',
+  'runs.missed',
 ] as const;
 /** Every column of a run record. */
 export const ALL_COLUMNS = [...SUMMARY_COLUMNS, 'runs.stdout', 'runs.stderr'] as const;
@@ -100,13 +102,15 @@ export function rowToRun(row: RecordRow): Run {
     warnings: parseStrings(row.warnings),
     canceledBy: row.canceled_by,
     cancelReason: row.cancel_reason,
-    trigger: row.trigger === 'mcp' ? 'mcp' : 'api',
+    trigger: row.trigger === 'mcp' || row.trigger === 'schedule' ? row.trigger : 'api',
     client: row.client,
     runbookSha256: row.runbook_sha256 ?? null,
     approval: parseApproval(row.approval ?? null),
     slots: parseSlots(row.slots),
     waitingFor: row.waiting_for,
     queuePosition: row.queue_position === null ? null : Number(row.queue_position),
+    scheduledFor: row.scheduled_for,
+    missed: Number(row.missed) === 1,
   };
 }
 

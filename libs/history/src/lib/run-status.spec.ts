@@ -2,12 +2,15 @@ import { isHistoryError, HistoryError } from './history-error';
 import { RUN_STATUSES, TERMINAL_STATUSES, isRunStatus, isTerminalStatus } from './run-status';
 
 describe('run statuses', () => {
-  it('knows the statuses and which are final', () => {
-    expect(RUN_STATUSES.filter((status) => !isTerminalStatus(status))).toEqual(
-      expect.arrayContaining(['queued', 'running', 'pending_approval']),
-    );
+  it('knows the twelve statuses and which are final', () => {
+    expect(RUN_STATUSES).toHaveLength(12);
+    expect(RUN_STATUSES.filter((status) => !isTerminalStatus(status))).toEqual([
+      'queued',
+      'running',
+      'pending_approval',
+    ]);
     expect(TERMINAL_STATUSES).toEqual(
-      expect.arrayContaining(['denied', 'rejected', 'expired', 'lost']),
+      expect.arrayContaining(['denied', 'rejected', 'expired', 'lost', 'skipped']),
     );
     expect(isTerminalStatus('pending_approval')).toBe(false);
     expect(isRunStatus('lost')).toBe(true);

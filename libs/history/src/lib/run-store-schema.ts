@@ -43,6 +43,10 @@ export interface RunsTable {
   /** Why a queued run waits; null when it does not. */
   waiting_for: string | null;
   queue_position: number | null;
+  /** The fire time of a scheduled run (unique per runbook: one run per fire), else null. */
+  scheduled_for: string | null;
+  /** 1 for the run a schedule made up for missed fires, else 0. */
+  missed: number;
 }
 
 /** Row of `run_labels`: one per label, `created_at` copied from the run so label pages need no sort. */
@@ -235,6 +239,27 @@ async function addConcurrency(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('runs').addColumn('queue_position', 'integer').execute();
 }
 
+/**
+ * Migration 0007: a scheduled run's fire time and whether it made up for missed fires. The
+ * unique index on (runbook, scheduled_for) is what makes a fire happen exactly once whatever the
+ * number of schedulers: the second insert of a fire is refused by the database (NULLs, the runs
+ * not started by a schedule, never collide).
+ */
+async function addSchedule(db: Kysely<unknown>): Promise<void> {
+  const text = textType(db);
+  await db.schema.alterTable('runs').addColumn('scheduled_for', text).execute();
+  await db.schema
+    .alterTable('runs')
+    .addColumn('missed', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .createIndex('runs_runbook_fire_uq')
+    .on('runs')
+    .columns(['runbook', 'scheduled_for'])
+    .unique()
+    .execute();
+}
+
 /** Versioned migrations of the RunStore schema, in the shape Kysely's Migrator expects. */
 export const RUN_STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_runs': { up: createInitialSchema },
@@ -243,4 +268,5 @@ export const RUN_STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004_trigger': { up: addTrigger },
   '0005_approval': { up: addApproval },
   '0006_concurrency': { up: addConcurrency },
+  '0007_schedule': { up: addSchedule },
 };

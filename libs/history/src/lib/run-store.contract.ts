@@ -121,6 +121,8 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
           slots: [],
           waitingFor: null,
           queuePosition: null,
+          scheduledFor: null,
+          missed: false,
         };
         expect(created).toEqual(expected);
         expect(await store.get('run-1')).toEqual(expected);
@@ -172,6 +174,45 @@ export function describeRunStoreContract(name: string, factory: RunStoreFactory)
         await expectCode(make({ trigger: 'cron' as 'api' }), 'INVALID_RUN');
         await expectCode(make({ client: 'x'.repeat(201) }), 'INVALID_RUN');
         await expectCode(make({ client: '' }), 'INVALID_RUN');
+      });
+
+      it('records one run per runbook and fire time, whoever inserts it (FIRE_EXISTS)', async () => {
+        const fire = '2026-03-01T12:00:02.000Z';
+        const scheduled = { trigger: 'schedule' as const, scheduledFor: fire };
+        const run = await make({ id: 'fire-1', ...scheduled, missed: true });
+        expect(run).toMatchObject({ trigger: 'schedule', scheduledFor: fire, missed: true });
+        expect(toWire(run)).toMatchObject({ scheduled_for: fire, missed: true });
+        expect(await store.get('fire-1')).toMatchObject({ scheduledFor: fire, missed: true });
+        // Racing schedulers: exactly one insert of the same fire wins, the others are refused.
+        const racers = await Promise.allSettled(
+          Array.from({ length: 5 }, (_, index) => make({ id: `race-${index}`, ...scheduled })),
+        );
+        expect(racers.every((r) => r.status === 'rejected')).toBe(true);
+        await expectCode(make({ id: 'fire-2', ...scheduled }), 'FIRE_EXISTS');
+        const fresh = { trigger: 'schedule' as const, scheduledFor: '2026-03-01T12:00:06.000Z' };
+        const firsts = await Promise.allSettled(
+          Array.from({ length: 5 }, (_, index) => make({ id: `first-${index}`, ...fresh })),
+        );
+        expect(firsts.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        // Another runbook, another fire time, and runs without a fire never collide.
+        await make({ id: 'other-book', runbook: 'other.md', ...scheduled });
+        await make({ id: 'next-fire', trigger: 'schedule', scheduledFor: '2026-03-01T12:00:04Z' });
+        await make({ id: 'api-1' });
+        await make({ id: 'api-2' });
+        expect((await make({ id: 'api-3' })).scheduledFor).toBeNull();
+        const fires = await store.listFires('deploy.md');
+        expect(fires.map((f) => f.scheduledFor)).toEqual([
+          '2026-03-01T12:00:06.000Z',
+          '2026-03-01T12:00:04.000Z',
+          fire,
+        ]);
+        expect((await store.listFires('deploy.md', { oldestFirst: true, limit: 1 }))[0]?.id).toBe(
+          'fire-1',
+        );
+        expect(await store.listFires('deploy.md', { statuses: ['running'] })).toEqual([]);
+        await expectCode(make({ trigger: 'schedule' }), 'INVALID_RUN');
+        await expectCode(make({ scheduledFor: fire }), 'INVALID_RUN');
+        await expectCode(make({ missed: true }), 'INVALID_RUN');
       });
 
       it('refuses a duplicate id', async () => {

@@ -50,6 +50,10 @@ export interface Run {
   waitingFor: string | null;
   /** 1 = next among the runs waiting for the same slot; null when not waiting for one. */
   queuePosition: number | null;
+  /** The fire time of a run started by a schedule (ISO-8601 UTC); null for other triggers. */
+  scheduledFor: string | null;
+  /** True for the run a schedule made up for fires missed while no scheduler was up. */
+  missed: boolean;
 }
 
 /**
@@ -99,6 +103,23 @@ export interface NewRun {
   runbookSha256?: string | null;
   /** Concurrency slots (at most 50): the run is claimed only when it may take all of them. */
   slots?: RunSlot[];
+  /**
+   * The fire time, required with trigger `schedule` and only then. A second run for the same
+   * runbook and fire time is refused with FIRE_EXISTS (one run per fire, whoever inserts first).
+   */
+  scheduledFor?: string | Date | null;
+  /** Only with trigger `schedule`; defaults to false. */
+  missed?: boolean;
+}
+
+/** Options of `listFires`. */
+export interface ListFiresOptions {
+  /** Only runs in these statuses. */
+  statuses?: readonly RunStatus[];
+  /** Earliest fire first (default: latest first). */
+  oldestFirst?: boolean;
+  /** Default 10, at most 1000. */
+  limit?: number;
 }
 
 /** Fields a transition may set alongside the new status (omitted fields stay as they are). */
@@ -264,6 +285,8 @@ export interface RunStore {
   ): Promise<TransitionResult>;
   /** Records a sign of life; false means the caller lost the run (fenced out) and must stop. */
   heartbeat(id: string, attempt: number): Promise<boolean>;
+  /** Runs a schedule started for `runbook`, ordered by fire time (see {@link ListFiresOptions}). */
+  listFires(runbook: string, options?: ListFiresOptions): Promise<Run[]>;
   /** Runs in the given statuses, oldest heartbeat first (for reconcilers). */
   listByStatus(statuses: readonly RunStatus[], options?: ListByStatusOptions): Promise<Run[]>;
   /** Appends output chunks (numbered from 1) and updates the run's capped tails. */

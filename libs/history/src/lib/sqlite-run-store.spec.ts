@@ -64,6 +64,7 @@ describe('openSqliteRunStore', () => {
         'runs.runs_created_idx',
         'runs.runs_requested_by_created_idx',
         'runs.runs_runbook_created_idx',
+        'runs.runs_runbook_fire_uq',
         'runs.runs_runbook_status_created_idx',
         'runs.runs_status_created_idx',
         'runs.runs_status_heartbeat_idx',
@@ -88,28 +89,55 @@ describe('openSqliteRunStore', () => {
     }
   });
 
-  it('migrates runs recorded before triggers existed to trigger api, no client', async () => {
+  /** SQL that undoes each migration after 0003, newest first (a database of an older version). */
+  const UNDO_MIGRATION: [string, string][] = [
+    [
+      '0007_schedule',
+      'drop index runs_runbook_fire_uq; alter table runs drop column missed; alter table runs drop column scheduled_for',
+    ],
+    [
+      '0006_concurrency',
+      'alter table runs drop column slots; alter table runs drop column waiting_for; alter table runs drop column queue_position',
+    ],
+    [
+      '0005_approval',
+      'alter table runs drop column approval; alter table runs drop column runbook_sha256',
+    ],
+    ['0004_trigger', 'alter table runs drop column client; alter table runs drop column "trigger"'],
+  ];
+
+  /** Takes the database file back to the schema before migration `first` (and all later ones). */
+  function rollBack(file: string, first: string): void {
+    const db = new Database(file);
+    try {
+      for (const [name, sql] of UNDO_MIGRATION) {
+        db.exec(sql);
+        db.prepare('delete from kysely_migration where name = ?').run(name);
+        if (name === first) return;
+      }
+      throw new Error(`no undo for ${first}`);
+    } finally {
+      db.close();
+    }
+  }
+
+  it('migrates runs recorded before triggers existed (api, no client, no digest, no slots, no fire)', async () => {
     const file = nextFile();
     const first = await openSqliteRunStore({ file });
     await first.create({ id: 'old', runbook: 'x.md', requestedBy: 'me' });
     await first.close();
-    // Back to the 0003 schema, as a database written by the previous version.
-    const db = new Database(file);
-    db.exec(
-      "alter table runs drop column approval; alter table runs drop column runbook_sha256; alter table runs drop column client; alter table runs drop column \"trigger\"; delete from kysely_migration where name in ('0004_trigger', '0005_approval')",
-    );
-    // ... and without migration 0006 (Concurrency slots).
-    db.exec(
-      "alter table runs drop column slots; alter table runs drop column waiting_for; alter table runs drop column queue_position; delete from kysely_migration where name = '0006_concurrency'",
-    );
-    db.close();
+    rollBack(file, '0004_trigger');
     const second = await openSqliteRunStore({ file });
     expect(await second.get('old')).toMatchObject({
       trigger: 'api',
       client: null,
+      runbookSha256: null,
+      approval: null,
       slots: [],
       waitingFor: null,
       queuePosition: null,
+      scheduledFor: null,
+      missed: false,
     });
     await second.close();
   });
@@ -119,17 +147,14 @@ describe('openSqliteRunStore', () => {
     const first = await openSqliteRunStore({ file });
     await first.create({ id: 'old', runbook: 'x.md', requestedBy: 'me' });
     await first.close();
-    const db = new Database(file);
-    db.exec(
-      "alter table runs drop column approval; alter table runs drop column runbook_sha256; delete from kysely_migration where name = '0005_approval'",
-    );
-    // ... and without the later migration 0006 (Concurrency slots), as that version had none.
-    db.exec(
-      "alter table runs drop column slots; alter table runs drop column waiting_for; alter table runs drop column queue_position; delete from kysely_migration where name = '0006_concurrency'",
-    );
-    db.close();
+    rollBack(file, '0005_approval');
     const second = await openSqliteRunStore({ file });
-    expect(await second.get('old')).toMatchObject({ runbookSha256: null, approval: null });
+    expect(await second.get('old')).toMatchObject({
+      runbookSha256: null,
+      approval: null,
+      scheduledFor: null,
+      missed: false,
+    });
     await second.close();
   });
 

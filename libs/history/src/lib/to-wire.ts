@@ -31,5 +31,7 @@ export function toWire(run: Run): RunRecord {
     approval: run.approval,
     waiting_for: run.waitingFor,
     queue_position: run.queuePosition,
+    scheduled_for: run.scheduledFor,
+    missed: run.missed,
   };
 }

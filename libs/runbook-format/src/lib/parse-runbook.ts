@@ -13,6 +13,7 @@ import {
 import { findMalformedHeadings, malformedHeadingDiagnostic } from './malformed-headings';
 import { readApproval } from './read-approval';
 import { NO_CONCURRENCY, readConcurrency } from './read-concurrency';
+import { readSchedule } from './read-schedule';
 import { readScript } from './read-script';
 import {
   SECTION_TITLES,
@@ -63,6 +64,8 @@ function emptyRunbook(filename: string | null): Runbook {
     retryPolicy: { ...NO_RETRY },
     approval: null,
     concurrency: { ...NO_CONCURRENCY, locks: [] },
+    schedule: null,
+    scheduleErrors: [],
     script: null,
     scriptTrailingContentLine: null,
     history: [],
@@ -146,6 +149,13 @@ export function parseRunbook(text: string, options: ParseOptions = {}): ParseRes
   // unreadable (validation fails, every run is refused).
   if (isAmbiguous(sections, malformedHeadings, SECTION_TITLES.approval)) runbook.approval = null;
   runbook.concurrency = readConcurrencySection(runbook, fences, take);
+  const schedule = findSection(sections, SECTION_TITLES.schedule);
+  if (schedule) {
+    const read = readSchedule(schedule, fencesIn(schedule, fences));
+    diagnostics.push(...read.diagnostics);
+    runbook.schedule = read.value;
+    runbook.scheduleErrors = read.diagnostics.filter((found) => found.severity === 'error');
+  }
   const script = findContentSection(sections, SECTION_TITLES.script);
   if (script) {
     const read = take(readScript(script, fencesIn(script, fences), lines));

@@ -62,6 +62,7 @@ export function checkDuplicateSections(sections: SectionRange[]): Diagnostic[] {
       const isAmbiguous =
         section.title === SECTION_TITLES.claims ||
         section.title === SECTION_TITLES.approval ||
+        section.title === SECTION_TITLES.schedule ||
         (copies.some((copy) => copy.isEmpty) && copies.some((copy) => !copy.isEmpty));
       diagnostics.push(
         diagnostic(

@@ -10,6 +10,7 @@ export const SECTION_TITLES = {
   retry: 'Retry Policy',
   approval: 'Approval',
   concurrency: 'Concurrency',
+  schedule: 'Schedule',
   script: 'Script',
   history: 'History',
 } as const;
@@ -124,6 +125,37 @@ export const CONCURRENCY_BOUNDS = {
   lockName: /^[A-Za-z0-9_.-]{1,64}$/,
 } as const;
 
+/** What a fire does while the previous scheduled run of the runbook is still queued or running. */
+export type ScheduleOverlapPolicy = 'skip' | 'queue' | 'allow';
+/** The overlap policies, the default first. */
+export const SCHEDULE_OVERLAP_POLICIES: readonly ScheduleOverlapPolicy[] = [
+  'skip',
+  'queue',
+  'allow',
+];
+
+/** What happens to fires missed while no scheduler was up. */
+export type ScheduleMissedPolicy = 'skip' | 'run_once';
+/** The missed-fire policies, the default last. */
+export const SCHEDULE_MISSED_POLICIES: readonly ScheduleMissedPolicy[] = ['skip', 'run_once'];
+
+/** A runbook's `# Schedule` section: when the scheduler runs it, with which values. */
+export interface RunbookSchedule {
+  /** The cron expression as written (5 fields, 6 with seconds first, or an `@` alias). */
+  cron: string;
+  /** IANA time zone the cron is read in (default `UTC`). */
+  timezone: string;
+  /** Values of declared variables for the scheduled runs. */
+  env: Record<string, string>;
+  overlap: ScheduleOverlapPolicy;
+  missed: ScheduleMissedPolicy;
+  /** How far back `run_once` looks for a missed fire to run (default 1 h). */
+  catchUpWindowMs: number;
+  enabled: boolean;
+  /** Line of the `# Schedule` heading. */
+  line: number;
+}
+
 /** Bounds of `max_attempts` in a Retry Policy section. */
 export const MAX_ATTEMPTS_LIMIT = 10;
 
@@ -190,6 +222,13 @@ export interface Runbook {
    * the section cannot be read (runs are then refused).
    */
   concurrency: ConcurrencyPolicy | null;
+  /**
+   * The schedule; null without a Schedule section or when it cannot be read (then
+   * `scheduleErrors` says why and the runbook is invalid: an unreadable schedule never fires).
+   */
+  schedule: RunbookSchedule | null;
+  /** Errors of the Schedule section (also in the parse diagnostics). */
+  scheduleErrors: Diagnostic[];
   /** The script; null when absent, empty, or followed by content in its section (see below). */
   script: RunbookScript | null;
   /**

@@ -5,6 +5,7 @@ import { isEscapingInputPath } from './input-path';
 import { filenameStem, NAME_MISSING_MESSAGE } from './parse-runbook';
 import { scriptTrailingContentDiagnostic } from './read-script';
 import { checkEnvValues } from './env-values';
+import { checkSchedule } from './check-schedule';
 import type { EnvironmentValues } from './required-env';
 import { MAX_ATTEMPTS_LIMIT, REQUIRED_SECTIONS, SECTION_TITLES, type Runbook } from './runbook';
 import { malformedHeadingDiagnostic } from './malformed-headings';
@@ -56,6 +57,7 @@ export function validateRunbook(runbook: Runbook, options: ValidateOptions = {})
         ...checkRetryPolicy(runbook),
         ...checkApproval(runbook, options.parseDiagnostics ?? []),
         ...checkConcurrency(runbook, options.parseDiagnostics ?? []),
+        ...checkSchedule(runbook),
         ...checkName(runbook),
       ];
   const errors = found.filter((d) => d.severity === 'error').map((d) => d.message);

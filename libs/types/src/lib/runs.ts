@@ -47,8 +47,8 @@ export interface RunApproval {
   expires_at: string;
 }
 
-/** What started a run: the REST API (console, CLI, scripts) or an agent through MCP. */
-export type RunTrigger = 'api' | 'mcp';
+/** What started a run: the REST API (console, CLI, scripts), an agent through MCP, or a schedule. */
+export type RunTrigger = 'api' | 'mcp' | 'schedule';
 
 /** A run record as served by `GET /api/runs` and `GET /api/runs/{id}` (snake_case on the wire). */
 export interface RunRecord {
@@ -94,6 +94,10 @@ export interface RunRecord {
   waiting_for: string | null;
   /** 1 = next among the runs waiting for the same slot or lock; null when not waiting for one. */
   queue_position: number | null;
+  /** The fire time (ISO 8601 UTC) of a run started by a schedule; null for other triggers. */
+  scheduled_for: string | null;
+  /** True for the one run a schedule makes up for fires missed while no scheduler was up. */
+  missed: boolean;
 }
 
 /** Body of `GET /api/runs` (playbook-dispatcher's envelope). */

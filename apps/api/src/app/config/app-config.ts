@@ -1,3 +1,4 @@
+import type { SchedulerConfig } from './scheduler-config';
 import type { ConfigItem } from '@runbooks/types';
 
 import type { SecurityConfig, TrustProxy } from './security-config';
@@ -93,9 +94,13 @@ export interface AppConfig {
   sandbox: SandboxConfig;
   /** The MCP server at `/mcp` (`MCP_ENABLED`, `MCP_REQUIRED_CLAIMS`). */
   mcp: McpConfig;
+  /** The scheduler (`SCHEDULER_ENABLED`, `SCHEDULER_SUBJECT`, `SCHEDULER_CLAIMS`). */
+  scheduler: SchedulerConfig;
   /** `config_items` as `/api/config` and history records show them (secrets masked). */
   items: ConfigItem[];
 }
+
+export type { SchedulerConfig } from './scheduler-config';
 
 /** Settings of the MCP server. */
 export interface McpConfig {

@@ -112,6 +112,10 @@ export const EXTENDED_CONFIG: readonly ConfigDefinition[] = [
   // The MCP server at /mcp (docs/mcp.md).
   { name: 'MCP_ENABLED', kind: 'bool', defaultValue: 'true' },
   { name: 'MCP_REQUIRED_CLAIMS', kind: 'string', defaultValue: '' },
+  // The scheduler of runbooks' # Schedule sections (docs/operations.md).
+  { name: 'SCHEDULER_ENABLED', kind: 'bool', defaultValue: 'true' },
+  { name: 'SCHEDULER_SUBJECT', kind: 'string', defaultValue: 'scheduler' },
+  { name: 'SCHEDULER_CLAIMS', kind: 'string', defaultValue: '' },
 ];
 
 /** Every variable, in `/api/config` order. */

@@ -128,6 +128,33 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the scheduler identity; SCHEDULER_CLAIMS must be a JSON object', () => {
+    const defaults = loadConfig(valid());
+    expect(defaults.ok && defaults.config.scheduler).toEqual({
+      enabled: true,
+      subject: 'scheduler',
+      claims: {},
+    });
+    const set = loadConfig({
+      ...valid(),
+      SCHEDULER_ENABLED: 'false',
+      SCHEDULER_SUBJECT: 'cron-bot',
+      SCHEDULER_CLAIMS: '{"roles":["sre"],"team":"core"}',
+    });
+    expect(set.ok && set.config.scheduler).toEqual({
+      enabled: false,
+      subject: 'cron-bot',
+      claims: { roles: ['sre'], team: 'core' },
+    });
+    for (const bad of ['roles=sre', '["sre"]', 'null', '{"roles":']) {
+      const result = loadConfig({ ...valid(), SCHEDULER_CLAIMS: bad });
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.errors).toEqual([
+        'SCHEDULER_CLAIMS must be a JSON object such as {"roles":["sre"]} (or be empty)',
+      ]);
+    }
+  });
+
   it('refuses an execution dir that is a file', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, '');

@@ -1,3 +1,4 @@
+import { readSchedulerConfig } from './scheduler-config';
 import { accessSync, constants, statSync } from 'node:fs';
 
 import type { ConfigItem } from '@runbooks/types';
@@ -121,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     errors.push(
       `MCP_REQUIRED_CLAIMS must look like 'roles=agent' or 'roles=agent,ops;team=core' (or be empty)`,
     );
+  const { errors: schedulerErrors, scheduler } = readSchedulerConfig(value);
+  errors.push(...schedulerErrors);
   const executionDirError = checkExecutionDir(value('EXECUTION_DIR'));
   if (executionDirError) errors.push(executionDirError);
   const databaseUrl = value('DATABASE_URL');
@@ -239,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         allowUnsandboxed: isTrue(value('ALLOW_UNSANDBOXED')),
       },
       mcp: { enabled: isTrue(value('MCP_ENABLED')), requiredClaims: mcpClaims ?? {} },
+      scheduler,
       items,
     },
   };

@@ -54,7 +54,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 /** Where an operation sits and what it does. */
 export interface OperationDoc {
-  tag: 'Runbooks' | 'Runs' | 'Config' | 'Auth' | 'Operations';
+  tag: 'Runbooks' | 'Runs' | 'Schedules' | 'Config' | 'Auth' | 'Operations';
   operationId: string;
   summary: string;
   description?: string;

@@ -313,9 +313,9 @@ export const OPENAPI_SCHEMAS = {
       cancel_reason: { type: 'string', nullable: true },
       trigger: {
         type: 'string',
-        enum: ['api', 'mcp'],
+        enum: ['api', 'mcp', 'schedule'],
         description:
-          'What started the run: the REST API (console, CLI, scripts) or an agent through MCP',
+          'What started the run: the REST API (console, CLI, scripts), an agent through MCP, or a schedule',
       },
       client: {
         type: 'string',
@@ -347,7 +347,57 @@ export const OPENAPI_SCHEMAS = {
         description:
           '1 = next among the runs waiting for the same Concurrency slot or lock; null when not waiting for one',
       },
+      scheduled_for: dateTime('The fire time of a run started by a schedule; null otherwise', true),
+      missed: {
+        type: 'boolean',
+        description:
+          'True for the one run a schedule made up for fires missed while no scheduler was up',
+      },
     },
+  },
+  ScheduleInfo: {
+    type: 'object',
+    required: [
+      'runbook',
+      'cron',
+      'timezone',
+      'enabled',
+      'next_fire_at',
+      'last_fire_at',
+      'last_run_id',
+      'last_status',
+      'authorized',
+      'error',
+    ],
+    properties: {
+      runbook: text('The runbook file name (`X.md`)'),
+      cron: {
+        type: 'string',
+        nullable: true,
+        description: 'The cron as written; null when unreadable',
+      },
+      timezone: { type: 'string', nullable: true, description: 'IANA time zone of the cron' },
+      enabled: { type: 'boolean' },
+      next_fire_at: dateTime('Next fire; null when disabled, in error or never again', true),
+      last_fire_at: dateTime('Latest recorded fire', true),
+      last_run_id: { type: 'string', nullable: true },
+      last_status: { type: 'string', nullable: true, enum: [...RUN_STATUSES] },
+      authorized: {
+        type: 'boolean',
+        description:
+          "Whether SCHEDULER_CLAIMS satisfy the runbook's Required Claims (else fires are denied)",
+      },
+      error: {
+        type: 'string',
+        nullable: true,
+        description: 'Why the schedule does not fire (invalid Schedule section); null when fine',
+      },
+    },
+  },
+  ScheduleListResponse: {
+    type: 'object',
+    required: ['data'],
+    properties: { data: { type: 'array', items: ref('ScheduleInfo') } },
   },
   RunListResponse: {
     type: 'object',

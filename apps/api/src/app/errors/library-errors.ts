@@ -45,6 +45,7 @@ const HISTORY_ANSWERS: Record<HistoryErrorCode, LibraryAnswer> = {
   INVALID_RUN: null,
   INVALID_TRANSITION: null,
   RUN_EXISTS: null,
+  FIRE_EXISTS: null,
   RUN_NOT_FOUND: null,
   STALE_ATTEMPT: null,
   OUTBOX_DISABLED: null,

@@ -38,6 +38,9 @@ function gauge<T extends string>(name: string, help: string, labelNames: readonl
   );
 }
 
+/** Buckets of the fire-to-start lag of scheduled runs (seconds). */
+const LAG_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300];
+
 /** Every metric the server exports next to the default process metrics. */
 @Injectable()
 export class MetricsService {
@@ -122,6 +125,27 @@ export class MetricsService {
     'runbook_sandbox_enabled',
     '1 when scripts run under their own uid (the sandbox), 0 when they run as the server user',
     [],
+  );
+  readonly scheduleFires = counter(
+    'runbook_schedule_fires_total',
+    'Schedule fires recorded by this process, by outcome: started, skipped (overlap), missed (recorded as skipped), denied (RBAC) or failed',
+    ['runbook', 'outcome'],
+  );
+  readonly scheduleLag = histogram(
+    'runbook_schedule_lag_seconds',
+    'Scheduled runs: seconds from the fire time to the run start',
+    ['runbook'],
+    LAG_BUCKETS,
+  );
+  readonly schedulesInError = gauge(
+    'runbook_schedules_in_error',
+    'Schedules that cannot fire: an invalid Schedule section or unreadable Required Claims',
+    [],
+  );
+  readonly scheduleNextFire = gauge(
+    'runbook_schedule_next_fire_timestamp_seconds',
+    'Per schedule: the next fire time this scheduler has not handled yet (in the past = late)',
+    ['runbook'],
   );
   readonly info = gauge('runbook_api_info', 'Constant 1, labelled with the server version', [
     'version',

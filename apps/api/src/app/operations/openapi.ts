@@ -28,6 +28,7 @@ const TAGS: [string, string][] = [
   ['Runs', 'Run records: query, follow (SSE with resume) and cancel'],
   ['Config', 'Server configuration and lifecycle (admin claims required)'],
   ['Auth', 'Development tokens'],
+  ['Schedules', "Runbooks' # Schedule sections and how their fires went"],
   ['Operations', 'Metrics, health checks and these docs (no token needed)'],
 ];
 

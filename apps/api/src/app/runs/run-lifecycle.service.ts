@@ -131,6 +131,10 @@ export class RunLifecycle {
       const waitedSeconds = (Date.parse(claimed.startedAt) - Date.parse(claimed.createdAt)) / 1000;
       this.metrics.concurrencyWait.observe({ runbook: claimed.runbook }, waitedSeconds);
     }
+    if (claimed.scheduledFor !== null && claimed.startedAt !== null) {
+      const lagSeconds = (Date.parse(claimed.startedAt) - Date.parse(claimed.scheduledFor)) / 1000;
+      this.metrics.scheduleLag.observe({ runbook: claimed.runbook }, Math.max(0, lagSeconds));
+    }
     this.logger.log(
       `Run ${claimed.id} of ${claimed.runbook} started for ${claimed.requestedBy || 'unknown'}`,
     );

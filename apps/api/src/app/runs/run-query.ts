@@ -41,6 +41,8 @@ export const RUN_RECORD_FIELDS: readonly (keyof RunRecord)[] = [
   'approval',
   'waiting_for',
   'queue_position',
+  'scheduled_for',
+  'missed',
 ];
 
 /**

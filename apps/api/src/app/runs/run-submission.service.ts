@@ -36,6 +36,18 @@ export interface ExecuteCommand {
   /** What started the run (default `api`) and, for MCP, the client (`<name>/<version>`). */
   trigger?: RunTrigger;
   client?: string | null;
+  /** For trigger `schedule`: the fire this run is for (see {@link ScheduledFire}). */
+  fire?: ScheduledFire;
+}
+
+/** The fire a scheduled run is for. */
+export interface ScheduledFire {
+  /** The fire time: one run per runbook and fire time (FIRE_EXISTS for the others). */
+  scheduledFor: Date;
+  /** The run makes up for fires missed while no scheduler was up. */
+  missed: boolean;
+  /** Set when the fire is recorded without running (overlap, missed): the `skipped` error. */
+  skipReason?: string;
 }
 
 /** A submitted run: its record, and the final result once it settles (waited for on demand). */
@@ -102,7 +114,19 @@ export class RunSubmission {
         command.envVars,
         entry.parsed.runbook.environment,
       ),
+      scheduledFor: command.fire?.scheduledFor ?? null,
+      missed: command.fire?.missed ?? false,
     });
+    if (command.fire?.skipReason !== undefined) {
+      const reason = command.fire.skipReason;
+      const settled = await this.lifecycle.settle(run, {
+        status: 'skipped',
+        from: ['queued'],
+        patch: { returnCode: null, errors: [reason] },
+        reason,
+      });
+      return { run: settled.run, result: () => Promise.resolve(settled.result) };
+    }
     const refusal = recursionRefusal(entry.filename, stack, this.config.maxRecursionDepth);
     if (refusal) {
       this.logger.warn(`Recursion attempt blocked: ${refusal}`);
@@ -289,6 +313,16 @@ export class RunSubmission {
       result: () => Promise.resolve(settled.result),
       refused: message,
     };
+  }
+
+  /**
+   * Queues a waiting run again (a scheduled run held by `overlap: queue` whose turn came); a
+   * no-op when its job is still there, and a delivery that finds it already taken does nothing.
+   */
+  async release(run: Run): Promise<void> {
+    await (run.recursionStack.length > 1 ? this.ports.nestedQueue : this.ports.queue).enqueue(
+      run.id,
+    );
   }
 
   /** The running run a nesting proof stands for, or null (no proof, a wrong one, or not running). */

@@ -14,6 +14,7 @@ import { RunbookCatalog } from '../catalog/runbook-catalog.service';
 import { RunLifecycle } from './run-lifecycle.service';
 import { RUN_PORTS, WORKER_ID, type RunPorts, type WorkerSettings } from './run-ports';
 import { ScriptRunner, type RunControl } from './script-runner.service';
+import { ScheduledOverlapGate } from './scheduled-overlap-gate';
 
 /** How often the queue backlog gauge is refreshed. */
 const QUEUE_COUNTS_MS = 5_000;
@@ -50,6 +51,7 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly runner: ScriptRunner,
     private readonly catalog: RunbookCatalog,
     private readonly metrics: MetricsService,
+    private readonly overlap: ScheduledOverlapGate,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -114,6 +116,9 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     if (!this.accepting) throw new Error('This worker is shutting down');
     // Read the details before claiming: if the read fails the job is delivered again later and
     // the run stays queued, instead of failing a run that was already claimed.
+    // A scheduled run under `overlap: queue` waits for the earlier one: its job is dropped and
+    // the scheduler queues it again when its turn comes.
+    if (await this.overlap.mustWait(job.runId)) return;
     const details = await this.ports.requests.get(job.runId);
     if (!details && (await this.isBeingSubmitted(job.runId))) return;
     const claimed = await this.lifecycle.claim(job.runId, this.workerId);

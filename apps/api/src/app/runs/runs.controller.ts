@@ -43,7 +43,7 @@ export class RunsController {
     name: 'filter[status]',
     required: false,
     description:
-      'Comma-separated statuses: queued, running, success, failure, timeout, canceled, lost, denied, pending_approval, rejected, expired',
+      'Comma-separated statuses: queued, running, success, failure, timeout, canceled, lost, denied, pending_approval, rejected, expired, skipped',
     schema: { type: 'string', example: 'failure,timeout' },
   })
   @ApiQuery({ name: 'filter[runbook]', required: false, schema: { type: 'string' } })

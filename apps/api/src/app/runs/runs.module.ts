@@ -22,6 +22,7 @@ import { RunVisibility } from './run-visibility.service';
 import { RunWorker } from './run-worker.service';
 import { RunsController } from './runs.controller';
 import { ScriptRunner } from './script-runner.service';
+import { ScheduledOverlapGate } from './scheduled-overlap-gate';
 
 /**
  * Runs: execute, the run records API, and the one run path (submission → queue → worker →
@@ -48,6 +49,7 @@ export class RunsModule {
         RunVisibility,
         RunApprovals,
         ApprovalExpiry,
+        ScheduledOverlapGate,
       ],
       // RunEventsService and RunCancellation: for the MCP feature's run gateway.
       exports: [
@@ -57,6 +59,7 @@ export class RunsModule {
         RunEventsService,
         RunCancellation,
         RunVisibility,
+        RunLifecycle,
       ],
     };
   }

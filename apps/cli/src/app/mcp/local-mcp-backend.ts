@@ -86,6 +86,8 @@ function historyRecord(run: LocalRun): RunRecord {
     approval: null,
     waiting_for: null,
     queue_position: null,
+    scheduled_for: null,
+    missed: false,
   };
 }
 

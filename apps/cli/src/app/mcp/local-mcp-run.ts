@@ -61,6 +61,8 @@ export class LocalMcpRun {
       approval: null,
       waiting_for: null,
       queue_position: null,
+      scheduled_for: null,
+      missed: false,
     };
     this.finished = this.run(loaded, options);
   }

@@ -65,6 +65,8 @@ describe('run status helpers', () => {
     expect(RUN_STATUSES).toContain('pending_approval');
     expect(statusLabel('pending_approval')).toBe('Awaiting approval');
     expect(isActiveStatus('pending_approval')).toBe(true);
+    expect(RUN_STATUSES).toHaveLength(12);
+    expect(statusLabel('skipped')).toBe('Skipped');
     expect(statusLabel('success')).toBe('Succeeded');
     expect(statusLabel('weird')).toBe('weird');
     expect(statusLabel(null)).toBe('Unknown');

@@ -18,6 +18,8 @@ import { parseRunbook } from '@runbooks/runbook-format';
 import type { RunbookListItem } from '@runbooks/types';
 import { RunbooksApi } from '../../core/api/runbooks-api';
 import { RunsApi } from '../../core/api/runs-api';
+import { SchedulesApi } from '../../core/api/schedules-api';
+import { nextFireText } from '../schedules/schedule-text';
 import { formatRelativeTime, formatTimestamp } from '../../core/format/time-format';
 import { asyncState } from '../../shared/async-state';
 import { EmptyState } from '../../shared/empty-state';
@@ -59,6 +61,7 @@ export class RunbookDetailPage {
   private readonly runbooksApi = inject(RunbooksApi);
   private readonly runsApi = inject(RunsApi);
   private readonly dialog = inject(MatDialog);
+  private readonly schedulesApi = inject(SchedulesApi);
   private readonly router = inject(Router);
   private readonly sanitizer = inject(DomSanitizer);
 
@@ -71,6 +74,12 @@ export class RunbookDetailPage {
     const items = await this.runbooksApi.list();
     return items.find((item) => item.filename === this.filename()) ?? null;
   });
+  /** The server's view of the runbook's schedule (next and last fire, authorization). */
+  protected readonly scheduleInfo = asyncState(() => this.schedulesApi.of(this.filename()));
+  protected readonly hasSchedule = computed(
+    () => this.runbook()?.sections.some((section) => section.title === 'Schedule') ?? false,
+  );
+  protected readonly nextFireText = nextFireText;
   protected readonly recentRuns = asyncState(() =>
     this.runsApi.list({ runbook: this.filename() }, 5),
   );
@@ -142,6 +151,7 @@ export class RunbookDetailPage {
     void this.content.load();
     void this.listing.load();
     void this.recentRuns.load();
+    void this.scheduleInfo.load();
   }
 
   protected open(mode: VarsDialogMode): void {

@@ -33,6 +33,7 @@ export function customSections(runbook: Runbook): SectionRange[] {
     'Required Claims',
     RETRY_TITLE,
     APPROVAL_TITLE,
+    'Schedule',
     'Script',
     HISTORY_TITLE,
   ]);
