@@ -41,6 +41,7 @@ describe('runbook (built binary, local mode)', () => {
       '@modelcontextprotocol/client',
       '@modelcontextprotocol/server',
       'commander',
+      'croner',
       'js-yaml',
       'markdown-it',
     ]);

@@ -30,6 +30,9 @@ describe('distributed mode: schedules', () => {
     cluster = await Cluster.create({
       'Every2.md': scheduledRunbook('Every2', EVERY_2S),
       'Queued.md': scheduledRunbook('Queued', `${EVERY_2S}\noverlap: queue`, 'sleep 3; echo done'),
+      'Slow.md': scheduledRunbook('Slow', `${EVERY_2S}\noverlap: skip`, 'sleep 5; echo slow'),
+      'Guarded.md': scheduledRunbook('Guarded', EVERY_2S, 'echo no', 'roles: sre'),
+      'Edited.md': scheduledRunbook('Edited', EVERY_2S),
     });
     apis = [await cluster.start('api'), await cluster.start('api')];
     await cluster.start('worker');
@@ -57,6 +60,43 @@ describe('distributed mode: schedules', () => {
       },
       { timeoutMs: 20_000, intervalMs: 500, what: 'every fire of the window to succeed' },
     );
+  }, 60_000);
+
+  it('overlap skip, RBAC denial and an edited cron, with two schedulers', async () => {
+    const slow = await runsOf(apis[0]!, token, 'Slow.md');
+    expect(duplicateFires(slow)).toEqual([]);
+    expect(gapsIn(slow, 2000)).toEqual([]);
+    const skipped = slow.filter((run) => run.status === 'skipped');
+    expect(skipped.length).toBeGreaterThanOrEqual(1);
+    expect(skipped[0]?.errors.join('\n')).toMatch(/previous scheduled run .* is still/);
+    expect(slow.filter((run) => run.status === 'running').length).toBeLessThanOrEqual(1);
+    const guarded = await runsOf(apis[1]!, token, 'Guarded.md');
+    expect(guarded.length).toBeGreaterThanOrEqual(3);
+    expect(duplicateFires(guarded)).toEqual([]);
+    for (const run of guarded) {
+      expect(run).toMatchObject({
+        status: 'denied',
+        trigger: 'schedule',
+        requested_by: 'scheduler',
+      });
+    }
+    cluster.servers[0]!.writeRunbook(
+      'Edited.md',
+      scheduledRunbook('Edited', "cron: '*/5 * * * * *'"),
+    );
+    const editedAt = Date.now();
+    const edited = await waitFor(
+      async () => {
+        const found = await runsOf(apis[0]!, token, 'Edited.md');
+        const after = firesBetween(found, editedAt + 5000, Infinity);
+        return after.length >= 2 ? found : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'fires of the edited cron' },
+    );
+    expect(duplicateFires(edited)).toEqual([]);
+    for (const run of firesBetween(edited, editedAt + 5000, Infinity)) {
+      expect(new Date(run.scheduled_for ?? '').getUTCSeconds() % 5).toBe(0);
+    }
   }, 60_000);
 
   it('overlap queue: scheduled runs wait for the previous one and never overlap', async () => {
