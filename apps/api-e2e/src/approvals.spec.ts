@@ -130,6 +130,9 @@ describe('approvals (embedded)', () => {
     expect((await decide(id, 'approve', eve)).status).toBe(404);
     expect((await getRun(id, eve)).status).toBe(404);
     expect((await decide('no-such-run', 'approve', carol)).status).toBe(404);
+    // Distinct approvers are told apart by subject: a token without one cannot decide.
+    const nameless = await decide(id, 'approve', server.token({ sub: '', roles: ['lead'] }));
+    expect([401, 403]).toContain(nameless.status);
 
     // Followers wait (the stream stays open) until the run starts, then get its output.
     const stream = await LiveStream.open(`${server.url}/api/runs/${id}/events`, {

@@ -143,6 +143,12 @@ export class RunApprovals {
         `Run ${run.id} is not pending approval (status: ${run.status})`,
       );
     const gate = run.approval;
+    // Distinct approvers are told apart by their subject: a token without one cannot decide.
+    if (!caller.userId)
+      throw new AppError(
+        'FORBIDDEN',
+        `Your token has no subject (sub), so a decision on run ${run.id} could not say who made it`,
+      );
     if (!this.visibility.isApprover(gate.approvers, caller))
       throw new AppError(
         'FORBIDDEN',
