@@ -38,8 +38,7 @@ export function runbookText(spec: RunbookSpec): string {
   }
   if (spec.maxAttempts !== undefined)
     lines.push('# Retry Policy', '```yaml', `max_attempts: ${spec.maxAttempts}`, '```', '');
-  if (spec.approval !== undefined)
-    lines.push('# Approval', '```yaml', spec.approval, '```', '');
+  if (spec.approval !== undefined) lines.push('# Approval', '```yaml', spec.approval, '```', '');
   lines.push('# Script', '```sh', spec.script, '```', '', '# History', '');
   return lines.join('\n');
 }
