@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { RunAccepted, RunListResponse, RunRecord } from '@runbooks/types';
 
-import { startApi, stopAllServers, type ApiServer } from './support/api-server';
+import { makeDirs, startApi, stopAllServers, type ApiServer } from './support/api-server';
 import { call } from './support/http-client';
 import { runbookText } from './support/runbook-text';
 import { doneOf, LiveStream } from './support/sse';
@@ -130,6 +130,9 @@ describe('approvals (embedded)', () => {
     expect((await decide(id, 'approve', eve)).status).toBe(404);
     expect((await getRun(id, eve)).status).toBe(404);
     expect((await decide('no-such-run', 'approve', carol)).status).toBe(404);
+    // Distinct approvers are told apart by subject: a token without one cannot decide.
+    const nameless = await decide(id, 'approve', server.token({ sub: '', roles: ['lead'] }));
+    expect([401, 403]).toContain(nameless.status);
 
     // Followers wait (the stream stays open) until the run starts, then get its output.
     const stream = await LiveStream.open(`${server.url}/api/runs/${id}/events`, {
@@ -325,5 +328,31 @@ describe('approvals (embedded)', () => {
     );
     expect(pending.body.data).toEqual([]);
     appendFileSync(join(server.dirs.runbooks, 'Typo.md'), '');
+  });
+});
+
+describe('approvals across a restart (embedded)', () => {
+  afterAll(stopAllServers);
+
+  it('a request left waiting by a stopped server expires at the next start', async () => {
+    const dirs = makeDirs(false);
+    writeFileSync(join(dirs.runbooks, 'Single.md'), RUNBOOKS['Single.md']);
+    const first = await startApi({ dirs });
+    const alice = first.token({ sub: 'alice', roles: ['sre'] });
+    const accepted = await call<RunAccepted>(first, '/api/runbooks/Single.md/execute', {
+      method: 'POST',
+      token: alice,
+      json: {},
+    });
+    expect(accepted.status).toBe(202);
+    await first.stop();
+    const second = await startApi({ dirs: first.dirs, env: { JWT_SECRET: first.secret } });
+    const run = await call<RunRecord>(second, `/api/runs/${accepted.body.run_id}`, {
+      token: second.token({ sub: 'alice', roles: ['sre'] }),
+    });
+    expect(run.body.status).toBe('expired');
+    expect(run.body.errors.join('\n')).toMatch(/server restarted while this request waited/);
+    await second.stop();
+    rmSync(dirs.root, { recursive: true, force: true });
   });
 });

@@ -83,6 +83,7 @@ describe('MCP server (/mcp)', () => {
       // Returned at once: a decision may take days.
       expect(Date.now() - startedAt).toBeLessThan(10_000);
       expect(started.structured.status).toBe('pending_approval');
+      expect(started.structured.message).toContain('No tool can approve it');
       const id = started.structured.run_id;
       const { tools } = await agent.listTools();
       expect(tools.map((tool) => tool.name).filter((name) => /approv|reject/i.test(name))).toEqual(

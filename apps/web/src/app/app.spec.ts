@@ -22,7 +22,7 @@ describe('App shell', () => {
     expect(textOf(el.querySelector('.brand'))).toBe('Ops Console');
     expect(
       [...el.querySelectorAll('nav[aria-label="Main"] a')].map((a) => a.getAttribute('aria-label')),
-    ).toEqual(['Runbooks', 'Runs', 'Schedules', 'Admin']);
+    ).toEqual(['Runbooks', 'Runs', 'Approvals', 'Schedules', 'Admin']);
     const user = el.querySelector<HTMLButtonElement>('button.user')!;
     expect(user.getAttribute('aria-label')).toBe('Signed in as alice. Account menu');
     user.click();

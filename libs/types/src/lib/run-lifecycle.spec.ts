@@ -24,6 +24,17 @@ describe('the run lifecycle table', () => {
     expect(isAllowedTransition('queued', 'queued')).toBe(false);
   });
 
+  it('lets a checked run wait for approval, and only approval starts it', () => {
+    expect(isAllowedTransition('queued', 'pending_approval')).toBe(true);
+    for (const to of ['queued', 'rejected', 'expired', 'canceled'] as const)
+      expect(isAllowedTransition('pending_approval', to)).toBe(true);
+    expect(isAllowedTransition('pending_approval', 'running')).toBe(false);
+    expect(isAllowedTransition('pending_approval', 'success')).toBe(false);
+    expect(isAllowedTransition('running', 'pending_approval')).toBe(false);
+    expect(isTerminalStatus('rejected')).toBe(true);
+    expect(isTerminalStatus('expired')).toBe(true);
+  });
+
   it('recognises statuses exactly', () => {
     expect(isRunStatus('running')).toBe(true);
     expect(isRunStatus('Running')).toBe(false);

@@ -62,8 +62,10 @@ export class McpRunGateway {
       client: command.client,
     });
     // The settled result is not needed here (runs are followed through the store), but its
-    // promise must not reject unobserved.
-    void submission.result().catch(() => undefined);
+    // promise must not reject unobserved. A run waiting for approval may wait for days: nothing
+    // is kept waiting for it here.
+    if (submission.run.status !== 'pending_approval')
+      void submission.result().catch(() => undefined);
     return (await this.store.get(submission.run.id)) ?? submission.run;
   }
 

@@ -10,6 +10,8 @@ export function approvalNote(approval: RunApproval, status: RunStatus): string {
   const approvers = approval.approvals
     .map((entry) => (entry.comment ? `${entry.by} ("${entry.comment}")` : entry.by))
     .join(', ');
+  if (status === 'expired' && approval.approvals.length >= approval.required)
+    return `Approved by ${approvers}, but the runbook changed since the request: not started`;
   if (status === 'expired') {
     const so = approvers ? `; approved so far by ${approvers}` : '';
     return `Expired: not approved by ${approval.expires_at}${so}`;

@@ -12,7 +12,7 @@ import { RUN_STORE } from '../history/run-store.provider';
 import { approvalNote } from './approval-note';
 import { RunLifecycle } from './run-lifecycle.service';
 import { RUN_PORTS, type RunPorts } from './run-ports';
-import { runbookSha256 } from './runbook-digest';
+import { entrySha256 } from './runbook-digest';
 import { RunVisibility } from './run-visibility.service';
 
 /** A run that waits for approval, with its gate. */
@@ -143,6 +143,12 @@ export class RunApprovals {
         `Run ${run.id} is not pending approval (status: ${run.status})`,
       );
     const gate = run.approval;
+    // Distinct approvers are told apart by their subject: a token without one cannot decide.
+    if (!caller.userId)
+      throw new AppError(
+        'FORBIDDEN',
+        `Your token has no subject (sub), so a decision on run ${run.id} could not say who made it`,
+      );
     if (!this.visibility.isApprover(gate.approvers, caller))
       throw new AppError(
         'FORBIDDEN',
@@ -161,11 +167,7 @@ export class RunApprovals {
   /** Whether the runbook's text (before History) differs from what was requested. */
   private async runbookChanged(run: Run): Promise<boolean> {
     const entry = await this.catalog.get(run.runbook).catch(() => null);
-    return (
-      entry === null ||
-      run.runbookSha256 === null ||
-      runbookSha256(entry.text) !== run.runbookSha256
-    );
+    return entry === null || run.runbookSha256 === null || entrySha256(entry) !== run.runbookSha256;
   }
 
   /**

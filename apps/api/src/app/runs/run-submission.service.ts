@@ -20,7 +20,7 @@ import { RunResults } from './run-results.service';
 import { RUN_PORTS, type RunPorts, type RunRequestDetails } from './run-ports';
 import { RUN_STORE } from '../history/run-store.provider';
 import { RunWorker } from './run-worker.service';
-import { runbookSha256 } from './runbook-digest';
+import { entrySha256 } from './runbook-digest';
 
 /** An execute request as the controller hands it over. */
 export interface ExecuteCommand {
@@ -106,7 +106,7 @@ export class RunSubmission {
       envVarNames: Object.keys(command.envVars),
       trigger: command.trigger ?? 'api',
       client: command.client ?? null,
-      runbookSha256: runbookSha256(entry.text),
+      runbookSha256: entrySha256(entry),
       // An unreadable Concurrency section gives no slots, and validation refuses the run.
       slots: slotsOf(
         entry.filename,

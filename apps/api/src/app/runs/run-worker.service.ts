@@ -13,6 +13,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { RunbookCatalog } from '../catalog/runbook-catalog.service';
 import { RunLifecycle } from './run-lifecycle.service';
 import { RUN_PORTS, WORKER_ID, type RunPorts, type WorkerSettings } from './run-ports';
+import { entrySha256 } from './runbook-digest';
 import { ScriptRunner, type RunControl } from './script-runner.service';
 import { ScheduledOverlapGate } from './scheduled-overlap-gate';
 
@@ -137,6 +138,10 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     try {
       if (!details) throw new Error('the request details of this run expired before it started');
       const entry = await this.catalog.get(claimed.runbook);
+      // What was approved is exactly what runs: an edit between the approval and the start
+      // (another instance, a slow queue) stops the run here.
+      if (claimed.approval && entrySha256(entry) !== claimed.runbookSha256)
+        throw new Error('the runbook changed since the run was approved; it was not started');
       await this.runner.run({ run: claimed, details, entry, control: active }, worker);
     } catch (error) {
       await this.crashed(claimed, error);

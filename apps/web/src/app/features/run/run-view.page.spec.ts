@@ -30,6 +30,8 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
     warnings: [],
     trigger: 'api',
     client: null,
+    runbook_sha256: null,
+    approval: null,
     ...overrides,
   };
 }
@@ -180,6 +182,28 @@ describe('RunViewPage', () => {
   it('says when an agent started the run through MCP, and with which client', async () => {
     const { el } = await render({ trigger: 'mcp', client: 'claude-code/2.1.0' });
     expect(textOf(el.querySelector('.trigger'))).toBe('MCP · claude-code/2.1.0');
+  });
+
+  it('shows who approved a gated run', async () => {
+    const { el } = await render({
+      approval: {
+        required: 1,
+        approvers: { roles: ['lead'] },
+        allow_self_approval: false,
+        approvals: [{ by: 'carol', at: new Date().toISOString(), comment: 'ok' }],
+        rejected_by: null,
+        reason: null,
+        expires_at: new Date().toISOString(),
+      },
+    });
+    expect(textOf(el.querySelector('.approval-state'))).toBe(
+      'Approved (1 of 1) — approved by carol ("ok")',
+    );
+  });
+
+  it('shows no approval line for a run without a gate', async () => {
+    const { el } = await render();
+    expect(el.querySelector('.approval-state')).toBeNull();
   });
 
   it('says nothing about the trigger of a REST run', async () => {

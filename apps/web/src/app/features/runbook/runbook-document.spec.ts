@@ -1,5 +1,6 @@
 import { parseRunbook } from '@runbooks/runbook-format';
 import {
+  approvalSummary,
   claimRows,
   customSections,
   retrySummary,
@@ -73,5 +74,25 @@ describe('runbook document helpers', () => {
       'A lost run is never run again.',
     );
     expect(retrySummary(withPolicy('```yaml\nmax_attempts: 99\n```'))?.readable).toBe(false);
+  });
+});
+
+describe('approvalSummary', () => {
+  const gated = (yaml: string) =>
+    parseRunbook(`# G\n\n# Approval\n\`\`\`yaml\n${yaml}\n\`\`\`\n`, { filename: 'G.md' }).runbook;
+
+  it('says what a run waits for, and who may approve', () => {
+    expect(
+      approvalSummary(gated('approvers:\n  roles: [lead]\ncount: 2\nexpires_after: 2h')),
+    ).toEqual({
+      readable: true,
+      text: 'Each run waits for 2 approvals by approvers other than the requester; a request expires after 2 hours.',
+      approvers: [{ claim: 'roles', values: ['lead'] }],
+    });
+  });
+
+  it('flags an unreadable section and is null without one', () => {
+    expect(approvalSummary(gated('count: 9'))).toMatchObject({ readable: false });
+    expect(approvalSummary(parseRunbook('# X\ntext\n', {}).runbook)).toBeNull();
   });
 });
