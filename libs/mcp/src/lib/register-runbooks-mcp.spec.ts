@@ -35,6 +35,8 @@ function record(id: string, status: string): RunRecord {
     cancel_reason: null,
     trigger: 'mcp',
     client: 'test/1',
+    waiting_for: null,
+    queue_position: null,
   };
 }
 

@@ -30,6 +30,8 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
     warnings: [],
     trigger: 'api',
     client: null,
+    waiting_for: null,
+    queue_position: null,
     ...overrides,
   };
 }
@@ -180,6 +182,22 @@ describe('RunViewPage', () => {
   it('says when an agent started the run through MCP, and with which client', async () => {
     const { el } = await render({ trigger: 'mcp', client: 'claude-code/2.1.0' });
     expect(textOf(el.querySelector('.trigger'))).toBe('MCP · claude-code/2.1.0');
+  });
+
+  it('says what a queued run waits for and its place in line', async () => {
+    const { el } = await render({
+      status: 'queued',
+      waiting_for: 'lock prod-db, held by run r0',
+      queue_position: 2,
+    });
+    expect(textOf(el.querySelector('.waiting-for'))).toBe(
+      'lock prod-db, held by run r0 (position 2 in line)',
+    );
+  });
+
+  it('shows no wait for a run that is not waiting', async () => {
+    const { el } = await render();
+    expect(el.querySelector('.waiting-for')).toBeNull();
   });
 
   it('says nothing about the trigger of a REST run', async () => {
