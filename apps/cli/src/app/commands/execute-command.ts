@@ -3,7 +3,12 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { execute } from '@runbooks/executor';
 import { MarkdownHistory } from '@runbooks/history';
-import { formatHistoryEntry, resolveEnvValues, secretValuesOf } from '@runbooks/runbook-format';
+import {
+  formatHistoryEntry,
+  hasConcurrencyRules,
+  resolveEnvValues,
+  secretValuesOf,
+} from '@runbooks/runbook-format';
 import type { ExecuteRequest, ExecuteResult, RunStatus } from '@runbooks/types';
 import { parseLabels } from '../assignments';
 import { CliError } from '../cli-error';
@@ -132,6 +137,11 @@ async function executeLocal(
     return ExitCode.FAILURE;
   }
   for (const warning of validation.warnings) ctx.warn(warning);
+  const concurrency = loaded.runbook.concurrency;
+  if (concurrency && hasConcurrencyRules(concurrency))
+    ctx.warn(
+      'Concurrency limits and locks are enforced by a server; this local run does not wait for them',
+    );
   const resolved = resolveEnvValues(environment, { ...ctx.io.env, ...callerValues });
   const envVars = { ...callerValues, ...resolved };
   const secretValues = secretValuesOf(environment, { ...ctx.io.env, ...envVars });
