@@ -2,13 +2,14 @@ import { isHistoryError, HistoryError } from './history-error';
 import { RUN_STATUSES, TERMINAL_STATUSES, isRunStatus, isTerminalStatus } from './run-status';
 
 describe('run statuses', () => {
-  it('knows the eight statuses and which are final', () => {
-    expect(RUN_STATUSES).toHaveLength(8);
+  it('knows the nine statuses and which are final', () => {
+    expect(RUN_STATUSES).toHaveLength(9);
     expect(RUN_STATUSES.filter((status) => !isTerminalStatus(status))).toEqual([
       'queued',
       'running',
     ]);
     expect(TERMINAL_STATUSES).toContain('denied');
+    expect(TERMINAL_STATUSES).toContain('skipped');
     expect(isRunStatus('lost')).toBe(true);
     expect(isRunStatus('paused')).toBe(false);
     expect(isRunStatus(3)).toBe(false);
