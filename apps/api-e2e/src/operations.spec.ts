@@ -227,7 +227,7 @@ describe('operations', () => {
       }
       const execute = document.paths['/api/runbooks/{filename}/execute']?.['post'];
       expect(Object.keys(execute?.responses ?? {}).sort()).toEqual(
-        ['200', '202', '400', '401', '403', '404', '413', '429', '500', '503'].sort(),
+        ['200', '202', '400', '401', '403', '404', '409', '413', '429', '500', '503'].sort(),
       );
       expect(Object.keys(execute?.responses['200']?.content ?? {}).sort()).toEqual([
         'application/json',

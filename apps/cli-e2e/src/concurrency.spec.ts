@@ -88,4 +88,18 @@ describe('runbook runs/logs/execute with Concurrency limits and locks (remote)',
 
     for (const id of [second, first]) expect((await box.run(['cancel', id], remote)).code).toBe(0);
   });
+
+  it('runs the sample DatabaseBackup locally, warning that only a server enforces its lock', async () => {
+    const local = new Sandbox();
+    try {
+      const result = await local.run(['execute', 'DatabaseBackup', '-e', 'TARGET_ENV=staging'], {});
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Backing up the staging database (holding lock prod-db)');
+      expect(result.stderr).toContain(
+        'Concurrency limits and locks are enforced by a server; this local run does not wait for them',
+      );
+    } finally {
+      local.remove();
+    }
+  });
 });

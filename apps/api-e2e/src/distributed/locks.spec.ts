@@ -98,6 +98,10 @@ describe('distributed mode: Concurrency limits and locks across 2 APIs and 2 wor
     const runs = await Promise.all(ids.map((id) => ended(id)));
     expect(runs.map((run) => run.status)).toEqual(Array(6).fill('success'));
     expect(stamps.lines()).toHaveLength(12);
+    // The wait is in the run events too (each change of the line is an update event).
+    const events = await cluster.eventsOf(waiting.id, 4, 30_000);
+    expect(events.map((event) => event.payload.waiting_for)).toContain(waiting.waiting_for);
+    expect(events.at(-1)?.payload).toMatchObject({ status: 'success', waiting_for: null });
     expect(stamps.maxOverlap()).toBe(1);
   }, 120_000);
 
@@ -143,6 +147,11 @@ describe('distributed mode: Concurrency limits and locks across 2 APIs and 2 wor
     });
     expect(refused.headers.get('x-run-id')).toBe(refused.body.run_id);
     expect((await client.record(api(0), refused.body.run_id)).status).toBe('skipped');
+    // Created, placed in its line (waiting for the lock), then refused.
+    const events = await cluster.eventsOf(refused.body.run_id, 3, 30_000);
+    expect(events.map((event) => event.payload.status)).toEqual(['queued', 'queued', 'skipped']);
+    expect(events[1]?.payload.waiting_for).toBe(`lock gate, held by run ${holder}`);
+    expect(events[2]?.payload.waiting_for).toBeNull();
     expect((await ended(holder)).status).toBe('success');
   }, 60_000);
 

@@ -53,6 +53,8 @@ class MemoryOutbox implements RunEventSource {
         updated_at: at,
         trigger: 'mcp',
         client: 'e2e-agent/1.0',
+        waiting_for: null,
+        queue_position: null,
       },
     };
     this.events.push(event);

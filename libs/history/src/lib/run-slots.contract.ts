@@ -121,6 +121,7 @@ export function describeRunSlots(context: RunSlotsContext): void {
         {
           id: 'w1',
           runbook: 'deploy.md',
+          attempt: 0,
           waitingFor: 'lock db, held by run h',
           queuePosition: 1,
           recursionStack: [],
@@ -128,6 +129,7 @@ export function describeRunSlots(context: RunSlotsContext): void {
         {
           id: 'w2',
           runbook: 'deploy.md',
+          attempt: 0,
           waitingFor: 'lock db, held by run h',
           queuePosition: 2,
           recursionStack: ['parent.md', 'deploy.md'],
@@ -135,6 +137,7 @@ export function describeRunSlots(context: RunSlotsContext): void {
         {
           id: 'free',
           runbook: 'deploy.md',
+          attempt: 0,
           waitingFor: null,
           queuePosition: null,
           recursionStack: [],

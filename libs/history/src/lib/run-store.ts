@@ -197,6 +197,8 @@ export interface OutputChunk extends OutputChunkInput {
 export interface WaitingRun {
   id: string;
   runbook: string;
+  /** The run's attempt so far (its next job is for attempt + 1). */
+  attempt: number;
   /** The first slot it waits for, or null when it may start now. */
   waitingFor: string | null;
   queuePosition: number | null;

@@ -11,6 +11,7 @@ interface ActiveSlotRun extends SlotLineRun {
   queuePosition: number | null;
   recursionStack: string[];
   runbook: string;
+  attempt: number;
 }
 
 /** How a store writes inside a slot decision (its outbox setting and clock). */
@@ -38,6 +39,7 @@ async function readActive(trx: Transaction<RunDatabase>): Promise<ActiveSlotRun[
       queuePosition: run.queuePosition,
       recursionStack: run.recursionStack,
       runbook: run.runbook,
+      attempt: run.attempt,
     };
   });
 }
@@ -121,6 +123,7 @@ export async function decideSlots(
       .map((run) => ({
         id: run.id,
         runbook: run.runbook,
+        attempt: run.attempt,
         waitingFor: line.get(run.id)?.waitingFor ?? null,
         queuePosition: line.get(run.id)?.queuePosition ?? null,
         recursionStack: run.recursionStack,

@@ -35,8 +35,12 @@ function record(id: string, status: string): RunRecord {
     cancel_reason: null,
     trigger: 'mcp',
     client: 'test/1',
+    runbook_sha256: null,
+    approval: null,
     scheduled_for: null,
     missed: false,
+    waiting_for: null,
+    queue_position: null,
   };
 }
 

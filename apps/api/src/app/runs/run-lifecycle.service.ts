@@ -238,7 +238,8 @@ export class RunLifecycle {
       if (waiting.id === exceptId) continue;
       // A sub-runbook run goes to the nested queue, as when it was submitted.
       const queue = waiting.recursionStack.length > 1 ? this.ports.nestedQueue : this.ports.queue;
-      await queue.enqueue(waiting.id).catch(() => undefined);
+      // A job per attempt: a run requeued after a lost worker gets its own (as the reconciler).
+      await queue.enqueue(waiting.id, { attempt: waiting.attempt + 1 }).catch(() => undefined);
     }
     this.metrics.concurrencyWaiting.reset();
     for (const [runbook, count] of waitingByRunbook)

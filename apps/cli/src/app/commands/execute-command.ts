@@ -5,6 +5,7 @@ import { execute } from '@runbooks/executor';
 import { MarkdownHistory } from '@runbooks/history';
 import {
   formatHistoryEntry,
+  hasConcurrencyRules,
   resolveEnvValues,
   secretValuesOf,
   SECTION_TITLES,
@@ -143,6 +144,11 @@ async function executeLocal(
     return ExitCode.FAILURE;
   }
   for (const warning of validation.warnings) ctx.warn(warning);
+  const concurrency = loaded.runbook.concurrency;
+  if (concurrency && hasConcurrencyRules(concurrency))
+    ctx.warn(
+      'Concurrency limits and locks are enforced by a server; this local run does not wait for them',
+    );
   const resolved = resolveEnvValues(environment, { ...ctx.io.env, ...callerValues });
   const envVars = { ...callerValues, ...resolved };
   const secretValues = secretValuesOf(environment, { ...ctx.io.env, ...envVars });

@@ -32,6 +32,8 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
     client: null,
     runbook_sha256: null,
     approval: null,
+    waiting_for: null,
+    queue_position: null,
     ...overrides,
   };
 }
@@ -204,6 +206,22 @@ describe('RunViewPage', () => {
   it('shows no approval line for a run without a gate', async () => {
     const { el } = await render();
     expect(el.querySelector('.approval-state')).toBeNull();
+  });
+
+  it('says what a queued run waits for and its place in line', async () => {
+    const { el } = await render({
+      status: 'queued',
+      waiting_for: 'lock prod-db, held by run r0',
+      queue_position: 2,
+    });
+    expect(textOf(el.querySelector('.waiting-for'))).toBe(
+      'lock prod-db, held by run r0 (position 2 in line)',
+    );
+  });
+
+  it('shows no wait for a run that is not waiting', async () => {
+    const { el } = await render();
+    expect(el.querySelector('.waiting-for')).toBeNull();
   });
 
   it('says nothing about the trigger of a REST run', async () => {

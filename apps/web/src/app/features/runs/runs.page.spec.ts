@@ -83,6 +83,23 @@ describe('RunsPage', () => {
     expect(el.querySelector<HTMLInputElement>('input[name="user"]')?.value).toBe('alice');
   });
 
+  it('shows what a queued run waits for under its status', async () => {
+    const { http, harness, el } = await open('/runs');
+    const queued = {
+      ...RUNS[1],
+      id: 'r3',
+      status: 'queued',
+      finished_at: null,
+      return_code: null,
+      waiting_for: 'lock prod-db, held by run r2',
+      queue_position: 1,
+    };
+    runsRequest(http).flush({ data: [queued, ...RUNS], links: { next: null } });
+    await settle(harness.fixture);
+    const waits = [...el.querySelectorAll('.waiting-for')];
+    expect(waits.map((node) => textOf(node))).toEqual(['#1 · lock prod-db, held by run r2']);
+  });
+
   it('applies filters to the URL and clears them', async () => {
     const { http, harness, el } = await open('/runs');
     runsRequest(http).flush({ data: [], links: { next: null } });
