@@ -17,8 +17,13 @@
  */
 export const SPAWN_HOST_PROGRAM = String.raw`'use strict';
 const { spawn } = require('node:child_process');
+// The server went away mid-send: nothing is left to report to.
 const send = (message, handle) => {
-  try { process.send(message, handle); } catch { process.exit(1); }
+  try {
+    process.send(message, handle, (error) => { if (error) process.exit(0); });
+  } catch {
+    process.exit(0);
+  }
 };
 process.on('disconnect', () => process.exit(0));
 process.on('message', (m) => {

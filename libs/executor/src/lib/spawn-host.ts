@@ -146,6 +146,7 @@ export class SpawnHost {
         if (message.t === 'ready') {
           clearTimeout(timer);
           resolve(true);
+          this.holdOpen(this.launches.size + this.running.size > 0);
         } else this.onMessage(message, handle);
       });
       host.once('exit', () => {
@@ -153,8 +154,9 @@ export class SpawnHost {
         resolve(false);
         this.onHostGone(host);
       });
+      // The process may exit while the host idles, but not while it starts (a CLI whose only
+      // work is the launch waiting for it would exit first).
       host.unref();
-      this.holdOpen(this.launches.size + this.running.size > 0);
     });
     return this.ready;
   }
