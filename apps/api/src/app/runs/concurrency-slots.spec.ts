@@ -1,77 +1,123 @@
-import { parseRunbook } from '@runbooks/runbook-format';
+import { createHash } from 'node:crypto';
 
-import { slotsOf } from './concurrency-slots';
+import type { ConcurrencyPolicy, EnvRequirement } from '@runbooks/runbook-format';
 
-function policyOf(concurrency: string, env = 'TARGET_ENV: where') {
-  const text = [
-    '# Deploy',
-    '# Environment Requirements',
-    '```yaml',
-    env,
-    '```',
-    '# Concurrency',
-    '```yaml',
-    concurrency,
-    '```',
-    '# Script',
-    '```sh',
-    'true',
-    '```',
-    '# History',
-  ].join('\n');
-  const { runbook } = parseRunbook(text, { filename: 'Deploy.md' });
-  return { policy: runbook.concurrency, environment: runbook.environment };
+import { sharedLocks, slotsOf } from './concurrency-slots';
+
+function policy(overrides: Partial<ConcurrencyPolicy>): ConcurrencyPolicy {
+  return { limit: null, key: null, onLimit: 'queue', maxQueued: 100, locks: [], ...overrides };
 }
 
+function variable(name: string, overrides: Partial<EnvRequirement> = {}): EnvRequirement {
+  return {
+    name,
+    description: name,
+    line: 1,
+    type: 'string',
+    enum: null,
+    pattern: null,
+    minimum: null,
+    maximum: null,
+    default: null,
+    required: false,
+    secret: false,
+    from: null,
+    ...overrides,
+  };
+}
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
 describe('slotsOf', () => {
-  it('gives a limit per key value and one slot per lock', () => {
-    const { policy, environment } = policyOf('limit: 2\nkey: TARGET_ENV\nlocks: [prod-db, cache]');
-    expect(slotsOf('Deploy.md', policy, { TARGET_ENV: 'prod' }, environment)).toEqual([
-      {
-        key: 'limit:Deploy.md:TARGET_ENV=prod',
-        limit: 2,
-        label: 'concurrency limit 2 of Deploy.md for TARGET_ENV=prod',
-      },
-      { key: 'lock:prod-db', limit: 1, label: 'lock prod-db' },
-      { key: 'lock:cache', limit: 1, label: 'lock cache' },
+  it('gives no slots without a Concurrency section', () => {
+    expect(slotsOf('Deploy.md', null, { TARGET: 'prod' }, [variable('TARGET')])).toEqual([]);
+  });
+
+  it('gives one runbook-wide slot for a limit without a key', () => {
+    expect(slotsOf('Deploy.md', policy({ limit: 3 }), {}, null)).toEqual([
+      { key: 'limit:Deploy.md', limit: 3, label: 'concurrency limit 3 of Deploy.md' },
     ]);
   });
 
-  it('counts a run without a value under the default, else the empty value', () => {
-    const withDefault = policyOf(
-      'limit: 1\nkey: TARGET_ENV',
-      'TARGET_ENV:\n  description: where\n  default: staging',
-    );
-    expect(slotsOf('Deploy.md', withDefault.policy, {}, withDefault.environment)[0]?.key).toBe(
-      'limit:Deploy.md:TARGET_ENV=staging',
-    );
-    const plain = policyOf('limit: 1\nkey: TARGET_ENV');
-    expect(slotsOf('Deploy.md', plain.policy, {}, plain.environment)[0]?.key).toBe(
-      'limit:Deploy.md:TARGET_ENV=',
-    );
+  it('keys the limit by the value of the key variable, so values do not share a slot', () => {
+    const limit = policy({ limit: 1, key: 'TARGET' });
+    const environment = [variable('TARGET')];
+    const prod = slotsOf('Deploy.md', limit, { TARGET: 'prod' }, environment);
+    const staging = slotsOf('Deploy.md', limit, { TARGET: 'staging' }, environment);
+    expect(prod).toEqual([
+      {
+        key: 'limit:Deploy.md:TARGET=prod',
+        limit: 1,
+        label: 'concurrency limit 1 of Deploy.md for TARGET=prod',
+      },
+    ]);
+    expect(staging[0]?.key).toBe('limit:Deploy.md:TARGET=staging');
+    expect(prod[0]?.key).not.toBe(staging[0]?.key);
   });
 
-  it('never shows a secret key value, and hashes long values', () => {
-    const secret = policyOf(
-      'limit: 1\nkey: TOKEN',
-      'TOKEN:\n  description: a secret\n  secret: true',
-    );
-    const [slot] = slotsOf(
-      'Deploy.md',
-      secret.policy,
-      { TOKEN: 's3cr3t-value' },
-      secret.environment,
-    );
-    expect(slot?.label).toBe('concurrency limit 1 of Deploy.md for TOKEN=***');
-    expect(JSON.stringify(slot)).not.toContain('s3cr3t-value');
-    const plain = policyOf('limit: 1\nkey: TARGET_ENV');
-    const long = 'x'.repeat(500);
-    const [hashed] = slotsOf('Deploy.md', plain.policy, { TARGET_ENV: long }, plain.environment);
-    expect(hashed?.key).toMatch(/^limit:Deploy\.md:TARGET_ENV=sha256:[0-9a-f]{64}$/);
-    expect(hashed?.label.length).toBeLessThan(200);
+  it('counts a run without the key value under its declared default, else the empty value', () => {
+    const limit = policy({ limit: 2, key: 'TARGET' });
+    const withDefault = slotsOf('D.md', limit, {}, [variable('TARGET', { default: 'staging' })]);
+    expect(withDefault[0]?.key).toBe('limit:D.md:TARGET=staging');
+    const numeric = slotsOf('D.md', limit, {}, [variable('TARGET', { default: 0 })]);
+    expect(numeric[0]?.key).toBe('limit:D.md:TARGET=0');
+    const none = slotsOf('D.md', limit, {}, [variable('TARGET')]);
+    expect(none[0]?.key).toBe('limit:D.md:TARGET=');
+    expect(slotsOf('D.md', limit, {}, null)[0]?.key).toBe('limit:D.md:TARGET=');
+    // A given value wins over the default, even an empty one.
+    const given = slotsOf('D.md', limit, { TARGET: '' }, [
+      variable('TARGET', { default: 'staging' }),
+    ]);
+    expect(given[0]?.key).toBe('limit:D.md:TARGET=');
   });
 
-  it('gives no slot without rules or for an unreadable section (validation refuses it)', () => {
-    expect(slotsOf('Deploy.md', null, {}, null)).toEqual([]);
+  it('never shows a secret key value: the key holds its hash and the label ***', () => {
+    const [slot] = slotsOf('D.md', policy({ limit: 1, key: 'TOKEN' }), { TOKEN: 's3cret' }, [
+      variable('TOKEN', { secret: true }),
+    ]);
+    expect(slot?.key).toBe(`limit:D.md:TOKEN=sha256:${sha('s3cret')}`);
+    expect(slot?.label).toBe('concurrency limit 1 of D.md for TOKEN=***');
+    expect(JSON.stringify(slot)).not.toContain('s3cret');
+  });
+
+  it('names a long key value by its hash, so different long values stay apart', () => {
+    const long = 'x'.repeat(81);
+    const other = `${'x'.repeat(80)}y`;
+    const limit = policy({ limit: 1, key: 'TARGET' });
+    const [slot] = slotsOf('D.md', limit, { TARGET: long }, [variable('TARGET')]);
+    const [otherSlot] = slotsOf('D.md', limit, { TARGET: other }, [variable('TARGET')]);
+    expect(slot?.key).toBe(`limit:D.md:TARGET=sha256:${sha(long)}`);
+    expect(slot?.label).toBe(`concurrency limit 1 of D.md for TARGET=${'x'.repeat(80)}…`);
+    expect(otherSlot?.key).not.toBe(slot?.key);
+    // 80 characters are still shown as written.
+    const [edge] = slotsOf('D.md', limit, { TARGET: 'y'.repeat(80) }, [variable('TARGET')]);
+    expect(edge?.key).toBe(`limit:D.md:TARGET=${'y'.repeat(80)}`);
+  });
+
+  it('adds one slot of limit 1 per lock, shared by every runbook naming it', () => {
+    const a = slotsOf('A.md', policy({ locks: ['prod-db', 'dns'] }), {}, null);
+    const b = slotsOf('B.md', policy({ locks: ['prod-db'] }), {}, null);
+    expect(a).toEqual([
+      { key: 'lock:prod-db', limit: 1, label: 'lock prod-db' },
+      { key: 'lock:dns', limit: 1, label: 'lock dns' },
+    ]);
+    expect(b[0]?.key).toBe(a[0]?.key);
+  });
+
+  it('gives the limit first, then the locks, when a section has both', () => {
+    const slots = slotsOf('A.md', policy({ limit: 2, locks: ['prod-db'] }), {}, null);
+    expect(slots.map((slot) => slot.key)).toEqual(['limit:A.md', 'lock:prod-db']);
+  });
+});
+
+describe('sharedLocks', () => {
+  it('lists the locks already held, in the order asked', () => {
+    expect(sharedLocks(['dns', 'prod-db', 'cache'], new Set(['prod-db', 'dns']))).toEqual([
+      'dns',
+      'prod-db',
+    ]);
+    expect(sharedLocks(['dns'], new Set())).toEqual([]);
+    // Lock names are case-sensitive.
+    expect(sharedLocks(['DNS'], new Set(['dns']))).toEqual([]);
   });
 });
