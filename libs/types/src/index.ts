@@ -11,6 +11,7 @@ export {
   CONTROL_ENV_SUFFIXES,
   isControlEnvName,
 } from './lib/control-env';
+export { RUN_RECORD_FIELDS } from './lib/run-record-fields';
 export {
   RUN_STATUSES,
   RUN_TRANSITIONS,

@@ -1,6 +1,6 @@
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger';
 import { RUN_STATUSES } from '@runbooks/history';
-import { RUN_RECORD_FIELDS } from '../runs/run-query';
+import { RUN_RECORD_FIELDS } from '@runbooks/types';
 
 const OPTIONAL_RUN_FIELDS: readonly string[] = ['canceled_by', 'cancel_reason'];
 

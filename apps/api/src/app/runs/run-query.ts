@@ -1,6 +1,6 @@
 import { RUN_LIST_DEFAULT_LIMIT, decodeRunListQuery } from '@runbooks/event-stream';
 import type { RunFilter } from '@runbooks/history';
-import type { RunRecord } from '@runbooks/types';
+import { RUN_RECORD_FIELDS, type RunRecord } from '@runbooks/types';
 
 import { AppError } from '../errors/app-error';
 
@@ -11,39 +11,6 @@ export interface RunQuery {
   cursor: string | null;
   fields: (keyof RunRecord)[] | null;
 }
-
-/** Every field of a wire run record, in wire order (sparse fieldsets and the OpenAPI schema use it). */
-export const RUN_RECORD_FIELDS: readonly (keyof RunRecord)[] = [
-  'id',
-  'runbook',
-  'status',
-  'operation',
-  'return_code',
-  'requested_by',
-  'roles',
-  'correlation_id',
-  'recursion_stack',
-  'labels',
-  'env_var_names',
-  'created_at',
-  'started_at',
-  'finished_at',
-  'attempt',
-  'stdout',
-  'stderr',
-  'errors',
-  'warnings',
-  'canceled_by',
-  'cancel_reason',
-  'trigger',
-  'client',
-  'runbook_sha256',
-  'approval',
-  'waiting_for',
-  'queue_position',
-  'scheduled_for',
-  'missed',
-];
 
 /**
  * Reads `GET /api/runs` parameters with the encoding the CLI and the console share
