@@ -312,11 +312,12 @@ describe('monitoring assets against a live server', () => {
         .map((name) => name.replace(/_(bucket|sum|count)$/, '')),
     );
     // This server runs the embedded mode: a labelled distributed-mode counter has no series yet,
-    // nor the Concurrency ones (labelled by runbook) before a runbook with that section runs.
+    // nor the Concurrency and Approval ones (labelled by runbook) before such a runbook runs.
     const expected = rows
       .filter(
         (row) =>
-          exported.has(row.name) || !/^(distributed mode|Concurrency sections)/.test(row.meaning),
+          exported.has(row.name) ||
+          !/^(distributed mode|Concurrency sections|Approval sections)/.test(row.meaning),
       )
       .map((row) => row.name);
     expect(expected.sort()).toEqual([...exported].sort());

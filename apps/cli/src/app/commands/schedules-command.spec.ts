@@ -15,8 +15,7 @@ describe('the sample scheduled runbook', () => {
       timezone: 'Europe/Paris',
       env: { THRESHOLD_PERCENT: '90' },
       overlap: 'skip',
-      missed: 'run_once',
-      catchUpWindowMs: 6 * 3_600_000,
+      missed: 'skip',
       enabled: true,
     });
     expect(checkSchedule(runbook)).toEqual([]);

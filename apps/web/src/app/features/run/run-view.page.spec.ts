@@ -34,6 +34,8 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
     approval: null,
     waiting_for: null,
     queue_position: null,
+    scheduled_for: null,
+    missed: false,
     ...overrides,
   };
 }
