@@ -26,6 +26,50 @@ describe('planFires', () => {
     ]);
   });
 
+  it('a fire that fell due while this scheduler was up is late, not missed (up to a limit)', () => {
+    const schedule = EVERY_2S;
+    // Up since 00:00:01; a busy machine handles the fires of 00:00:02..00:00:10 only at 00:00:12.
+    const late = planFires(
+      schedule,
+      cronOf(schedule),
+      at('2026-01-01T00:00:00.000Z'),
+      at('2026-01-01T00:00:12.000Z'),
+      at('2026-01-01T00:00:01.000Z'),
+    );
+    expect(late.fires.every((f) => f.kind === 'on_time')).toBe(true);
+    expect(late.fires).toHaveLength(6);
+    // Up since 00:00:10: the fires before it (less the grace) were missed while no scheduler ran.
+    const cameUp = planFires(
+      schedule,
+      cronOf(schedule),
+      at('2026-01-01T00:00:00.000Z'),
+      at('2026-01-01T00:00:12.000Z'),
+      at('2026-01-01T00:00:10.000Z'),
+    );
+    expect(cameUp.fires.map((f) => [f.at.toISOString().slice(17, 19), f.kind])).toEqual([
+      ['02', 'missed'],
+      ['04', 'catch_up'],
+      ['06', 'on_time'],
+      ['08', 'on_time'],
+      ['10', 'on_time'],
+      ['12', 'on_time'],
+    ]);
+    // More than a minute late even while up: a scheduler that stalled that long missed them.
+    const stalled = planFires(
+      schedule,
+      cronOf(schedule),
+      at('2026-01-01T00:00:00.000Z'),
+      at('2026-01-01T00:01:10.000Z'),
+      at('2026-01-01T00:00:00.000Z'),
+    );
+    expect(stalled.fires.find((f) => f.at.toISOString().endsWith('00:00:02.000Z'))?.kind).toBe(
+      'missed',
+    );
+    expect(stalled.fires.find((f) => f.at.toISOString().endsWith('00:00:20.000Z'))?.kind).toBe(
+      'on_time',
+    );
+  });
+
   it('run_once: the latest missed fire catches up, earlier ones are missed, recent ones on time', () => {
     const { fires } = plan(EVERY_2S, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:12.000Z');
     expect(fires.map((f) => [f.at.toISOString().slice(17, 19), f.kind])).toEqual([

@@ -3,6 +3,11 @@ import { Cron } from 'croner';
 
 /** A fire that fell due less than this before it is handled is on time, not missed. */
 export const ON_TIME_GRACE_MS = 5_000;
+/**
+ * A fire that fell due while this scheduler was already up is late, not missed, when it is
+ * handled within this time (a busy machine delays ticks); later than that it counts as missed.
+ */
+export const LATE_LIMIT_MS = 60_000;
 /** Most missed fires recorded one by one per catch-up; older ones are counted in a note. */
 export const MAX_RECORDED_MISSED = 200;
 /** Most fire times enumerated in one catch-up (a 1-second cron down for a day is 86 400). */
@@ -40,10 +45,18 @@ export function nextFireAfter(cron: Cron, after: Date): Date | null {
 
 /**
  * Plans the fires after `after` up to `now`. A fire less than {@link ON_TIME_GRACE_MS} old is
- * on time; older ones were missed (no scheduler was up): with `run_once` the latest missed fire
- * within `catch_up_window` runs (marked missed), every other one is recorded as skipped.
+ * on time, and so is one that fell due after this scheduler came up (`upSince`, less the grace)
+ * and is at most {@link LATE_LIMIT_MS} late. Other ones were missed (no scheduler was up): with
+ * `run_once` the latest missed fire within `catch_up_window` runs (marked missed), every other one
+ * is recorded as skipped.
  */
-export function planFires(schedule: RunbookSchedule, cron: Cron, after: Date, now: Date): FirePlan {
+export function planFires(
+  schedule: RunbookSchedule,
+  cron: Cron,
+  after: Date,
+  now: Date,
+  upSince: Date = now,
+): FirePlan {
   const times: Date[] = [];
   let cursor: Date | null = after;
   let enumerated = 0;
@@ -59,7 +72,11 @@ export function planFires(schedule: RunbookSchedule, cron: Cron, after: Date, no
     }
   }
   const nowMs = now.getTime();
-  const missed = times.filter((at) => nowMs - at.getTime() >= ON_TIME_GRACE_MS);
+  const upFromMs = upSince.getTime() - ON_TIME_GRACE_MS;
+  const onTime = (at: Date): boolean =>
+    nowMs - at.getTime() < ON_TIME_GRACE_MS ||
+    (at.getTime() >= upFromMs && nowMs - at.getTime() < LATE_LIMIT_MS);
+  const missed = times.filter((at) => !onTime(at));
   const latestMissed = missed[missed.length - 1];
   const catchUp =
     schedule.missed === 'run_once' &&
@@ -68,7 +85,7 @@ export function planFires(schedule: RunbookSchedule, cron: Cron, after: Date, no
       ? latestMissed
       : null;
   const fires = times.map((at): PlannedFire => {
-    if (nowMs - at.getTime() < ON_TIME_GRACE_MS) return { at, kind: 'on_time' };
+    if (onTime(at)) return { at, kind: 'on_time' };
     return { at, kind: at === catchUp ? 'catch_up' : 'missed' };
   });
   if (fires.length > MAX_RECORDED_MISSED) {

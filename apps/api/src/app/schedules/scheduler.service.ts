@@ -34,6 +34,8 @@ interface Tracked {
   cron: Cron | null;
   /** Every fire up to here was handled. */
   cursor: Date;
+  /** When this process started tracking the schedule: later fires are late at worst, not missed. */
+  upSince: Date;
   released: { runId: string; atMs: number } | null;
 }
 
@@ -123,7 +125,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       this.metrics.scheduleNextFire.remove({ runbook: entry.filename });
       return;
     }
-    const plan = planFires(schedule, tracked.cron, tracked.cursor, now);
+    const plan = planFires(schedule, tracked.cron, tracked.cursor, now, tracked.upSince);
     if (plan.unrecorded > 0) {
       this.logger.warn(
         `${entry.filename}: ${plan.unrecorded} missed fires before the last ${plan.fires.length} are not recorded one by one`,
@@ -160,7 +162,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
     const [last] = await this.store.listFires(filename, { limit: 1 });
     const graceStart = new Date(now.getTime() - ON_TIME_GRACE_MS);
     const cursor = last?.scheduledFor ? new Date(last.scheduledFor) : graceStart;
-    const tracked: Tracked = { key, cron, cursor, released: null };
+    const tracked: Tracked = { key, cron, cursor, upSince: now, released: null };
     this.tracked.set(filename, tracked);
     // Every outcome has its series from the start, so an alert sees 0 rather than nothing.
     for (const outcome of FIRE_OUTCOMES)
