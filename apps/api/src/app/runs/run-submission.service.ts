@@ -205,17 +205,11 @@ export class RunSubmission {
         gate.expiresAfterSeconds * 1000 + REQUEST_TTL_MS,
       );
     } catch (error) {
-      if (!isDispatchError(error)) throw error;
-      const message = 'The run queue is unavailable; the run was not recorded for approval';
-      await this.lifecycle
-        .settle(run, {
-          status: 'failure',
-          from: ['queued'],
-          patch: { returnCode: 1, errors: [message] },
-          reason: error.message,
-        })
-        .catch(() => undefined);
-      throw new AppError('UNAVAILABLE', message);
+      return this.failUnavailable(
+        run,
+        error,
+        'The run queue is unavailable; the run was not recorded for approval',
+      );
     }
     const pending = await this.lifecycle.awaitApproval(run, {
       required: gate.count,
@@ -353,18 +347,29 @@ export class RunSubmission {
       await this.noteServerLimit(run, nested);
       return null;
     } catch (error) {
-      if (!isDispatchError(error)) throw error;
-      const message = 'The run queue is unavailable; the run was not started';
-      await this.lifecycle
-        .settle(run, {
-          status: 'failure',
-          from: ['queued'],
-          patch: { returnCode: 1, errors: [message] },
-          reason: error.message,
-        })
-        .catch(() => undefined);
-      throw new AppError('UNAVAILABLE', message);
+      return this.failUnavailable(
+        run,
+        error,
+        'The run queue is unavailable; the run was not started',
+      );
     }
+  }
+
+  /**
+   * The queue (or the store of request details) was away: the run fails at once, it never ran,
+   * and the caller gets 503. Errors that are not the dispatch port's are rethrown as they are.
+   */
+  private async failUnavailable(run: Run, error: unknown, message: string): Promise<never> {
+    if (!isDispatchError(error)) throw error;
+    await this.lifecycle
+      .settle(run, {
+        status: 'failure',
+        from: ['queued'],
+        patch: { returnCode: 1, errors: [message] },
+        reason: error.message,
+      })
+      .catch(() => undefined);
+    throw new AppError('UNAVAILABLE', message);
   }
 
   /** A run refused before it started (recursion, validation): failed, with its messages. */
