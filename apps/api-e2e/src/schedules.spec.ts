@@ -19,6 +19,10 @@ describe('schedules (embedded)', () => {
         'Slow.md': scheduledRunbook('Slow', `${EVERY_2S}\noverlap: skip`, 'sleep 5; echo slow'),
         'Guarded.md': scheduledRunbook('Guarded', EVERY_2S, 'echo no', 'roles: sre'),
         'Broken.md': scheduledRunbook('Broken', "cron: '61 * * * *'"),
+        'Gated.md': scheduledRunbook('Gated', EVERY_2S, 'echo approved').replace(
+          '# Script',
+          '# Approval\n```yaml\napprovers:\n  roles: [lead]\n```\n# Script',
+        ),
         'Plain.md': scheduledRunbook('Plain', EVERY_2S).replace(
           /# Schedule\n```yaml\n[^`]*```\n/,
           '',
@@ -45,6 +49,24 @@ describe('schedules (embedded)', () => {
     for (const run of runs) {
       expect(run).toMatchObject({ trigger: 'schedule', requested_by: 'scheduler', missed: false });
       expect(run.scheduled_for).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d[02468]\.000Z$/);
+    }
+  }, 40_000);
+
+  it('a scheduled run of a runbook with an Approval section waits for approval too', async () => {
+    const runs = await waitFor(
+      async () => {
+        const found = await runsOf(server, admin, 'Gated.md');
+        return found.length >= 2 ? found : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'two fires of Gated.md' },
+    );
+    for (const run of runs) {
+      expect(run).toMatchObject({
+        trigger: 'schedule',
+        requested_by: 'scheduler',
+        status: 'pending_approval',
+        approval: { required: 1, approvers: { roles: ['lead'] }, approvals: [] },
+      });
     }
   }, 40_000);
 
@@ -107,7 +129,13 @@ describe('schedules (embedded)', () => {
     const response = await call<ScheduleListResponse>(server, '/api/schedules', { token: admin });
     expect(response.status).toBe(200);
     const byName = new Map(response.body.data.map((s) => [s.runbook, s]));
-    expect([...byName.keys()].sort()).toEqual(['Broken.md', 'Guarded.md', 'Slow.md', 'Tick.md']);
+    expect([...byName.keys()].sort()).toEqual([
+      'Broken.md',
+      'Gated.md',
+      'Guarded.md',
+      'Slow.md',
+      'Tick.md',
+    ]);
     const tick = byName.get('Tick.md');
     expect(tick).toMatchObject({
       cron: '*/2 * * * * *',
