@@ -57,6 +57,21 @@ describe('when the owning process dies', () => {
     );
   }, 30_000);
 
+  it('the spawn host alone SIGKILLs the tree when the owner dies, even with no watchdog', async () => {
+    // Covers a script the owner never got to register: it died while the launch was in flight.
+    const marker = randomUUID();
+    markers.push(marker);
+    const { owner } = await startOwner(marker, { executionDir, orphanWatchdog: false });
+    const gone = once(owner, 'exit');
+    owner.kill('SIGKILL');
+    await gone;
+    await waitUntil(
+      () => liveProcessesMarked(marker).length === 0,
+      10_000,
+      'the spawn host to kill the orphaned tree',
+    );
+  }, 30_000);
+
   it('setpriv --pdeathsig KILL (parentDeathSignal) kills zsh itself', async () => {
     const interpreter = await resolveInterpreter(undefined, '/usr/bin:/bin', true);
     if (!interpreter?.setprivPath)

@@ -7,8 +7,9 @@
  * Why a host at all: `spawn` forks the calling process, and a fork costs in proportion to the
  * caller's memory (page tables), blocking its event loop meanwhile. The server has a large heap;
  * this process has a tiny one. Its reads are stopped before the pipes are handed over, so no
- * output byte is ever consumed here. It exits when the server goes away (IPC disconnect); scripts
- * started through `setpriv --pdeathsig KILL` die with it.
+ * output byte is ever consumed here. It exits when the server goes away (IPC disconnect) and takes
+ * the process groups of the scripts it started with it: a script whose pid the server had not yet
+ * registered with its orphan watchdog (the server died mid-launch) must not outlive it either.
  *
  * Protocol, server → host: `{t: 'spawn', id, command, args, cwd, env, uid, gid}`.
  * Host → server: `{t: 'ready'}` once; per spawn `{t: 'spawned', id, pid}`, then `{t: 'stdout',
@@ -17,15 +18,22 @@
  */
 export const SPAWN_HOST_PROGRAM = String.raw`'use strict';
 const { spawn } = require('node:child_process');
-// The server went away mid-send: nothing is left to report to.
+const live = new Set();
+// The server went away: kill every group still running, then leave.
+const shutdown = () => {
+  for (const pid of live) {
+    try { process.kill(-pid, 'SIGKILL'); } catch {}
+  }
+  process.exit(0);
+};
 const send = (message, handle) => {
   try {
-    process.send(message, handle, (error) => { if (error) process.exit(0); });
+    process.send(message, handle, (error) => { if (error) shutdown(); });
   } catch {
-    process.exit(0);
+    shutdown();
   }
 };
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', shutdown);
 process.on('message', (m) => {
   if (!m || m.t !== 'spawn') return;
   let child;
@@ -43,12 +51,16 @@ process.on('message', (m) => {
     return;
   }
   child.on('error', () => undefined);
+  live.add(child.pid);
   child.stdout._handle.readStop();
   child.stderr._handle.readStop();
   send({ t: 'spawned', id: m.id, pid: child.pid });
   send({ t: 'stdout', id: m.id }, child.stdout);
   send({ t: 'stderr', id: m.id }, child.stderr);
-  child.on('exit', (code, signal) => send({ t: 'exit', id: m.id, code, signal }));
+  child.on('exit', (code, signal) => {
+    live.delete(child.pid);
+    send({ t: 'exit', id: m.id, code, signal });
+  });
 });
 send({ t: 'ready' });
 `;
