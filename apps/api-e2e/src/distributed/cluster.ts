@@ -83,8 +83,14 @@ export class Cluster {
     return server;
   }
 
-  /** Waits until the cluster's `runs.events` stream holds `count` events of the run; returns them. */
-  async eventsOf(runId: string, count: number, timeoutMs: number): Promise<RunEvent[]> {
+  /** Waits until the run's events on the `runs.events` stream are `enough` (a count or a test); returns them. */
+  async eventsOf(
+    runId: string,
+    enough: number | ((events: RunEvent[]) => boolean),
+    timeoutMs: number,
+  ): Promise<RunEvent[]> {
+    const done =
+      typeof enough === 'number' ? (events: RunEvent[]) => events.length >= enough : enough;
     const redis = new Redis(this.redisUrl);
     try {
       return await waitFor(
@@ -93,9 +99,9 @@ export class Cluster {
           const mine = entries
             .map(([, fields]) => decodeRunEventEntry(fields))
             .filter((event) => event.payload.id === runId);
-          return mine.length >= count ? mine : null;
+          return done(mine) ? mine : null;
         },
-        { timeoutMs, intervalMs: 200, what: `${count} events of run ${runId} on the stream` },
+        { timeoutMs, intervalMs: 200, what: `the events of run ${runId} on the stream` },
       );
     } finally {
       redis.disconnect();

@@ -98,8 +98,13 @@ describe('distributed mode: Concurrency limits and locks across 2 APIs and 2 wor
     const runs = await Promise.all(ids.map((id) => ended(id)));
     expect(runs.map((run) => run.status)).toEqual(Array(6).fill('success'));
     expect(stamps.lines()).toHaveLength(12);
-    // The wait is in the run events too (each change of the line is an update event).
-    const events = await cluster.eventsOf(waiting.id, 4, 30_000);
+    // The wait is in the run events too (each change of the line is an update event). The
+    // relay publishes after the database write, so wait for the final event, not a count.
+    const events = await cluster.eventsOf(
+      waiting.id,
+      (seen) => seen.at(-1)?.payload.status === 'success',
+      30_000,
+    );
     expect(events.map((event) => event.payload.waiting_for)).toContain(waiting.waiting_for);
     expect(events.at(-1)?.payload).toMatchObject({ status: 'success', waiting_for: null });
     expect(stamps.maxOverlap()).toBe(1);
