@@ -9,6 +9,8 @@
 //    HTTP server that spawns the same script per request and answers JSON (target: execute ≤ 1.5×
 //    its median), and raw zsh (target ≤ 3×). This machine is noisy: the ratios are what compare
 //    across runs; the median of the per-round ratios is printed too.
+// 4. CPU per request of the whole process tree (from /proc), execute vs the bare server, half as
+//    many runs each: CPU time swings far less than wall time with the machine's load.
 // The server runs with its defaults (markdown history with fsync, SQLite run store, audit log,
 // INFO logs to a file) except that rate limiting is off.
 // Usage: npx nx build api && node tools/bench/api.mjs [--runbooks 500] [--duration 10]
@@ -34,6 +36,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 import { freePort, option, percentile } from './bench-kit.mjs';
+import { cpuMsOfTree } from './process-cpu.mjs';
 import { rawZshOnce, startBareServer } from './spawn-baselines.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -51,6 +54,7 @@ const RUNBOOKS = Number(option('runbooks', '500'));
 const DURATION_S = Number(option('duration', '10'));
 const CONNECTIONS = Number(option('connections', '8'));
 const RUNS = Number(option('runs', '200'));
+const CPU_RUNS = Math.max(50, Math.floor(RUNS / 2));
 const LIST_TARGET = 1500;
 const EXECUTE_TARGET_MS = 20;
 const BARE_SERVER_RATIO_TARGET = 1.5;
@@ -230,6 +234,7 @@ try {
   const bareLatencies = [];
   const rawLatencies = [];
   const roundRatios = { bare: [], raw: [] };
+  const cpu = { execute: 0, bare: 0 };
   try {
     for (let i = 0; i < 10; i++) {
       await executeOnce();
@@ -246,6 +251,15 @@ try {
       roundRatios.bare.push(execute / bare);
       roundRatios.raw.push(execute / raw);
     }
+    // CPU per request of this whole process tree (client, server and its helpers, scripts):
+    // what the load of a busy machine changes least.
+    const cpuPerRequest = async (once) => {
+      const before = cpuMsOfTree(process.pid);
+      for (let i = 0; i < CPU_RUNS; i++) await once();
+      return (cpuMsOfTree(process.pid) - before) / CPU_RUNS;
+    };
+    cpu.execute = await cpuPerRequest(executeOnce);
+    cpu.bare = await cpuPerRequest(bareServer.once);
   } finally {
     await bareServer.close();
   }
@@ -272,6 +286,10 @@ try {
       `${toBare <= BARE_SERVER_RATIO_TARGET ? 'met' : 'MISSED'}; execute / raw zsh: ` +
       `${toRaw.toFixed(2)}× → target ≤ ${RAW_ZSH_RATIO_TARGET}×: ` +
       `${toRaw <= RAW_ZSH_RATIO_TARGET ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `CPU per request (whole process tree, client included, ${CPU_RUNS} each): ` +
+      `execute ${ms(cpu.execute)}, bare server ${ms(cpu.bare)} → ${(cpu.execute / cpu.bare).toFixed(2)}×`,
   );
   console.log(
     `machine after: load average ${loadavg()
