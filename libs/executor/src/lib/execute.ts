@@ -596,10 +596,13 @@ async function removeRunDir(path: string): Promise<void> {
   await fs.rm(path, { recursive: true, force: true, maxRetries: 2 }).catch(() => undefined);
 }
 
-/** Removes a run dir the sweep emptied (only `rmdir` when the server may not look inside). */
+/**
+ * Removes a run dir the sweep emptied (only `rmdir` when the server may not look inside). Off the
+ * result's path but on the event loop, so asynchronous: an rmdir waits on the file system journal.
+ */
 async function removeEmptiedRunDir(path: string): Promise<void> {
   try {
-    rmdirSync(path);
+    await fs.rmdir(path);
   } catch {
     await removeRunDir(path);
   }
